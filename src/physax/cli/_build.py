@@ -1,0 +1,177 @@
+"""From a resolved configuration to library objects (the only place strings pick classes)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import geometry, nn, problems
+from ..optim import LBFGS, Adam
+from ..pinn import Collocation, ResidualAdaptive
+from ._config import ConfigError
+
+# problem name -> (class, {parameter name: trained as log (positive)})
+PROBLEMS = {
+    "burgers": (problems.Burgers, {"lambda1": False, "lambda2": True}),
+    "heat1d": (problems.Heat1D, {"k": True}),
+}
+SAMPLERS = {
+    "uniform": geometry.Uniform,
+    "lhs": geometry.LatinHypercube,
+    "sobol": geometry.Sobol,
+    "grid": geometry.Grid,
+}
+ACTIVATIONS = {
+    "tanh": jnp.tanh,
+    "sin": jnp.sin,
+    "gelu": jax.nn.gelu,
+    "silu": jax.nn.silu,
+    "softplus": jax.nn.softplus,
+}
+
+
+def _choice(key: str, value: str, options) -> None:
+    if value not in options:
+        raise ConfigError(f"config key '{key}' must be one of {sorted(options)}, got '{value}'.")
+
+
+def build_problem(cfg: dict) -> problems.AbstractProblem:
+    p = cfg["problem"]
+    _choice("problem.name", p["name"], PROBLEMS)
+    cls, params = PROBLEMS[p["name"]]
+    unknown = list(p.get("unknown", []))
+    for u in unknown:
+        if u not in params:
+            raise ConfigError(
+                f"problem.unknown names '{u}', but {p['name']} has parameters {sorted(params)}."
+            )
+    kwargs = {}
+    for name, positive in params.items():
+        init = p.get(f"{name}_init")
+        kwargs[name] = problems.Parameter(
+            p[name], trainable=name in unknown, init=init, positive=positive
+        )
+    extra = {
+        k: v
+        for k, v in p.items()
+        if k not in {"name", "unknown"} and k not in params and not k.endswith("_init")
+    }
+    try:
+        return cls(**kwargs, **extra)
+    except TypeError as e:
+        raise ConfigError(f"problem '{p['name']}': {e}.") from None
+
+
+def build_model(cfg: dict, problem: problems.AbstractProblem, key) -> eqx.Module:
+    m = cfg["model"]
+    _choice("model.activation", m["activation"], ACTIVATIONS)
+    kff, knet = jax.random.split(key)
+    dom = problem.domain
+    layers: list = [nn.Normalize(dom.lo, dom.hi)]
+    size = dom.dim
+    if m["fourier_features"] > 0:
+        layers.append(nn.FourierFeatures(size, m["fourier_features"], m["fourier_sigma"], key=kff))
+        size = 2 * m["fourier_features"]
+    layers.append(
+        nn.MLP(
+            size,
+            problem.output_size,
+            m["width"],
+            m["depth"],
+            ACTIVATIONS[m["activation"]],
+            key=knet,
+        )
+    )
+    net = eqx.nn.Sequential(layers)
+    if m["hard_constraints"]:
+        transform = problem.hard_constraint()
+        if transform is None:
+            raise ConfigError(
+                f"{problem.name} has no hard-constraint transform; set model.hard_constraints=false."
+            )
+        net = nn.HardConstraint(net, transform)
+    return net
+
+
+def build_collocation(cfg: dict) -> Collocation:
+    c = cfg["collocation"]
+    _choice("collocation.sampler", c["sampler"], SAMPLERS)
+    adaptive = ResidualAdaptive(c["rad_k"], c["rad_c"], c["rad_pool"]) if c["adaptive"] else None
+    if adaptive is not None and c["resample_every"] == 0:
+        raise ConfigError("collocation.adaptive=true needs collocation.resample_every > 0.")
+    return Collocation(
+        c["n_interior"],
+        c["n_boundary"],
+        c["n_initial"],
+        SAMPLERS[c["sampler"]](),
+        c["resample_every"],
+        adaptive,
+    )
+
+
+def build_optimisers(cfg: dict) -> tuple[Adam | None, LBFGS | None]:
+    t = cfg["train"]
+    adam = Adam(t["adam_steps"], t["learning_rate"], t["decay_rate"], t["decay_steps"])
+    lbfgs = LBFGS(t["lbfgs_steps"], t["lbfgs_memory"], t["lbfgs_float64"])
+    if adam.steps + lbfgs.steps == 0:
+        raise ConfigError("nothing to train: set train.adam_steps or train.lbfgs_steps > 0.")
+    return adam, lbfgs
+
+
+def load_observation_file(path: str, dim: int) -> problems.Observations:
+    """``.npz`` with arrays ``points`` (n, d) and ``values`` (n,), or ``.csv`` with d + 1 numeric columns."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"observation file {path} does not exist.")
+    if p.suffix == ".npz":
+        with np.load(p) as f:
+            if "points" not in f or "values" not in f:
+                raise ConfigError(
+                    f"{path} must hold arrays 'points' (n, {dim}) and 'values' (n,); has {list(f)}."
+                )
+            pts, vals = f["points"], f["values"]
+    elif p.suffix == ".csv":
+        with p.open() as f:
+            rows = list(csv.reader(f))
+        if rows and any(not _is_number(x) for x in rows[0]):
+            rows = rows[1:]  # header
+        try:
+            arr = np.array([[float(x) for x in r] for r in rows if r], dtype=np.float64)
+        except ValueError as e:
+            raise ConfigError(f"{path} has a non-numeric entry ({e}).") from None
+        if arr.ndim != 2 or arr.shape[1] != dim + 1:
+            raise ConfigError(
+                f"{path} must have {dim + 1} columns (coordinates then value), got shape {arr.shape}."
+            )
+        pts, vals = arr[:, :dim], arr[:, dim]
+    else:
+        raise ConfigError(f"observation file {path} must be .npz or .csv.")
+    return problems.Observations(pts, vals, dim=dim)
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def build_observations(
+    cfg: dict, problem: problems.AbstractProblem, key
+) -> problems.Observations | None:
+    d = cfg["data"]
+    if d["noise"] < 0:
+        raise ConfigError(f"data.noise must be >= 0, got {d['noise']}.")
+    if d["file"]:
+        return load_observation_file(d["file"], problem.domain.dim)
+    if d["n"] > 0:
+        return problem.observations(d["n"], key=key, noise=d["noise"])
+    if problem.unknowns:
+        raise ConfigError("an inverse problem needs data: set data.n > 0 or data.file.")
+    return None

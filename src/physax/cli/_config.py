@@ -1,0 +1,167 @@
+"""Experiment configuration: TOML files whose built-in defaults double as the schema.
+
+Every key a user may set exists in the experiment's built-in TOML with a default, so an
+unknown key or a value of the wrong type is caught before anything runs, with a message
+that names the key and the fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+_PACKAGE = "physax.cli.experiments"
+
+
+class ConfigError(ValueError):
+    """A configuration problem the user can fix; reported in one line, exit code 2."""
+
+
+def builtin_names() -> list[str]:
+    return sorted(
+        p.name[:-5] for p in resources.files(_PACKAGE).iterdir() if p.name.endswith(".toml")
+    )
+
+
+def builtin(name: str) -> dict:
+    """The default configuration of the built-in experiment ``name``."""
+    path = resources.files(_PACKAGE) / f"{name}.toml"
+    if not path.is_file():
+        close = difflib.get_close_matches(name, builtin_names(), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(f"unknown experiment '{name}'.{hint} `physax list` shows them all.")
+    return tomllib.loads(path.read_text())
+
+
+def read_toml(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist.")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"config file {path} is not valid TOML: {e}.") from None
+
+
+def _type_name(v: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+    }.get(type(v), type(v).__name__)
+
+
+def _check_value(key: str, default: Any, value: Any) -> Any:
+    if isinstance(default, bool) or isinstance(value, bool):
+        if type(value) is not type(default):
+            raise ConfigError(f"config key '{key}' must be {_type_name(default)}, got {value!r}.")
+        return value
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if isinstance(default, list) and isinstance(value, list):
+        return value
+    if type(value) is not type(default):
+        raise ConfigError(f"config key '{key}' must be {_type_name(default)}, got {value!r}.")
+    return value
+
+
+def merge(defaults: dict, overrides: dict, prefix: str = "") -> dict:
+    """``overrides`` laid over ``defaults``; every key must already exist in ``defaults``."""
+    out = copy.deepcopy(defaults)
+    for key, value in overrides.items():
+        full = f"{prefix}{key}"
+        if key not in defaults:
+            options = [f"{prefix}{k}" for k in defaults]
+            close = difflib.get_close_matches(full, options, n=1)
+            hint = (
+                f" Did you mean '{close[0]}'?"
+                if close
+                else f" Valid keys here: {', '.join(options)}."
+            )
+            raise ConfigError(f"unknown config key '{full}'.{hint}")
+        if isinstance(defaults[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"config key '{full}' is a table; set its entries, e.g. '{full}.<name>=...'."
+                )
+            out[key] = merge(defaults[key], value, f"{full}.")
+        else:
+            out[key] = _check_value(full, defaults[key], value)
+    return out
+
+
+def parse_set(items: list[str]) -> dict:
+    """``["train.adam_steps=100", "problem.name=burgers"]`` as a nested dict (values are TOML literals)."""
+    out: dict = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set takes key=value, got '{item}'.")
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw  # a bare word: take it as a string
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
+def resolve(
+    name_or_file: str, config_file: str | None = None, sets: list[str] | None = None
+) -> dict:
+    """The full configuration: built-in defaults, then a config file, then ``--set`` overrides."""
+    if name_or_file.endswith(".toml"):
+        user = read_toml(name_or_file)
+        name = user.get("experiment")
+        if not isinstance(name, str):
+            raise ConfigError(f'{name_or_file} must name its base experiment: experiment = "...".')
+        cfg = merge(builtin(name), user)
+    else:
+        cfg = builtin(name_or_file)
+    if config_file:
+        user = read_toml(config_file)
+        if user.get("experiment", cfg["experiment"]) != cfg["experiment"]:
+            raise ConfigError(
+                f"{config_file} is for experiment '{user['experiment']}', not '{cfg['experiment']}'."
+            )
+        cfg = merge(cfg, user)
+    return merge(cfg, parse_set(sets or []))
+
+
+def dumps(cfg: dict) -> str:
+    """Serialise a resolved configuration to TOML (scalars first, then tables)."""
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, float):
+            return (
+                repr(v)
+                if v == v and abs(v) != float("inf")
+                else ("nan" if v != v else ("inf" if v > 0 else "-inf"))
+            )
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return str(v)
+
+    def table(d: dict, name: str) -> list[str]:
+        lines = [f"[{name}]"] if name else []
+        lines += [f"{k} = {value(v)}" for k, v in d.items() if not isinstance(v, dict)]
+        for k, v in d.items():
+            if isinstance(v, dict):
+                lines += [""] + table(v, f"{name}.{k}" if name else k)
+        return lines
+
+    return "\n".join(table(cfg, "")) + "\n"

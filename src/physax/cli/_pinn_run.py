@@ -1,0 +1,196 @@
+"""Run a PINN experiment into a self-describing run directory (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import __version__, report
+from ..pinn import TrainingDiverged, make_trainer, run
+from ..pinn._checkpoint import load, read_header, save
+from ..pinn._trainer import Trainer, TrainState, predict
+from ._build import (
+    build_collocation,
+    build_model,
+    build_observations,
+    build_optimisers,
+    build_problem,
+)
+from ._config import ConfigError, dumps
+
+CHECKPOINT = Path("checkpoint") / "state.eqx"
+
+
+def device_description() -> str:
+    dev = jax.devices()[0]
+    cpu = ""
+    if dev.platform == "cpu" and Path("/proc/cpuinfo").is_file():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = " (" + line.split(":", 1)[1].strip() + f", {os.cpu_count()} cores)"
+                break
+    return f"{dev.platform}:{dev.device_kind}{cpu}"
+
+
+class PinnExperiment:
+    """Everything built from one configuration: the same config always builds the same objects."""
+
+    def __init__(self, cfg: dict):
+        self.cfg = cfg
+        if cfg["chunk"] < 1:
+            raise ConfigError(f"chunk must be >= 1, got {cfg['chunk']}.")
+        kmodel, kdata, ktrain = jax.random.split(jax.random.key(cfg["seed"]), 3)
+        self.problem = build_problem(cfg)
+        self.model = build_model(cfg, self.problem, kmodel)
+        self.observations = build_observations(cfg, self.problem, kdata)
+        adam, lbfgs = build_optimisers(cfg)
+        self.trainer: Trainer = make_trainer(
+            self.problem,
+            self.model,
+            collocation=build_collocation(cfg),
+            adam=adam,
+            lbfgs=lbfgs,
+            weights=dict(cfg["weights"]),
+            hard_constraints=cfg["model"]["hard_constraints"],
+        )
+        self.key = ktrain
+
+    def initial_state(self) -> TrainState:
+        return self.trainer.init(self.model, key=self.key, observations=self.observations)
+
+    def template(self, phase: str) -> TrainState:
+        state = self.initial_state()
+        return (
+            self.trainer.to_lbfgs(state) if phase == "lbfgs" and state.phase != "lbfgs" else state
+        )
+
+
+def _save_checkpoint(out: Path, state: TrainState, wall_time: float) -> None:
+    header = {
+        "step": state.step,
+        "phase": state.phase,
+        "wall_time_s": wall_time,
+        "physax": __version__,
+    }
+    save(out / CHECKPOINT, state, header)
+
+
+def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
+    """Train (or continue training) and write the run directory; returns the metrics."""
+    try:
+        exp = PinnExperiment(cfg)
+    except ConfigError:
+        raise
+    except ValueError as e:  # an invalid value caught by the library's own checks
+        raise ConfigError(str(e)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    offset = 0.0
+    if resume:
+        header = read_header(out / CHECKPOINT)
+        state, header = load(out / CHECKPOINT, exp.template(header["phase"]))
+        state = TrainState(
+            state.params,
+            state.opt_state,
+            state.batch,
+            state.data,
+            state.key,
+            header["step"],
+            header["phase"],
+        )
+        offset = float(header["wall_time_s"])
+        history = report.HistoryWriter.load(out / "history.csv", upto_step=state.step)
+    else:
+        (out / "config.toml").write_text(dumps(cfg))
+        state = exp.initial_state()
+        history = report.HistoryWriter(out / "history.csv")
+
+    def on_chunk(record: dict, s: TrainState) -> None:
+        history.append(record)
+        _save_checkpoint(out, s, record["wall_time_s"])
+
+    try:
+        state, _ = run(
+            exp.trainer,
+            state,
+            chunk=cfg["chunk"],
+            callbacks=[on_chunk],
+            progress=not quiet,
+            wall_time_offset=offset,
+        )
+    except TrainingDiverged as e:
+        metrics = {
+            "experiment": cfg["experiment"],
+            "status": "diverged",
+            "message": str(e),
+            "steps": e.state.step,
+        }
+        report.write_json(out / "metrics.json", metrics)
+        raise
+    return finish(exp, state, out, history.rows)
+
+
+def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict]) -> dict:
+    cfg, problem, trainer = exp.cfg, exp.problem, exp.trainer
+    ref = problem.reference()
+    t0 = time.perf_counter()
+    pred = np.asarray(predict(trainer, state.params, jnp.asarray(ref.points)), np.float64).reshape(
+        ref.values.shape
+    )
+    err = pred - ref.values
+    estimates = problem.resolve(state.params[1])
+    metrics = {
+        "experiment": cfg["experiment"],
+        "status": "finished",
+        "problem": problem.name,
+        "rel_l2": float(np.linalg.norm(err) / np.linalg.norm(ref.values)),
+        "max_abs_error": float(np.max(np.abs(err))),
+        "mean_abs_error": float(np.mean(np.abs(err))),
+        "reference": ref.source,
+        "wall_time_s": float(history[-1]["wall_time_s"]) if history else 0.0,
+        "steps": state.step,
+        "device": device_description(),
+        "physax": __version__,
+        "jax": jax.__version__,
+        "python": platform.python_version(),
+        "seed": cfg["seed"],
+        "final_loss": {
+            k: v
+            for k, v in (history[-1] if history else {}).items()
+            if k not in ("step", "phase", "wall_time_s")
+        },
+    }
+    true = {k: p.value for k, p in problem.unknowns.items()}
+    if true:
+        metrics["parameters"] = {
+            k: {
+                "estimate": float(estimates[k]),
+                "true": v,
+                "rel_error": abs(float(estimates[k]) - v) / abs(v),
+            }
+            for k, v in true.items()
+        }
+    if exp.observations is not None:
+        metrics["observations"] = {
+            "n": len(exp.observations),
+            "noise": cfg["data"]["noise"],
+            "file": cfg["data"]["file"],
+        }
+    figures = report.plot_solution(out, ref.axes, ref.values, pred)
+    figures += report.plot_history(out, history, true_parameters=true or None)
+    metrics["report_time_s"] = time.perf_counter() - t0
+    report.write_json(out / "metrics.json", metrics)
+    report.write_summary(
+        out / "summary.md",
+        experiment=cfg["experiment"],
+        description=cfg["description"],
+        config=cfg,
+        metrics=metrics,
+        figures=[Path(f).name for f in figures],
+    )
+    return metrics

@@ -1,0 +1,39 @@
+"""Output transforms that enforce conditions exactly (hard constraints)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from ._jet import Jet, generic, propagate
+
+
+class HardConstraint(eqx.Module):
+    """``u(z) = transform(z, net(z))``: a network whose output satisfies conditions by construction.
+
+    Example (Burgers: u(0, x) = -sin(pi x), u(t, +-1) = 0, points ``z = (t, x)``)::
+
+        u = HardConstraint(net, lambda z, n: -jnp.sin(jnp.pi * z[1]) + z[0] * (1 - z[1] ** 2) * n)
+
+    Lagaris, Likas & Fotiadis (1998); Lu et al. (2021) for PINNs.
+    """
+
+    net: Callable
+    transform: Callable[[Array, Array], Array] = eqx.field(static=True)
+
+    def __call__(self, z: Float[Array, " d"], *, key=None) -> Array:
+        return self.transform(z, self.net(z))
+
+    def taylor(self, jet: Jet) -> Jet:
+        out = propagate(self.net, jet)
+        d = jet.v.shape[0]
+        shape = jnp.shape(out.v)
+        # one vector w = (z, net(z)): the transform is then a plain function of w
+        flat = lambda a, b: jnp.concatenate([a, jnp.reshape(b, (-1,))])
+        joint = jet.map(
+            flat(jet.v, out.v), list(map(flat, jet.d1, out.d1)), list(map(flat, jet.d2, out.d2))
+        )
+        return generic(joint, lambda w: self.transform(w[:d], jnp.reshape(w[d:], shape)))

@@ -1,0 +1,3 @@
+"""Optimiser configuration shared by the training loops."""
+
+from ._config import LBFGS as LBFGS, Adam as Adam

@@ -1,0 +1,15 @@
+"""Physics-informed neural networks: residual evaluation, losses and training."""
+
+from ._collocation import Collocation as Collocation, ResidualAdaptive as ResidualAdaptive
+from ._field import Field as Field, evaluate as evaluate
+from ._fit import (
+    FitResult as FitResult,
+    TrainingDiverged as TrainingDiverged,
+    estimates as estimates,
+    fit as fit,
+    make_trainer as make_trainer,
+    rel_l2_error as rel_l2_error,
+    run as run,
+)
+from ._loss import loss_terms as loss_terms, pointwise_residual as pointwise_residual
+from ._trainer import Trainer as Trainer, TrainState as TrainState

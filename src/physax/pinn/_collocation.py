@@ -1,0 +1,97 @@
+"""Where the residuals are enforced: collocation points and their (adaptive) resampling."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, PRNGKeyArray
+
+from ..geometry import AbstractSampler, LatinHypercube, Uniform
+from ..problems import AbstractProblem
+
+
+class ResidualAdaptive(eqx.Module):
+    r"""Residual-based adaptive distribution, RAD (Wu, Zhu, Tan, Kartha & Lu 2023).
+
+    Interior points are redrawn from a uniform candidate pool ``pool`` times larger, each
+    candidate chosen (without replacement) with probability
+
+    .. math:: p(x) \propto \frac{|r(x)|^k}{\mathrm{mean}\,|r|^k} + c,
+
+    so that points concentrate where the PDE residual is large (e.g. near a shock) while
+    ``c`` keeps a uniform share.
+    """
+
+    k: float = 1.0
+    c: float = 1.0
+    pool: int = 4
+
+    def __check_init__(self):
+        if self.k < 0 or self.c < 0 or self.pool < 1:
+            raise ValueError("ResidualAdaptive needs k >= 0, c >= 0 and pool >= 1.")
+
+    def choose(self, key: PRNGKeyArray, candidates: Array, residual: Array, n: int) -> Array:
+        r = jnp.abs(residual) ** self.k
+        p = r / jnp.maximum(jnp.mean(r), jnp.finfo(r.dtype).tiny) + self.c
+        idx = jax.random.choice(key, candidates.shape[0], (n,), replace=False, p=p / jnp.sum(p))
+        return candidates[idx]
+
+
+class Collocation(eqx.Module):
+    """Numbers of points per region, the sampler, and how often to redraw the interior.
+
+    Arguments:
+        n_interior, n_boundary, n_initial: points per region (regions a problem has no
+            condition on are not sampled).
+        sampler: how points are placed (Latin hypercube by default).
+        resample_every: redraw interior points every this many Adam steps (0: never).
+        adaptive: a :class:`ResidualAdaptive` rule for redraws (default: plain redraws).
+    """
+
+    n_interior: int = 10_000
+    n_boundary: int = 256
+    n_initial: int = 256
+    sampler: AbstractSampler = LatinHypercube()
+    resample_every: int = 0
+    adaptive: ResidualAdaptive | None = None
+
+    def __check_init__(self):
+        if min(self.n_interior, self.n_boundary, self.n_initial) < 1:
+            raise ValueError("collocation point counts must be >= 1.")
+        if self.resample_every < 0:
+            raise ValueError(f"resample_every must be >= 0, got {self.resample_every}.")
+
+    def sample(
+        self, problem: AbstractProblem, key: PRNGKeyArray, dtype=jnp.float32
+    ) -> dict[str, Array]:
+        """Initial points for every region the problem uses."""
+        dom = problem.domain
+        regions = {"interior"} | {c.region for c in problem.conditions().values()}
+        keys = dict(zip(("interior", "boundary", "initial"), jax.random.split(key, 3)))
+        batch = {
+            "interior": dom.sample_interior(
+                keys["interior"], self.n_interior, self.sampler, dtype=dtype
+            )
+        }
+        if "boundary" in regions:
+            batch["boundary"] = dom.sample_boundary(
+                keys["boundary"], self.n_boundary, self.sampler, dtype=dtype
+            )
+        if "initial" in regions:
+            if not hasattr(dom, "sample_initial"):
+                raise ValueError(
+                    f"{problem.name} has an initial condition but its domain has no time axis."
+                )
+            batch["initial"] = dom.sample_initial(
+                keys["initial"], self.n_initial, self.sampler, dtype=dtype
+            )
+        return batch
+
+    def candidates(self, problem: AbstractProblem, key: PRNGKeyArray, dtype) -> Array:
+        """A fresh interior draw (the RAD candidate pool when adaptive)."""
+        n = self.n_interior * (self.adaptive.pool if self.adaptive is not None else 1)
+        sampler = Uniform() if self.adaptive is not None else self.sampler
+        if not sampler.jittable:
+            sampler = LatinHypercube()
+        return problem.domain.sample_interior(key, n, sampler, dtype=dtype)

@@ -1,0 +1,196 @@
+"""``fit``: train a PINN (forward or inverse) with Adam, then L-BFGS, in compiled chunks."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import PRNGKeyArray
+
+from ..optim import LBFGS, Adam
+from ..problems import AbstractProblem, Observations
+from ._collocation import Collocation
+from ._progress import ProgressBar
+from ._trainer import Trainer, TrainState, adam_chunk, lbfgs_chunk, predict, redraw_interior
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN/inf; ``state`` is the last good state."""
+
+    def __init__(self, step: int, state: TrainState, record: dict):
+        self.step, self.state, self.record = step, state, record
+        super().__init__(
+            f"training diverged: the loss became {record.get('loss')} in the chunk ending at step {step}; "
+            f"the last good state is at step {state.step}. Lower the learning rate, raise the "
+            "float precision, or check the data for outliers."
+        )
+
+
+class FitResult(eqx.Module):
+    """The trained model, identified parameters, history (one record per chunk) and final state."""
+
+    model: Callable
+    parameters: dict[str, float]
+    history: list[dict]
+    state: TrainState
+
+
+def make_trainer(
+    problem: AbstractProblem,
+    model: Callable,
+    *,
+    collocation: Collocation = Collocation(),
+    adam: Adam | None = Adam(),
+    lbfgs: LBFGS | None = LBFGS(),
+    weights: dict[str, float] | None = None,
+    hard_constraints: bool = False,
+) -> Trainer:
+    """The static description of a run (see :func:`fit` for the arguments)."""
+    _, static = eqx.partition(model, eqx.is_inexact_array)
+    skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
+    return Trainer(problem, static, adam, lbfgs, collocation, dict(weights or {}), skip)
+
+
+def _is_finite(tree) -> bool:
+    return all(
+        bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(tree) if eqx.is_inexact_array(x)
+    )
+
+
+def estimates(trainer: Trainer, state: TrainState) -> dict[str, float]:
+    """Current values of the unknown parameters."""
+    values = trainer.problem.resolve(state.params[1])
+    return {k: float(values[k]) for k in trainer.problem.unknowns}
+
+
+def rel_l2_error(trainer: Trainer, state: TrainState) -> float:
+    """Relative L2 error of the current model on the problem's reference grid."""
+    ref = trainer.problem.reference()
+    pred = np.asarray(predict(trainer, state.params, jnp.asarray(ref.points)), np.float64)
+    exact = ref.flat_values
+    return float(np.linalg.norm(pred - exact) / np.linalg.norm(exact))
+
+
+def run(
+    trainer: Trainer,
+    state: TrainState,
+    *,
+    chunk: int = 250,
+    callbacks: Sequence[Callable[[dict, TrainState], None]] = (),
+    progress: bool = True,
+    track_error: bool = True,
+    wall_time_offset: float = 0.0,
+) -> tuple[TrainState, list[dict]]:
+    """Continue ``state`` to the end of training; calls ``callbacks(record, state)`` after each chunk.
+
+    Chunk boundaries depend only on the step count, so a run resumed from a saved state
+    retraces the same chunks and ends at the same result as an uninterrupted one.
+    """
+    if chunk < 1:
+        raise ValueError(f"chunk must be >= 1, got {chunk}.")
+    history: list[dict] = []
+    t0 = time.perf_counter() - wall_time_offset
+    col = trainer.collocation
+    with ProgressBar(trainer.total_steps, state.step, enabled=progress) as bar:
+        while True:
+            if state.phase == "adam" and state.step >= trainer.phase_end("adam"):
+                state = trainer.to_lbfgs(state)
+            end = trainer.phase_end(state.phase)
+            if state.step >= end:
+                break
+            n = min(chunk, end - state.step)
+            if state.phase == "adam" and col.resample_every:
+                n = min(n, col.resample_every - state.step % col.resample_every)
+                if state.step > 0 and state.step % col.resample_every == 0:
+                    batch, key = redraw_interior(trainer, state)
+                    state = eqx.tree_at(lambda s: (s.batch, s.key), state, (batch, key))
+            fn = adam_chunk if state.phase == "adam" else lbfgs_chunk
+            params, opt_state, terms = fn(trainer, state, n)
+            new = TrainState(
+                params, opt_state, state.batch, state.data, state.key, state.step + n, state.phase
+            )
+            record = {"step": new.step, "phase": new.phase}
+            terms = {k: float(v) for k, v in terms.items()}
+            record["loss"] = float(sum(trainer.weights.get(k, 1.0) * v for k, v in terms.items()))
+            record.update(terms)
+            if not (math.isfinite(record["loss"]) and _is_finite(params)):
+                record["wall_time_s"] = time.perf_counter() - t0
+                raise TrainingDiverged(new.step, state, record)
+            state = new
+            record.update(estimates(trainer, state))
+            if track_error:
+                record["rel_l2"] = rel_l2_error(trainer, state)
+            record["wall_time_s"] = time.perf_counter() - t0
+            history.append(record)
+            bar.update(record)
+            for cb in callbacks:
+                cb(record, state)
+    return state, history
+
+
+def fit(
+    problem: AbstractProblem,
+    model: Callable,
+    *,
+    key: PRNGKeyArray,
+    observations: Observations | None = None,
+    collocation: Collocation = Collocation(),
+    adam: Adam | None = Adam(),
+    lbfgs: LBFGS | None = LBFGS(),
+    weights: dict[str, float] | None = None,
+    hard_constraints: bool = False,
+    chunk: int = 250,
+    callbacks: Sequence[Callable[[dict, TrainState], None]] = (),
+    progress: bool = True,
+    track_error: bool = True,
+) -> FitResult:
+    """Train a physics-informed neural network (Raissi, Perdikaris & Karniadakis 2019).
+
+    Minimises ``sum_k w_k L_k`` with ``L_pde = mean |residual|^2`` over interior points,
+    one mean-squared term per initial/boundary condition and, for inverse problems,
+    ``L_data = mean |u(x_i) - y_i|^2``. Unknown PDE parameters (``Parameter(trainable=True)``)
+    are trained jointly with the network. Input derivatives use forward-mode Taylor
+    propagation; training runs ``chunk`` steps per compiled call.
+
+    Arguments:
+        problem: the PDE problem.
+        model: the field network, e.g. ``nn.MLP`` (wrap it in ``nn.HardConstraint`` with
+            ``problem.hard_constraint()`` and pass ``hard_constraints=True`` to drop the
+            condition losses).
+        key: PRNG key for the collocation points.
+        observations: data for inverse problems.
+        collocation: point counts, sampler and resampling.
+        adam, lbfgs: the two optimisation phases (``None`` or ``steps=0`` skips one).
+        weights: static loss weights by term name (default 1).
+        chunk: steps per compiled call (and per history record).
+        callbacks: ``callback(record, state)`` after every chunk.
+        progress: show a progress bar.
+        track_error: record the relative L2 error against the reference after every chunk.
+
+    Returns:
+        A :class:`FitResult`.
+
+    Example:
+        >>> problem = Heat1D()
+        >>> net = MLP(2, "scalar", width=20, depth=3, key=jax.random.key(0))
+        >>> result = fit(problem, net, key=jax.random.key(1), adam=Adam(steps=2000), lbfgs=None)
+    """
+    trainer = make_trainer(
+        problem,
+        model,
+        collocation=collocation,
+        adam=adam,
+        lbfgs=lbfgs,
+        weights=weights,
+        hard_constraints=hard_constraints,
+    )
+    state = trainer.init(model, key=key, observations=observations)
+    state, history = run(
+        trainer, state, chunk=chunk, callbacks=callbacks, progress=progress, track_error=track_error
+    )
+    return FitResult(trainer.model(state.params), estimates(trainer, state), history, state)

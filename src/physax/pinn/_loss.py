@@ -1,0 +1,58 @@
+"""The PINN loss: mean squared residuals of the PDE, the conditions and the data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array
+
+from ..problems import AbstractProblem
+from ._field import evaluate
+
+
+def pointwise_residual(
+    problem: AbstractProblem, model: Callable, fn: Callable, points: Array, params
+) -> Array:
+    """``fn(Field, params)`` at every point (vmapped), for the field ``model``."""
+    coords = problem.domain.coords
+    return jax.vmap(lambda z: evaluate(fn, model, z, coords, params))(points)
+
+
+def loss_terms(
+    problem: AbstractProblem,
+    model: Callable,
+    theta: dict[str, Array],
+    batch: dict[str, Array],
+    data: tuple[Array, Array] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> dict[str, Array]:
+    """Named loss terms: ``"pde"``, one per condition (unless in ``skip``) and ``"data"``.
+
+    Arguments:
+        problem: the PDE problem.
+        model: the field network (one point in, value out).
+        theta: optimiser coordinates of the unknown parameters.
+        batch: points by region (``"interior"``, ``"boundary"``, ``"initial"``).
+        data: ``(points, values)`` observations, if any.
+        skip: condition names satisfied exactly (hard constraints) and left out.
+    """
+    params = problem.resolve(theta)
+    sq = lambda r: jnp.mean(jnp.abs(r) ** 2)
+    terms = {
+        "pde": sq(pointwise_residual(problem, model, problem.residual, batch["interior"], params))
+    }
+    for name, cond in problem.conditions().items():
+        if name not in skip:
+            terms[name] = sq(
+                pointwise_residual(problem, model, cond.residual, batch[cond.region], params)
+            )
+    if data is not None:
+        pts, vals = data
+        terms["data"] = sq(jax.vmap(model)(pts) - vals)
+    return terms
+
+
+def weighted_total(terms: dict[str, Array], weights: dict[str, float]) -> Array:
+    return sum(weights.get(k, 1.0) * v for k, v in terms.items())

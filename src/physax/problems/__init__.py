@@ -1,0 +1,9 @@
+"""PDE problem definitions with trusted reference solutions."""
+
+from ._burgers import Burgers as Burgers
+from ._condition import Condition as Condition, dirichlet as dirichlet, initial as initial
+from ._heat import Heat1D as Heat1D
+from ._observations import Observations as Observations, noisy as noisy
+from ._parameter import Parameter as Parameter
+from ._problem import AbstractProblem as AbstractProblem
+from ._reference import Reference as Reference

@@ -1,0 +1,74 @@
+"""The 1-d heat equation with an analytic solution, forward and inverse for the diffusivity."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from ..geometry import Interval, TimeXSpace
+from ._condition import Condition, dirichlet, initial
+from ._parameter import Parameter
+from ._problem import AbstractProblem
+
+
+class Heat1D(AbstractProblem):
+    r"""``u_t = k u_xx`` on ``x in [0, L]``, ``t in [0, T]`` with ``u(t, 0) = u(t, L) = 0``.
+
+    Initial condition ``u(0, x) = sum_m a_m sin(m pi x / L)``; the exact solution is
+    ``sum_m a_m sin(m pi x / L) exp(-k (m pi / L)^2 t)``.
+
+    Arguments:
+        k: the diffusivity (a :class:`Parameter`; make it trainable for the inverse problem).
+        modes: ``(m, a_m)`` pairs of the initial sine series.
+        length, t_end: domain extents.
+    """
+
+    domain: TimeXSpace
+    parameters: dict[str, Parameter]
+    modes: tuple[tuple[int, float], ...]
+    length: float
+
+    def __init__(
+        self,
+        k: Parameter | float = 0.1,
+        modes: tuple[tuple[int, float], ...] = ((1, 1.0), (3, 0.5)),
+        length: float = 1.0,
+        t_end: float = 1.0,
+    ):
+        pk = k if isinstance(k, Parameter) else Parameter(float(k), positive=True)
+        if pk.value <= 0:
+            raise ValueError(f"Heat1D needs a positive diffusivity k, got {pk.value}.")
+        if not modes or any(int(m) < 1 for m, _ in modes):
+            raise ValueError("Heat1D modes must be (m, amplitude) pairs with integer m >= 1.")
+        self.domain = TimeXSpace(Interval(0.0, length), 0.0, t_end)
+        self.parameters = {"k": pk}
+        self.modes = tuple((int(m), float(a)) for m, a in modes)
+        self.length = float(length)
+
+    def residual(self, u, params):
+        return u.d("t") - params["k"] * u.d("x", "x")
+
+    def _initial(self, x):
+        return sum(a * jnp.sin(m * jnp.pi * x / self.length) for m, a in self.modes)
+
+    def conditions(self) -> dict[str, Condition]:
+        return {
+            "ic": initial(lambda z: self._initial(z[1])),
+            "bc": dirichlet(lambda z: jnp.zeros((), z.dtype)),
+        }
+
+    def hard_constraint(self):
+        L = self.length
+        return lambda z, n: self._initial(z[1]) + z[0] * z[1] * (L - z[1]) / L**2 * n
+
+    def exact(self, points: np.ndarray) -> np.ndarray:
+        t, x = points[:, 0], points[:, 1]
+        k, L = self.parameters["k"].value, self.length
+        return sum(
+            a * np.sin(m * np.pi * x / L) * np.exp(-k * (m * np.pi / L) ** 2 * t)
+            for m, a in self.modes
+        )
+
+    def reference_axes(self):
+        d = self.domain
+        return (("t", np.linspace(d.t0, d.t1, 101)), ("x", np.linspace(0.0, self.length, 129)))

@@ -1,0 +1,83 @@
+"""Abstract semi-linear PDE on a periodic grid: a diagonal linear symbol plus a nonlinear term."""
+
+from __future__ import annotations
+
+import abc
+from typing import ClassVar
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, Complex
+
+from ._grid import PeriodicGrid
+
+
+class AbstractPDE(eqx.Module):
+    r"""A PDE $u_t = \mathcal{L}u + \mathcal{N}(u)$ with $\mathcal{L}$ diagonal in Fourier space.
+
+    Subclasses hold the physical parameters as fields and implement
+
+    - :meth:`linear_symbol`: the Fourier symbol of $\mathcal{L}$, broadcastable to
+      ``(num_channels, *grid.spectral_shape(complex_state))``;
+    - :meth:`nonlinear`: $\hat u \mapsto \widehat{\mathcal{N}(u)}$, same shape as $\hat u$.
+
+    Class variables: ``num_channels`` (state channels), ``complex_state`` (the field is complex
+    and uses the full FFT), ``supported_dims`` (spatial dimensions the PDE is defined for).
+    Parameters may be Python floats or JAX arrays (so they can be differentiated).
+    """
+
+    num_channels: ClassVar[int] = 1
+    complex_state: ClassVar[bool] = False
+    supported_dims: ClassVar[tuple[int, ...]] = (1, 2)
+
+    @abc.abstractmethod
+    def linear_symbol(self, grid: PeriodicGrid) -> Complex[Array, " ..."]:
+        """Fourier symbol of the linear operator."""
+
+    @abc.abstractmethod
+    def nonlinear(
+        self, u_hat: Complex[Array, " c *spectral"], grid: PeriodicGrid
+    ) -> Complex[Array, " c *spectral"]:
+        """Fourier transform of the nonlinear term evaluated at the state with spectrum `u_hat`."""
+
+
+class AbstractLinearPDE(AbstractPDE):
+    """A PDE whose nonlinear term is zero, so ``exact_linear_solution`` applies."""
+
+    def nonlinear(self, u_hat, grid):
+        return jnp.zeros_like(u_hat)
+
+
+def _as_param(value):
+    # Python numbers become weakly typed JAX scalars: they stay traced leaves under
+    # eqx.filter_jit (new values do not recompile) and keep float32 states in float32.
+    if isinstance(value, tuple | list):
+        return tuple(_as_param(v) for v in value)
+    if isinstance(value, bool):
+        raise TypeError("PDE parameters must be numbers or arrays, not bool.")
+    return jnp.asarray(value)
+
+
+def param(default):
+    """A PDE parameter field: a number or array, stored as a JAX array (differentiable)."""
+    return eqx.field(default=default, converter=_as_param)
+
+
+def per_axis(value, num_spatial_dims: int) -> tuple:
+    """A scalar repeated over the axes, or a per-axis sequence checked for length."""
+    if isinstance(value, tuple | list):
+        if len(value) != num_spatial_dims:
+            raise ValueError(
+                f"expected {num_spatial_dims} per-axis values, got {len(value)}; pass a scalar "
+                "or one value per spatial axis."
+            )
+        return tuple(value)
+    return (value,) * num_spatial_dims
+
+
+def quadratic_flux_divergence(
+    u_hat: Complex[Array, " c *spectral"], grid: PeriodicGrid, fraction: float
+) -> Complex[Array, " c *spectral"]:
+    r"""Spectrum of $\tfrac12 (u^2)_x$ (1D), dealiased on input and output."""
+    u = grid.to_physical(grid.dealias(u_hat, fraction))
+    return 0.5 * grid.diff(grid.dealias(grid.to_fourier(u * u), fraction), 1, axis=0)

@@ -1,0 +1,137 @@
+"""Time stepping of the 2D acoustic wave equation (leapfrog + CPML, segmented scan)."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+from jaxtyping import Array, Float
+
+from ._cpml import CPML, cpml_coefficients
+from ._model import AcousticModel, Shot, WaveSolution
+from ._stencils import backward_derivative, forward_derivative, second_derivative
+
+
+def _half_buoyancy(rho: Float[Array, "a b"], axis: int) -> Float[Array, "a b"]:
+    """$1/\\rho$ at $i + 1/2$ from the arithmetic mean of $\\rho$ (edge value past the end)."""
+    last = lax.slice_in_dim(rho, rho.shape[axis] - 1, rho.shape[axis], axis=axis)
+    nxt = jnp.concatenate([lax.slice_in_dim(rho, 1, rho.shape[axis], axis=axis), last], axis)
+    return 2.0 / (rho + nxt)
+
+
+def _axis_profiles(shape, widths, dx, dt, c_max, pml, dtype):
+    """Per axis: None without PML, else (a, b, a_half, b_half) shaped to broadcast."""
+    out = []
+    for axis, (n, ends) in enumerate(zip(shape, (widths[:2], widths[2:]), strict=True)):
+        if pml is None or sum(ends) == 0:
+            out.append(None)
+            continue
+        coeffs = cpml_coefficients(n, ends, dx, dt, c_max, pml, dtype)
+        out.append(tuple(c[:, None] if axis == 0 else c[None, :] for c in coeffs))
+    return out
+
+
+def propagate(
+    model: AcousticModel,
+    shot: Shot,
+    *,
+    dt: float,
+    order: int,
+    boundary: CPML | None,
+    snapshot_every: int | None,
+    checkpoint: bool,
+    segment_length: int | None,
+) -> WaveSolution:
+    """Run one shot (no input validation; see `simulate`)."""
+    dtype = model.velocity.dtype
+    dx = model.dx
+    widths = (0, 0, 0, 0) if boundary is None else boundary.widths
+    free = boundary is not None and boundary.free_surface
+    top, bottom, left, right = widths
+    pad = ((top, bottom), (left, right))
+    vel = jnp.pad(model.velocity, pad, mode="edge")
+    variable = model.density is not None
+    if variable:
+        rho = jnp.pad(model.density, pad, mode="edge")
+        kappa = rho * vel**2
+        buoyancy = [_half_buoyancy(rho, 0), _half_buoyancy(rho, 1)]
+    else:
+        kappa = vel**2
+    if boundary is not None and boundary.velocity_max is not None:
+        c_max = jnp.asarray(boundary.velocity_max, dtype)
+    else:
+        c_max = lax.stop_gradient(jnp.max(model.velocity))
+    profiles = _axis_profiles(vel.shape, widths, dx, dt, c_max, boundary, dtype)
+    dt2_kappa = (dt * dt) * kappa
+
+    sz, sx = shot.sources[:, 0] + top, shot.sources[:, 1] + left
+    rz, rx = shot.receivers[:, 0] + top, shot.receivers[:, 1] + left
+    # grid-point delta: the source density s(t) delta(x - x_s) becomes s / dx^2 in one cell
+    src_scale = dt2_kappa[sz, sx] / (dx * dx)
+    n_steps = shot.wavelets.shape[-1]
+    forcing = (shot.wavelets.astype(dtype) * src_scale[:, None]).T  # (n_steps, n_sources)
+
+    def operator(p, memories):
+        """kappa-free spatial operator with CPML corrections; returns (L p, new memories)."""
+        total = jnp.zeros_like(p)
+        new_memories = []
+        for axis in (0, 1):
+            prof, mem = profiles[axis], memories[axis]
+            fs = free and axis == 0
+            if variable or prof is not None:
+                grad = forward_derivative(p, order, axis, fs) / dx
+            if variable:
+                if prof is not None:
+                    psi = prof[3] * mem[0] + prof[2] * grad
+                    grad = grad + psi
+                term = backward_derivative(grad * buoyancy[axis], order, axis, fs) / dx
+            else:
+                term = second_derivative(p, order, axis, fs) / (dx * dx)
+                if prof is not None:
+                    psi = prof[3] * mem[0] + prof[2] * grad
+                    term = term + backward_derivative(psi, order, axis, fs) / dx
+            if prof is not None:
+                zeta = prof[1] * mem[1] + prof[0] * term
+                term = term + zeta
+                new_memories.append((psi, zeta))
+            else:
+                new_memories.append(None)
+            total = total + term
+        return total, new_memories
+
+    def step(state, f):
+        p_prev, p, memories = state
+        record = p[rz, rx]
+        lap, memories = operator(p, memories)
+        p_next = 2.0 * p - p_prev + dt2_kappa * lap
+        p_next = p_next.at[sz, sx].add(f)
+        if free:
+            p_next = p_next.at[0].set(0.0)
+        return (p, p_next, memories), record
+
+    if snapshot_every is not None:
+        seg = snapshot_every
+    elif segment_length is not None:
+        seg = segment_length
+    else:
+        seg = max(1, math.isqrt(n_steps - 1) + 1) if checkpoint else n_steps
+    n_seg = -(-n_steps // seg)
+    forcing = jnp.pad(forcing, ((0, n_seg * seg - n_steps), (0, 0)))
+    forcing = forcing.reshape(n_seg, seg, forcing.shape[-1])
+    nz, nx = model.shape
+
+    def segment(state, f_seg):
+        snap = state[1][top : top + nz, left : left + nx] if snapshot_every else None
+        if seg == 1:
+            state, rec = step(state, f_seg[0])
+            return state, (snap, rec[None])
+        state, recs = lax.scan(step, state, f_seg)
+        return state, (snap, recs)
+
+    if checkpoint:
+        segment = jax.checkpoint(segment)
+    zeros = jnp.zeros(vel.shape, dtype)
+    memories = [None if prof is None else (zeros, zeros) for prof in profiles]
+    _, (snaps, recs) = lax.scan(segment, (zeros, zeros, memories), forcing)
+    traces = recs.reshape(n_seg * seg, -1)[:n_steps]
+    return WaveSolution(traces=traces, snapshots=snaps)
