@@ -87,10 +87,7 @@ def main():
     head = ("output", "NumPy (s)", "physax 1st (s)", "physax (s)", "speed-up", "max rel diff")
     print(f"{head[0]:<16}{head[1]:>11}{head[2]:>16}{head[3]:>12}{head[4]:>10}{head[5]:>14}")
     for name, t_np, t_first, t_jax, err in rows:
-        print(
-            f"{name:<16}{t_np:>11.3f}{t_first:>16.3f}{t_jax:>12.3f}"
-            f"{t_np / t_jax:>9.1f}x{err:>14.1e}"
-        )
+        print(f"{name:<16}{t_np:>11.3f}{t_first:>16.3f}{t_jax:>12.3f}{t_np / t_jax:>9.1f}x{err:>14.1e}")
     print(f"physax: best of {args.repeats} after warm-up; '1st' includes compilation.")
 
 

@@ -47,9 +47,7 @@ def test_initial_conditions_shapes_determinism_bandlimit():
     u = sp.random_fourier_series(grid, key=key, num_channels=3, max_mode=2)
     assert u.shape == (3, 16, 16)
     np.testing.assert_allclose(jnp.max(jnp.abs(u), axis=(1, 2)), 1.0)
-    np.testing.assert_array_equal(
-        u, sp.random_fourier_series(grid, key=key, num_channels=3, max_mode=2)
-    )
+    np.testing.assert_array_equal(u, sp.random_fourier_series(grid, key=key, num_channels=3, max_mode=2))
     spec = np.abs(np.fft.fft2(np.asarray(u[0])))
     m = np.abs(np.fft.fftfreq(16, 1 / 16))
     outside = (m[:, None] > 2) | (m[None, :] > 2)
@@ -79,9 +77,7 @@ def test_initial_conditions_shapes_determinism_bandlimit():
             "per-axis",
         ),
         (
-            lambda: sp.random_fourier_series(
-                sp.PeriodicGrid(1, 8), key=jax.random.key(0), max_mode=4
-            ),
+            lambda: sp.random_fourier_series(sp.PeriodicGrid(1, 8), key=jax.random.key(0), max_mode=4),
             "max_mode",
         ),
         (lambda: sp.rollout(lambda u: u, jnp.zeros((1, 8)), -1), "non-negative"),

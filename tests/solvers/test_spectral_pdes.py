@@ -123,6 +123,4 @@ def test_vmap_and_jit_over_batch():
     run = eqx.filter_jit(jax.vmap(lambda u: sp.rollout(stepper, u, 4)))
     out = run(batch)
     assert out.shape == (3, 5, 1, 32)
-    np.testing.assert_allclose(
-        np.asarray(out[1]), np.asarray(sp.rollout(stepper, batch[1], 4)), atol=1e-12
-    )
+    np.testing.assert_allclose(np.asarray(out[1]), np.asarray(sp.rollout(stepper, batch[1], 4)), atol=1e-12)

@@ -24,9 +24,7 @@ def test_cpml_reflection_below_one_percent(density):
         rho = None if density is None else np.full((n, n), density)
         return AcousticModel(np.full((n, n), C), rho, dx=DX)
 
-    with_pml = simulate(
-        model(N), Shot(SOURCE, RECEIVERS, wavelet), dt=dt, boundary=CPML(20, f0=F0)
-    ).traces
+    with_pml = simulate(model(N), Shot(SOURCE, RECEIVERS, wavelet), dt=dt, boundary=CPML(20, f0=F0)).traces
     reference = simulate(model(big), Shot(SOURCE + PAD, RECEIVERS + PAD, wavelet), dt=dt).traces
     incident = np.abs(np.asarray(reference)).max(axis=0)
     reflected = np.abs(np.asarray(with_pml - reference)).max(axis=0)
@@ -38,9 +36,7 @@ def test_rigid_edges_reflect_without_pml():
     dt = 0.3 * DX / C
     nt = int(0.45 / dt)
     wavelet = ricker(F0, dt, nt)
-    small = simulate(
-        AcousticModel(np.full((N, N), C), dx=DX), Shot(SOURCE, RECEIVERS, wavelet), dt=dt
-    )
+    small = simulate(AcousticModel(np.full((N, N), C), dx=DX), Shot(SOURCE, RECEIVERS, wavelet), dt=dt)
     big = N + 2 * PAD
     reference = simulate(
         AcousticModel(np.full((big, big), C), dx=DX),

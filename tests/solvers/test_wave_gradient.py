@@ -62,9 +62,7 @@ def test_gradient_matches_finite_differences(setup, gradient):
 def test_checkpointed_gradient_equals_plain_scan(setup, gradient):
     _, start, shots, observed = setup
     j1, g1 = gradient  # segments of ceil(sqrt(150)) = 13 steps under jax.checkpoint
-    j2, g2 = velocity_gradient(
-        start, shots, observed, dt=DT, order=4, boundary=PML, checkpoint=False
-    )
+    j2, g2 = velocity_gradient(start, shots, observed, dt=DT, order=4, boundary=PML, checkpoint=False)
     np.testing.assert_allclose(j1, j2, rtol=1e-12)
     np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-12 * float(jnp.abs(g2).max()))
 

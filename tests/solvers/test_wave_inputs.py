@@ -83,9 +83,7 @@ def test_bad_options():
 
 def test_coefficients_and_ricker():
     np.testing.assert_allclose(central_coefficients(4), [-5 / 2, 4 / 3, -1 / 12])
-    np.testing.assert_allclose(
-        staggered_coefficients(8), [1225 / 1024, -245 / 3072, 49 / 5120, -5 / 7168]
-    )
+    np.testing.assert_allclose(staggered_coefficients(8), [1225 / 1024, -245 / 3072, 49 / 5120, -5 / 7168])
     w = np.asarray(ricker(10.0, 1e-3, 400, dtype=jnp.float64))
     assert np.argmax(w) == 150 and w[150] == pytest.approx(1.0)
     spectrum = np.abs(np.fft.rfft(w, 4096))

@@ -53,9 +53,7 @@ def build_problem(cfg: dict) -> problems.AbstractProblem:
     kwargs = {}
     for name, positive in params.items():
         init = p.get(f"{name}_init")
-        kwargs[name] = problems.Parameter(
-            p[name], trainable=name in unknown, init=init, positive=positive
-        )
+        kwargs[name] = problems.Parameter(p[name], trainable=name in unknown, init=init, positive=positive)
     extra = {
         k: v
         for k, v in p.items()
@@ -162,9 +160,7 @@ def _is_number(s: str) -> bool:
         return False
 
 
-def build_observations(
-    cfg: dict, problem: problems.AbstractProblem, key
-) -> problems.Observations | None:
+def build_observations(cfg: dict, problem: problems.AbstractProblem, key) -> problems.Observations | None:
     d = cfg["data"]
     if d["noise"] < 0:
         raise ConfigError(f"data.noise must be >= 0, got {d['noise']}.")

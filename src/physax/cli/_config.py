@@ -22,9 +22,7 @@ class ConfigError(ValueError):
 
 
 def builtin_names() -> list[str]:
-    return sorted(
-        p.name[:-5] for p in resources.files(_PACKAGE).iterdir() if p.name.endswith(".toml")
-    )
+    return sorted(p.name[:-5] for p in resources.files(_PACKAGE).iterdir() if p.name.endswith(".toml"))
 
 
 def builtin(name: str) -> dict:
@@ -79,11 +77,7 @@ def merge(defaults: dict, overrides: dict, prefix: str = "") -> dict:
         if key not in defaults:
             options = [f"{prefix}{k}" for k in defaults]
             close = difflib.get_close_matches(full, options, n=1)
-            hint = (
-                f" Did you mean '{close[0]}'?"
-                if close
-                else f" Valid keys here: {', '.join(options)}."
-            )
+            hint = f" Did you mean '{close[0]}'?" if close else f" Valid keys here: {', '.join(options)}."
             raise ConfigError(f"unknown config key '{full}'.{hint}")
         if isinstance(defaults[key], dict):
             if not isinstance(value, dict):
@@ -116,9 +110,7 @@ def parse_set(items: list[str]) -> dict:
     return out
 
 
-def resolve(
-    name_or_file: str, config_file: str | None = None, sets: list[str] | None = None
-) -> dict:
+def resolve(name_or_file: str, config_file: str | None = None, sets: list[str] | None = None) -> dict:
     """The full configuration: built-in defaults, then a config file, then ``--set`` overrides."""
     if name_or_file.endswith(".toml"):
         user = read_toml(name_or_file)

@@ -19,9 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the built-in experiments")
     r = sub.add_parser("run", help="run an experiment, or continue one with --resume")
-    r.add_argument(
-        "target", help="experiment name, a config .toml, or a run directory (with --resume)"
-    )
+    r.add_argument("target", help="experiment name, a config .toml, or a run directory (with --resume)")
     r.add_argument("--config", help="TOML file laid over the experiment's defaults")
     r.add_argument(
         "--set",
@@ -65,9 +63,7 @@ def _run(args) -> int:
                 f"{out} is not a run directory (no config.toml); `--resume` takes the run's directory."
             )
         if args.config or args.set:
-            raise ConfigError(
-                "--resume continues a run exactly as configured; drop --config/--set."
-            )
+            raise ConfigError("--resume continues a run exactly as configured; drop --config/--set.")
         cfg = resolve(str(out / "config.toml"))
     else:
         if Path(args.target).is_dir():

@@ -66,9 +66,7 @@ class PinnExperiment:
 
     def template(self, phase: str) -> TrainState:
         state = self.initial_state()
-        return (
-            self.trainer.to_lbfgs(state) if phase == "lbfgs" and state.phase != "lbfgs" else state
-        )
+        return self.trainer.to_lbfgs(state) if phase == "lbfgs" and state.phase != "lbfgs" else state
 
 
 def _save_checkpoint(out: Path, state: TrainState, wall_time: float) -> None:
@@ -133,6 +131,11 @@ def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
         report.write_json(out / "metrics.json", metrics)
         raise
     return finish(exp, state, out, history.rows)
+
+
+def _loss_terms(record: dict, problem) -> dict:
+    skip = {"step", "phase", "wall_time_s", "rel_l2", *problem.parameters}
+    return {k: v for k, v in record.items() if k not in skip}
 
 
 def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict]) -> dict:

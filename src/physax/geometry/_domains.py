@@ -20,15 +20,11 @@ from ._samplers import AbstractSampler, LatinHypercube
 _DEFAULT_SAMPLER = LatinHypercube()
 
 
-def _check_bounds(
-    name: str, coords: tuple[str, ...], lo, hi
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def _check_bounds(name: str, coords: tuple[str, ...], lo, hi) -> tuple[tuple[float, ...], tuple[float, ...]]:
     lo = tuple(float(v) for v in np.atleast_1d(lo))
     hi = tuple(float(v) for v in np.atleast_1d(hi))
     if len(lo) != len(hi):
-        raise ValueError(
-            f"{name}: lo has {len(lo)} entries but hi has {len(hi)}; give one bound per axis."
-        )
+        raise ValueError(f"{name}: lo has {len(lo)} entries but hi has {len(hi)}; give one bound per axis.")
     if len(coords) != len(lo):
         raise ValueError(f"{name}: {len(coords)} coordinate names {coords} for a {len(lo)}-d box.")
     for c, a, b in zip(coords, lo, hi):
@@ -58,9 +54,7 @@ class AbstractDomain(eqx.Module):
         try:
             return self.coords.index(name)
         except ValueError:
-            raise ValueError(
-                f"unknown coordinate '{name}'; this domain has {self.coords}."
-            ) from None
+            raise ValueError(f"unknown coordinate '{name}'; this domain has {self.coords}.") from None
 
     def contains(self, points: Float[Array, "n d"], tol: float = 1e-6) -> Bool[Array, " n"]:
         lo, hi = jnp.asarray(self.lo), jnp.asarray(self.hi)
@@ -114,16 +108,12 @@ class Box(AbstractDomain):
         lo, hi = np.asarray(self.lo), np.asarray(self.hi)
         widths = hi - lo
         d = len(lo)
-        face_area = (
-            np.array([np.prod(np.delete(widths, i)) for i in range(d)]) if d > 1 else np.ones(1)
-        )
+        face_area = np.array([np.prod(np.delete(widths, i)) for i in range(d)]) if d > 1 else np.ones(1)
         p = np.repeat(face_area / face_area.sum() / 2, 2)  # (lo face, hi face) per axis
         n = points.shape[0]
         face = jax.random.choice(key, 2 * d, (n,), p=jnp.asarray(p))
         axis, side = face // 2, face % 2
-        value = jnp.where(side == 0, jnp.asarray(lo)[axis], jnp.asarray(hi)[axis]).astype(
-            points.dtype
-        )
+        value = jnp.where(side == 0, jnp.asarray(lo)[axis], jnp.asarray(hi)[axis]).astype(points.dtype)
         onehot = jax.nn.one_hot(axis, d, dtype=bool)
         return jnp.where(onehot, value[:, None], points)
 

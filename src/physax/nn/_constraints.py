@@ -33,7 +33,5 @@ class HardConstraint(eqx.Module):
         shape = jnp.shape(out.v)
         # one vector w = (z, net(z)): the transform is then a plain function of w
         flat = lambda a, b: jnp.concatenate([a, jnp.reshape(b, (-1,))])
-        joint = jet.map(
-            flat(jet.v, out.v), list(map(flat, jet.d1, out.d1)), list(map(flat, jet.d2, out.d2))
-        )
+        joint = jet.map(flat(jet.v, out.v), list(map(flat, jet.d1, out.d1)), list(map(flat, jet.d2, out.d2)))
         return generic(joint, lambda w: self.transform(w[:d], jnp.reshape(w[d:], shape)))

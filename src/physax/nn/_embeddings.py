@@ -21,9 +21,7 @@ class Normalize(eqx.Module):
     def __init__(self, lo, hi, *, dtype=jnp.float32):
         lo, hi = jnp.asarray(lo, dtype), jnp.asarray(hi, dtype)
         if lo.shape != hi.shape or lo.ndim != 1:
-            raise ValueError(
-                f"Normalize needs 1-d lo/hi of equal length, got {lo.shape} and {hi.shape}."
-            )
+            raise ValueError(f"Normalize needs 1-d lo/hi of equal length, got {lo.shape} and {hi.shape}.")
         self.scale = 2.0 / (hi - lo)
         self.shift = -1.0 - lo * self.scale
 
@@ -50,16 +48,12 @@ class FourierFeatures(eqx.Module):
 
     frequencies: Float[Array, "m d"]
 
-    def __init__(
-        self, in_size: int, n_features: int, sigma: float, *, key: PRNGKeyArray, dtype=jnp.float32
-    ):
+    def __init__(self, in_size: int, n_features: int, sigma: float, *, key: PRNGKeyArray, dtype=jnp.float32):
         if n_features < 1 or sigma <= 0:
             raise ValueError(
                 f"FourierFeatures needs n_features >= 1 and sigma > 0, got {n_features}, {sigma}."
             )
-        self.frequencies = (
-            2 * math.pi * sigma * jax.random.normal(key, (n_features, in_size), dtype)
-        )
+        self.frequencies = 2 * math.pi * sigma * jax.random.normal(key, (n_features, in_size), dtype)
 
     @property
     def out_size(self) -> int:
@@ -90,9 +84,7 @@ class PeriodicEmbedding(eqx.Module):
 
     def __init__(self, axes: tuple[int, ...], periods: tuple[float, ...], harmonics: int = 1):
         if len(axes) != len(periods) or any(p <= 0 for p in periods) or harmonics < 1:
-            raise ValueError(
-                "PeriodicEmbedding needs one positive period per axis and harmonics >= 1."
-            )
+            raise ValueError("PeriodicEmbedding needs one positive period per axis and harmonics >= 1.")
         self.axes, self.periods, self.harmonics = (
             tuple(axes),
             tuple(float(p) for p in periods),
@@ -114,9 +106,7 @@ class PeriodicEmbedding(eqx.Module):
 
     def __call__(self, z: Float[Array, " d"], *, key=None) -> Float[Array, " f"]:
         p = self._matrix(z.shape[0], z.dtype) @ z
-        return jnp.concatenate(
-            [z[jnp.array(self._keep(z.shape[0]), dtype=int)], jnp.cos(p), jnp.sin(p)]
-        )
+        return jnp.concatenate([z[jnp.array(self._keep(z.shape[0]), dtype=int)], jnp.cos(p), jnp.sin(p)])
 
     def taylor(self, jet: Jet) -> Jet:
         d = jet.v.shape[0]

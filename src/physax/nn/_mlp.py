@@ -52,9 +52,7 @@ class MLP(eqx.Module):
         dtype=jnp.float32,
     ):
         if in_size < 1 or width < 1 or depth < 1:
-            raise ValueError(
-                f"MLP needs in_size, width, depth >= 1; got {in_size}, {width}, {depth}."
-            )
+            raise ValueError(f"MLP needs in_size, width, depth >= 1; got {in_size}, {width}, {depth}.")
         if out_size != "scalar" and (not isinstance(out_size, int) or out_size < 1):
             raise ValueError(f"MLP out_size must be a positive int or 'scalar', got {out_size!r}.")
         sizes = [in_size] + [width] * depth + [1 if out_size == "scalar" else out_size]

@@ -47,7 +47,5 @@ class LBFGS(eqx.Module):
             raise ValueError("LBFGS needs steps >= 0, memory >= 1 and max_linesearch_steps >= 1.")
 
     def build(self) -> optax.GradientTransformationExtraArgs:
-        search = optax.scale_by_zoom_linesearch(
-            self.max_linesearch_steps, initial_guess_strategy="one"
-        )
+        search = optax.scale_by_zoom_linesearch(self.max_linesearch_steps, initial_guess_strategy="one")
         return optax.lbfgs(memory_size=self.memory, linesearch=search)

@@ -70,9 +70,7 @@ def _read(path) -> tuple[dict, bytes]:
     data = path.read_bytes()
     fix = "delete the checkpoint directory to start over."
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 8:
-        raise CheckpointError(
-            f"checkpoint {path} is not a physax checkpoint or is truncated; {fix}"
-        )
+        raise CheckpointError(f"checkpoint {path} is not a physax checkpoint or is truncated; {fix}")
     n = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "little")
     start = len(MAGIC) + 8
     try:

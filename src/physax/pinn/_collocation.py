@@ -62,17 +62,13 @@ class Collocation(eqx.Module):
         if self.resample_every < 0:
             raise ValueError(f"resample_every must be >= 0, got {self.resample_every}.")
 
-    def sample(
-        self, problem: AbstractProblem, key: PRNGKeyArray, dtype=jnp.float32
-    ) -> dict[str, Array]:
+    def sample(self, problem: AbstractProblem, key: PRNGKeyArray, dtype=jnp.float32) -> dict[str, Array]:
         """Initial points for every region the problem uses."""
         dom = problem.domain
         regions = {"interior"} | {c.region for c in problem.conditions().values()}
         keys = dict(zip(("interior", "boundary", "initial"), jax.random.split(key, 3)))
         batch = {
-            "interior": dom.sample_interior(
-                keys["interior"], self.n_interior, self.sampler, dtype=dtype
-            )
+            "interior": dom.sample_interior(keys["interior"], self.n_interior, self.sampler, dtype=dtype)
         }
         if "boundary" in regions:
             batch["boundary"] = dom.sample_boundary(
@@ -80,12 +76,8 @@ class Collocation(eqx.Module):
             )
         if "initial" in regions:
             if not hasattr(dom, "sample_initial"):
-                raise ValueError(
-                    f"{problem.name} has an initial condition but its domain has no time axis."
-                )
-            batch["initial"] = dom.sample_initial(
-                keys["initial"], self.n_initial, self.sampler, dtype=dtype
-            )
+                raise ValueError(f"{problem.name} has an initial condition but its domain has no time axis.")
+            batch["initial"] = dom.sample_initial(keys["initial"], self.n_initial, self.sampler, dtype=dtype)
         return batch
 
     def candidates(self, problem: AbstractProblem, key: PRNGKeyArray, dtype) -> Array:

@@ -28,9 +28,7 @@ Key = tuple[str, ...]
 class Field:
     """Value ``u()`` and partials ``u.d("x")``, ``u.d("x", "x")``, ``u.d("t", "x")`` at ``u.z``."""
 
-    def __init__(
-        self, z: Float[Array, " d"], coords: Sequence[str], lookup: Callable[[Key], Array]
-    ):
+    def __init__(self, z: Float[Array, " d"], coords: Sequence[str], lookup: Callable[[Key], Array]):
         self.z = z
         self.coords = tuple(coords)
         self._lookup = lookup

@@ -57,9 +57,7 @@ def make_trainer(
 
 
 def _is_finite(tree) -> bool:
-    return all(
-        bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(tree) if eqx.is_inexact_array(x)
-    )
+    return all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(tree) if eqx.is_inexact_array(x))
 
 
 def estimates(trainer: Trainer, state: TrainState) -> dict[str, float]:

@@ -40,14 +40,10 @@ def loss_terms(
     """
     params = problem.resolve(theta)
     sq = lambda r: jnp.mean(jnp.abs(r) ** 2)
-    terms = {
-        "pde": sq(pointwise_residual(problem, model, problem.residual, batch["interior"], params))
-    }
+    terms = {"pde": sq(pointwise_residual(problem, model, problem.residual, batch["interior"], params))}
     for name, cond in problem.conditions().items():
         if name not in skip:
-            terms[name] = sq(
-                pointwise_residual(problem, model, cond.residual, batch[cond.region], params)
-            )
+            terms[name] = sq(pointwise_residual(problem, model, cond.residual, batch[cond.region], params))
     if data is not None:
         pts, vals = data
         terms["data"] = sq(jax.vmap(model)(pts) - vals)

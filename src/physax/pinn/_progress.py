@@ -23,9 +23,7 @@ def _fmt(record: dict) -> str:
 class ProgressBar:
     """Context manager; ``update(record)`` after each compiled chunk. Silent when ``enabled`` is false."""
 
-    def __init__(
-        self, total: int, start: int = 0, enabled: bool = True, console: Console | None = None
-    ):
+    def __init__(self, total: int, start: int = 0, enabled: bool = True, console: Console | None = None):
         self.enabled = enabled
         self.total, self.start = total, start
         self._progress = Progress(

@@ -33,9 +33,7 @@ class TrainState(eqx.Module):
 
 def _strong(tree):
     """Drop weak types (optax init states carry some that updates do not) to keep one compilation."""
-    return jax.tree.map(
-        lambda x: jnp.asarray(x, dtype=x.dtype) if isinstance(x, jax.Array) else x, tree
-    )
+    return jax.tree.map(lambda x: jnp.asarray(x, dtype=x.dtype) if isinstance(x, jax.Array) else x, tree)
 
 
 def _cast(tree, dtype):
@@ -97,9 +95,7 @@ class Trainer(eqx.Module):
                 "lbfgs",
             )
         opt_state = _strong(self.lbfgs.build().init(state.params)) if self.lbfgs else None
-        return TrainState(
-            state.params, opt_state, state.batch, state.data, state.key, state.step, "lbfgs"
-        )
+        return TrainState(state.params, opt_state, state.batch, state.data, state.key, state.step, "lbfgs")
 
     def model(self, params) -> Any:
         return eqx.combine(params[0], self.static)
@@ -113,16 +109,12 @@ class Trainer(eqx.Module):
 
 def adam_chunk(trainer: Trainer, state: TrainState, n: int):
     """``n`` Adam steps in one compiled loop; returns the new params, optimiser state and last terms."""
-    return _adam_chunk(
-        trainer, state.params, state.opt_state, state.batch, state.data, jnp.asarray(n)
-    )
+    return _adam_chunk(trainer, state.params, state.opt_state, state.batch, state.data, jnp.asarray(n))
 
 
 def lbfgs_chunk(trainer: Trainer, state: TrainState, n: int):
     """``n`` L-BFGS iterations (each with its line search) in one compiled loop."""
-    return _lbfgs_chunk(
-        trainer, state.params, state.opt_state, state.batch, state.data, jnp.asarray(n)
-    )
+    return _lbfgs_chunk(trainer, state.params, state.opt_state, state.batch, state.data, jnp.asarray(n))
 
 
 def _zero_terms(trainer: Trainer, params, batch, data):
@@ -159,9 +151,7 @@ def _lbfgs_chunk(trainer: Trainer, params, opt_state, batch, data, n):
     def step(_, carry):
         params, opt_state = carry
         value, grad = value_and_grad(params, state=opt_state)
-        updates, opt_state = opt.update(
-            grad, opt_state, params, value=value, grad=grad, value_fn=value_fn
-        )
+        updates, opt_state = opt.update(grad, opt_state, params, value=value, grad=grad, value_fn=value_fn)
         return optax.apply_updates(params, updates), opt_state
 
     params, opt_state = jax.lax.fori_loop(0, n, step, (params, opt_state))

@@ -30,9 +30,7 @@ class Burgers(AbstractProblem):
     domain: TimeXSpace
     parameters: dict[str, Parameter]
 
-    def __init__(
-        self, lambda1: Parameter | float = 1.0, lambda2: Parameter | float = 0.01 / math.pi
-    ):
+    def __init__(self, lambda1: Parameter | float = 1.0, lambda2: Parameter | float = 0.01 / math.pi):
         self.domain = TimeXSpace(Interval(-1.0, 1.0), 0.0, 1.0)
         p1 = lambda1 if isinstance(lambda1, Parameter) else Parameter(float(lambda1))
         p2 = lambda2 if isinstance(lambda2, Parameter) else Parameter(float(lambda2), positive=True)

@@ -23,9 +23,7 @@ class Condition(eqx.Module):
 
     def __check_init__(self):
         if self.region not in ("initial", "boundary", "interior"):
-            raise ValueError(
-                f"region must be 'initial', 'boundary' or 'interior', got {self.region!r}."
-            )
+            raise ValueError(f"region must be 'initial', 'boundary' or 'interior', got {self.region!r}.")
 
 
 def dirichlet(value: Callable[[Array], Array], region: Region = "boundary") -> Condition:

@@ -65,8 +65,7 @@ class Heat1D(AbstractProblem):
         t, x = points[:, 0], points[:, 1]
         k, L = self.parameters["k"].value, self.length
         return sum(
-            a * np.sin(m * np.pi * x / L) * np.exp(-k * (m * np.pi / L) ** 2 * t)
-            for m, a in self.modes
+            a * np.sin(m * np.pi * x / L) * np.exp(-k * (m * np.pi / L) ** 2 * t) for m, a in self.modes
         )
 
     def reference_axes(self):

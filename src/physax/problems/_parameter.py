@@ -26,9 +26,7 @@ class Parameter(eqx.Module):
     def __check_init__(self):
         start = self.value if self.init is None else self.init
         if not math.isfinite(start) or not math.isfinite(self.value):
-            raise ValueError(
-                f"parameter value and init must be finite, got {self.value}, {self.init}."
-            )
+            raise ValueError(f"parameter value and init must be finite, got {self.value}, {self.init}.")
         if self.positive and start <= 0:
             raise ValueError(f"a positive parameter needs a positive init/value, got {start}.")
 

@@ -54,8 +54,7 @@ class AbstractProblem(eqx.Module):
     def reference_axes(self) -> tuple[tuple[str, np.ndarray], ...]:
         """Grid on which errors are reported (default: 101 points per axis)."""
         return tuple(
-            (c, np.linspace(a, b, 101))
-            for c, a, b in zip(self.domain.coords, self.domain.lo, self.domain.hi)
+            (c, np.linspace(a, b, 101)) for c, a, b in zip(self.domain.coords, self.domain.lo, self.domain.hi)
         )
 
     def reference(self) -> Reference:
@@ -80,10 +79,7 @@ class AbstractProblem(eqx.Module):
 
     def resolve(self, theta: dict[str, Array]) -> dict[str, Array]:
         """All parameter values: known constants and the current estimates of the unknowns."""
-        return {
-            k: (p.from_raw(theta[k]) if p.trainable else p.value)
-            for k, p in self.parameters.items()
-        }
+        return {k: (p.from_raw(theta[k]) if p.trainable else p.value) for k, p in self.parameters.items()}
 
     # --- data ------------------------------------------------------------------------
     def observations(
@@ -93,14 +89,10 @@ class AbstractProblem(eqx.Module):
         ref = self.reference()
         pts, vals = ref.points, ref.flat_values
         if not 0 < n <= len(pts):
-            raise ValueError(
-                f"can draw 1..{len(pts)} observations from the reference grid, asked for {n}."
-            )
+            raise ValueError(f"can draw 1..{len(pts)} observations from the reference grid, asked for {n}.")
         kidx, knoise = jax.random.split(key)
         idx = np.asarray(jax.random.choice(kidx, len(pts), (n,), replace=False))
-        return Observations(
-            pts[idx], noisy(vals[idx], noise, knoise), dim=self.domain.dim, dtype=dtype
-        )
+        return Observations(pts[idx], noisy(vals[idx], noise, knoise), dim=self.domain.dim, dtype=dtype)
 
 
 _REFERENCES: dict[str, Reference] = {}
@@ -114,9 +106,7 @@ def _reference_cache(problem: AbstractProblem) -> Reference:
     tmp = Reference(axes, np.zeros(()), "")
     values = problem.exact(tmp.points)
     if values is None:
-        raise ValueError(
-            f"{problem.name} has no exact solution; override reference() to supply one."
-        )
+        raise ValueError(f"{problem.name} has no exact solution; override reference() to supply one.")
     ref = Reference(axes, np.asarray(values).reshape(tmp.shape), "exact")
     if len(_REFERENCES) > 32:
         _REFERENCES.clear()

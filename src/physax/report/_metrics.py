@@ -13,8 +13,9 @@ from typing import IO, Any
 import numpy as np
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[Any]], None], *,
-                 binary: bool = False) -> Path:
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[IO[Any]], None], *, binary: bool = False
+) -> Path:
     """Write a file so that readers see either the old or the complete new content.
 
     The data goes to a temporary file in the same directory (same file system, so the

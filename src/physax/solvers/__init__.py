@@ -1,4 +1,4 @@
 """Classical solvers and exact solutions, used as trusted references."""
 
-from ._cole_hopf import burgers_cole_hopf as burgers_cole_hopf
 from . import spectral as spectral
+from ._cole_hopf import burgers_cole_hopf as burgers_cole_hopf

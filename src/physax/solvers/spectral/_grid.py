@@ -101,9 +101,7 @@ class PeriodicGrid(eqx.Module):
         r"""Angular wavenumbers $k = 2\pi m/L$ along `axis` (numpy float64, broadcastable)."""
         return self.integer_modes(axis, complex_field) * (2 * math.pi / float(self.extent))
 
-    def derivative_symbol(
-        self, order: int, axis: int = 0, complex_field: bool = False
-    ) -> np.ndarray:
+    def derivative_symbol(self, order: int, axis: int = 0, complex_field: bool = False) -> np.ndarray:
         r"""Symbol $(ik)^p$ of $\partial^p/\partial x_{axis}^p$ (Nyquist zeroed for odd $p$)."""
         m = self.integer_modes(axis, complex_field)
         k = self.wavenumbers(axis, complex_field)

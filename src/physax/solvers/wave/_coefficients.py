@@ -79,9 +79,7 @@ def staggered_coefficients(order: int) -> tuple[float, ...]:
     return tuple(map(float, np.linalg.solve(rows, rhs)))
 
 
-def max_stable_dt(
-    velocity_max: float, dx: float, order: int = 8, *, staggered: bool = False
-) -> float:
+def max_stable_dt(velocity_max: float, dx: float, order: int = 8, *, staggered: bool = False) -> float:
     r"""Largest stable time step of the 2D leapfrog scheme (von Neumann analysis).
 
     The explicit second-order time stepping of $p_{tt} = c^2 \Delta_h p$ is stable

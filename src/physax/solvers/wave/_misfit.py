@@ -40,8 +40,7 @@ def _prepare(model, shots, observed, dt, order, boundary, segment_length):
     expected = (shots.sources.shape[0], shots.n_steps, shots.receivers.shape[1])
     if observed.shape != expected:
         raise ValueError(
-            f"`observed` must have shape (n_shots, n_steps, n_receivers) = {expected}, "
-            f"got {observed.shape}."
+            f"`observed` must have shape (n_shots, n_steps, n_receivers) = {expected}, got {observed.shape}."
         )
     return observed
 
@@ -71,9 +70,7 @@ def l2_misfit(
     ```
     """
     observed = _prepare(model, shots, observed, dt, order, boundary, segment_length)
-    return _value(
-        model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length
-    )
+    return _value(model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length)
 
 
 def velocity_gradient(

@@ -53,13 +53,10 @@ class AcousticModel(eqx.Module):
         if not self.dx > 0:
             raise ValueError(f"`dx` must be positive, got {self.dx}.")
         if self.velocity.ndim != 2:
-            raise ValueError(
-                f"`velocity` must be a 2D array (nz, nx), got shape {self.velocity.shape}."
-            )
+            raise ValueError(f"`velocity` must be a 2D array (nz, nx), got shape {self.velocity.shape}.")
         if self.density is not None and self.density.shape != self.velocity.shape:
             raise ValueError(
-                f"`density` shape {self.density.shape} must equal `velocity` shape "
-                f"{self.velocity.shape}."
+                f"`density` shape {self.density.shape} must equal `velocity` shape {self.velocity.shape}."
             )
         for name, field in (("velocity", self.velocity), ("density", self.density)):
             value = None if field is None else _concrete(field)
@@ -111,8 +108,7 @@ class Shot(eqx.Module):
         for name, pos in (("sources", self.sources), ("receivers", self.receivers)):
             if pos.ndim < 2 or pos.shape[-1] != 2 or pos.shape[-2] == 0:
                 raise ValueError(
-                    f"`{name}` must have shape (n, 2) of (iz, ix) grid indices with n >= 1, "
-                    f"got {pos.shape}."
+                    f"`{name}` must have shape (n, 2) of (iz, ix) grid indices with n >= 1, got {pos.shape}."
                 )
         if self.wavelets.shape[:-1] != self.sources.shape[:-1]:
             raise ValueError(
