@@ -16,6 +16,11 @@ Needs DeepXDE and torch, which are not physax dependencies; the wrapper makes a 
     bash benchmarks/run_pinn_step.sh [--steps 200] [--repeats 5] [--json PATH]
 
 which ends in ``DDE_BACKEND=pytorch python benchmarks/pinn_step.py ...``.
+
+Contention does not hit both alike: torch's OpenMP pool (one thread per core) stalls at
+every parallel region when another process holds a core, so on a busy 2-core machine
+DeepXDE steps can take ~100x longer (seconds) while XLA's pool degrades gently. The
+"cpu pressure" line (Linux PSI) flags such repetitions; trust the ones near 0%.
 """
 
 from __future__ import annotations
@@ -112,7 +117,9 @@ class PhysaxRun:
         self.state = self.trainer.init(net, key=jax.random.key(1), observations=None)
         self._loss = eqx.filter_jit(self.trainer.terms)
         self.points = {k: tuple(v.shape) for k, v in self.state.batch.items()}
-        self.n_params = sum(x.size for x in jax.tree.leaves(self.state.params[0]))
+        # the MLP's weights and biases (Normalize's 4 constants are not trained: zero gradient)
+        mlp = eqx.filter(net.layers[1], eqx.is_inexact_array)
+        self.n_params = sum(x.size for x in jax.tree.leaves(mlp))
 
     def train(self, n: int) -> float:
         t = time.perf_counter()
@@ -139,7 +146,7 @@ class DeepXDERun:
         import torch
 
         torch.manual_seed(0)
-        np.random.seed(0)
+        np.random.seed(0)  # noqa: NPY002 (DeepXDE draws from the global NumPy state)
         geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 1))
 
         def pde(x, y):  # x = (x, t)
@@ -181,6 +188,23 @@ class DeepXDERun:
         return {name: float(v) for name, v in zip(("pde", "bc", "ic"), loss)}
 
 
+def cpu_pressure_us() -> int | None:
+    """Linux PSI: total microseconds some task waited for a CPU (None where unavailable)."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            return int(f.readline().split("total=")[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def timed(r, n: int) -> tuple[float, float | None]:
+    """Seconds for ``n`` steps of run ``r`` and the share of that time some task waited for a CPU."""
+    p0 = cpu_pressure_us()
+    dt = r.train(n)
+    p1 = cpu_pressure_us()
+    return dt, (None if p0 is None or p1 is None else (p1 - p0) / 1e6 / dt)
+
+
 def fmt_ms(x: float) -> str:
     return f"{x:9.2f}"
 
@@ -201,13 +225,20 @@ def main(argv=None):
     for r in runs:
         loss0[r.name] = sum(r.losses().values()) if r.name == "physax" else None
         warm[r.name] = r.train(WARMUP_STEPS)  # physax: includes compilation
+        print(f"  warm-up {r.name}: {warm[r.name]:.1f} s", file=sys.stderr)
         if r.name == "deepxde":  # DeepXDE evaluates the loss at the start of train()
             loss0[r.name] = float(sum(r.model.losshistory.loss_train[0]))
 
     times = {r.name: [] for r in runs}
-    for _ in range(args.repeats):
+    pressure = {r.name: [] for r in runs}
+    for i in range(args.repeats):
         for r in runs:
-            times[r.name].append(r.train(args.steps))
+            dt, psi = timed(r, args.steps)
+            times[r.name].append(dt)
+            pressure[r.name].append(psi)
+            print(
+                f"  [{i + 1}/{args.repeats}] {r.name}: {1e3 * dt / args.steps:.1f} ms/step", file=sys.stderr
+            )
     final = {r.name: r.losses() for r in runs}
 
     ms = {k: [1e3 * t / args.steps for t in v] for k, v in times.items()}
@@ -246,6 +277,13 @@ def main(argv=None):
     ratio_med = med["deepxde"] / med["physax"]
     ratio_min = best["deepxde"] / best["physax"]
     print(f"  {'ratio':10s}{ratio_med:9.2f}x{ratio_min:9.2f}x   (deepxde / physax)")
+    if all(p is not None for v in pressure.values() for p in v):
+        print(
+            "  cpu pressure per repetition (share of the time some task waited for a CPU;"
+            " high = machine shared):"
+        )
+        for r in runs:
+            print(f"  {r.name:10s}" + " ".join(f"{100 * p:.0f}%" for p in pressure[r.name]))
     print()
     for r in runs:
         terms = ", ".join(f"{k} {v:.3g}" for k, v in final[r.name].items())

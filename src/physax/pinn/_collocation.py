@@ -47,6 +47,8 @@ class Collocation(eqx.Module):
         sampler: how points are placed (Latin hypercube by default).
         resample_every: redraw interior points every this many Adam steps (0: never).
         adaptive: a :class:`ResidualAdaptive` rule for redraws (default: plain redraws).
+        lbfgs_resample_every: redraw every this many L-BFGS iterations too (0: never); each
+            redraw restarts L-BFGS, whose curvature pairs belong to the old objective.
     """
 
     n_interior: int = 10_000
@@ -55,12 +57,13 @@ class Collocation(eqx.Module):
     sampler: AbstractSampler = LatinHypercube()
     resample_every: int = 0
     adaptive: ResidualAdaptive | None = None
+    lbfgs_resample_every: int = 0
 
     def __check_init__(self):
         if min(self.n_interior, self.n_boundary, self.n_initial) < 1:
             raise ValueError("collocation point counts must be >= 1.")
-        if self.resample_every < 0:
-            raise ValueError(f"resample_every must be >= 0, got {self.resample_every}.")
+        if self.resample_every < 0 or self.lbfgs_resample_every < 0:
+            raise ValueError("resample_every and lbfgs_resample_every must be >= 0.")
 
     def sample(self, problem: AbstractProblem, key: PRNGKeyArray, dtype=jnp.float32) -> dict[str, Array]:
         """Initial points for every region the problem uses."""

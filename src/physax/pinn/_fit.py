@@ -56,6 +56,13 @@ def make_trainer(
     return Trainer(problem, static, adam, lbfgs, collocation, dict(weights or {}), skip)
 
 
+def _redraw(trainer: Trainer, state: TrainState) -> TrainState:
+    """New interior points; L-BFGS restarts since its memory describes the old objective."""
+    batch, key = redraw_interior(trainer, state)
+    opt_state = state.opt_state if state.phase == "adam" else trainer.lbfgs_init(state.params)
+    return TrainState(state.params, opt_state, batch, state.data, key, state.step, state.phase)
+
+
 def _is_finite(tree) -> bool:
     return all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(tree) if eqx.is_inexact_array(x))
 
@@ -102,11 +109,12 @@ def run(
             if state.step >= end:
                 break
             n = min(chunk, end - state.step)
-            if state.phase == "adam" and col.resample_every:
-                n = min(n, col.resample_every - state.step % col.resample_every)
-                if state.step > 0 and state.step % col.resample_every == 0:
-                    batch, key = redraw_interior(trainer, state)
-                    state = eqx.tree_at(lambda s: (s.batch, s.key), state, (batch, key))
+            every = col.resample_every if state.phase == "adam" else col.lbfgs_resample_every
+            if every:
+                k = state.step - (0 if state.phase == "adam" else trainer.phase_end("adam"))
+                n = min(n, every - k % every)
+                if k > 0 and k % every == 0:
+                    state = _redraw(trainer, state)
             fn = adam_chunk if state.phase == "adam" else lbfgs_chunk
             params, opt_state, terms = fn(trainer, state, n)
             new = TrainState(

@@ -94,8 +94,11 @@ class Trainer(eqx.Module):
                 state.step,
                 "lbfgs",
             )
-        opt_state = _strong(self.lbfgs.build().init(state.params)) if self.lbfgs else None
+        opt_state = self.lbfgs_init(state.params) if self.lbfgs else None
         return TrainState(state.params, opt_state, state.batch, state.data, state.key, state.step, "lbfgs")
+
+    def lbfgs_init(self, params):
+        return _strong(self.lbfgs.build().init(params))
 
     def model(self, params) -> Any:
         return eqx.combine(params[0], self.static)
