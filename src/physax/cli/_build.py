@@ -103,12 +103,13 @@ def build_collocation(cfg: dict) -> Collocation:
     if adaptive is not None and c["resample_every"] == 0:
         raise ConfigError("collocation.adaptive=true needs collocation.resample_every > 0.")
     return Collocation(
-        c["n_interior"],
-        c["n_boundary"],
-        c["n_initial"],
-        SAMPLERS[c["sampler"]](),
-        c["resample_every"],
-        adaptive,
+        n_interior=c["n_interior"],
+        n_boundary=c["n_boundary"],
+        n_initial=c["n_initial"],
+        sampler=SAMPLERS[c["sampler"]](),
+        resample_every=c["resample_every"],
+        adaptive=adaptive,
+        lbfgs_resample_every=c["lbfgs_resample_every"],
     )
 
 
