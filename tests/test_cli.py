@@ -25,7 +25,14 @@ TINY = [
 def test_list_and_version(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for name in ("burgers-forward", "burgers-inverse", "heat-forward", "heat-inverse"):
+    for name in (
+        "burgers-forward",
+        "burgers-inverse",
+        "heat-forward",
+        "heat-inverse",
+        "kolmogorov",
+        "gray-scott",
+    ):
         assert name in out
     with pytest.raises(SystemExit) as e:
         main(["--version"])

@@ -15,23 +15,25 @@ from pathlib import Path
 from typing import Any
 
 _PACKAGE = "physax.cli.experiments"
+SOLVE_PACKAGE = "physax.cli.solve"
 
 
 class ConfigError(ValueError):
     """A configuration problem the user can fix; reported in one line, exit code 2."""
 
 
-def builtin_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files(_PACKAGE).iterdir() if p.name.endswith(".toml"))
+def builtin_names(package: str = _PACKAGE) -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files(package).iterdir() if p.name.endswith(".toml"))
 
 
-def builtin(name: str) -> dict:
-    """The default configuration of the built-in experiment ``name``."""
-    path = resources.files(_PACKAGE) / f"{name}.toml"
+def builtin(name: str, package: str = _PACKAGE) -> dict:
+    """The default configuration of the built-in experiment (or solvable problem) ``name``."""
+    path = resources.files(package) / f"{name}.toml"
     if not path.is_file():
-        close = difflib.get_close_matches(name, builtin_names(), n=1)
+        close = difflib.get_close_matches(name, builtin_names(package), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise ConfigError(f"unknown experiment '{name}'.{hint} `physax list` shows them all.")
+        what = "experiment" if package == _PACKAGE else "solvable problem"
+        raise ConfigError(f"unknown {what} '{name}'.{hint} `physax list` shows them all.")
     return tomllib.loads(path.read_text())
 
 

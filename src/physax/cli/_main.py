@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import __version__
-from ._config import ConfigError, builtin, builtin_names, resolve
+from ._config import SOLVE_PACKAGE, ConfigError, builtin, builtin_names, merge, parse_set, resolve
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue the interrupted run in the directory TARGET"
     )
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    s = sub.add_parser("solve", help="run the classical (spectral ETDRK) solver of a catalogue problem")
+    s.add_argument("target", help="problem name (see `physax list`)")
+    s.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override one key, e.g. n=512"
+    )
+    s.add_argument("--out", help="run directory (default runs/solve-<problem>-<time>)")
+    s.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return p
 
 
@@ -45,7 +52,33 @@ def _list() -> None:
     table.add_column("description")
     for name in builtin_names():
         table.add_row(name, builtin(name).get("description", ""))
+    solvable = Table(title="physax solve: classical reference solvers")
+    solvable.add_column("name", style="bold")
+    solvable.add_column("description")
+    for name in builtin_names(SOLVE_PACKAGE):
+        solvable.add_row(name, builtin(name, SOLVE_PACKAGE).get("description", ""))
     Console().print(table)
+    Console().print(solvable)
+
+
+def _solve(args) -> int:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    from ._solve import solve
+
+    cfg = merge(builtin(args.target, SOLVE_PACKAGE), parse_set(args.set))
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out) if args.out else Path("runs") / f"solve-{cfg['problem']}-{stamp}"
+    if (out / "metrics.json").exists():
+        raise ConfigError(f"{out} already holds a run; pick another --out.")
+    m = solve(cfg, out)
+    if not args.quiet:
+        err = f"  rel_l2 = {m['rel_l2']:.3e}" if "rel_l2" in m else ""
+        print(
+            f"run directory: {out}\n{m['steps']} steps in {m['wall_time_s']:.2f} s ({m['run_time_s']:.2f} s compiled){err}"
+        )
+    return 0
 
 
 def _run(args) -> int:
@@ -107,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             _list()
             return 0
+        if args.command == "solve":
+            return _solve(args)
         return _run(args)
     except ConfigError as e:
         print(f"physax: error: {e}", file=sys.stderr)
