@@ -19,6 +19,10 @@ from ._config import ConfigError
 PROBLEMS = {
     "burgers": (problems.Burgers, {"lambda1": False, "lambda2": True}),
     "heat1d": (problems.Heat1D, {"k": True}),
+    "advection": (problems.Advection1D, {"beta": False}),
+    "wave1d": (problems.Wave1D, {"c": True}),
+    "helmholtz2d": (problems.Helmholtz2D, {"k": False}),
+    "poisson2d": (problems.Poisson2D, {}),
 }
 SAMPLERS = {
     "uniform": geometry.Uniform,
@@ -72,6 +76,13 @@ def build_model(cfg: dict, problem: problems.AbstractProblem, key) -> eqx.Module
     dom = problem.domain
     layers: list = [nn.Normalize(dom.lo, dom.hi)]
     size = dom.dim
+    periodic = getattr(problem, "periodic", {})
+    if periodic:  # exact periodicity: embed those coordinates (periods in normalised units)
+        axes = tuple(dom.axis(c) for c in periodic)
+        periods = tuple(2 * p / (dom.hi[a] - dom.lo[a]) for a, p in zip(axes, periodic.values()))
+        embed = nn.PeriodicEmbedding(axes, periods, harmonics=1)
+        layers.append(embed)
+        size = embed.out_size(size)
     if m["fourier_features"] > 0:
         layers.append(nn.FourierFeatures(size, m["fourier_features"], m["fourier_sigma"], key=kff))
         size = 2 * m["fourier_features"]

@@ -1,6 +1,12 @@
 """PDE problem definitions with trusted reference solutions."""
 
 from ._burgers import Burgers as Burgers
+from ._catalogue_linear import (
+    Advection1D as Advection1D,
+    Helmholtz2D as Helmholtz2D,
+    Poisson2D as Poisson2D,
+    Wave1D as Wave1D,
+)
 from ._condition import Condition as Condition, dirichlet as dirichlet, initial as initial
 from ._heat import Heat1D as Heat1D
 from ._observations import Observations as Observations, noisy as noisy
