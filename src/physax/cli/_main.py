@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _out_dir(given: str | None, name: str) -> Path:
+    """``--out`` if given, else ``runs/<name>-<time stamp>``."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(given) if given else Path("runs") / f"{name}-{stamp}"
+
+
 def _list() -> None:
     from rich.console import Console
     from rich.table import Table
@@ -68,8 +74,7 @@ def _solve(args) -> int:
     from ._solve import solve
 
     cfg = merge(builtin(args.target, SOLVE_PACKAGE), parse_set(args.set))
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = Path(args.out) if args.out else Path("runs") / f"solve-{cfg['problem']}-{stamp}"
+    out = _out_dir(args.out, f"solve-{cfg['problem']}")
     if (out / "metrics.json").exists():
         raise ConfigError(f"{out} already holds a run; pick another --out.")
     m = solve(cfg, out)
@@ -102,8 +107,7 @@ def _run(args) -> int:
         if Path(args.target).is_dir():
             raise ConfigError(f"{args.target} is a directory; to continue that run pass --resume.")
         cfg = resolve(args.target, args.config, args.set)
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path(args.out) if args.out else Path("runs") / f"{cfg['experiment']}-{stamp}"
+        out = _out_dir(args.out, cfg["experiment"])
         if (out / CHECKPOINT).exists() or (out / "metrics.json").exists():
             raise ConfigError(
                 f"{out} already holds a run; continue it with `physax run {out} --resume` or pick another --out."

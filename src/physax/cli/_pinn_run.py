@@ -8,13 +8,12 @@ import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .. import __version__, report
-from ..pinn import TrainingDiverged, make_trainer, run
+from ..pinn import TrainingDiverged, estimates, make_trainer, reference_prediction, run
 from ..pinn._checkpoint import load, read_header, save
-from ..pinn._trainer import Trainer, TrainState, predict
+from ..pinn._trainer import Trainer, TrainState
 from ._build import (
     build_collocation,
     build_model,
@@ -140,13 +139,10 @@ def _loss_terms(record: dict, problem) -> dict:
 
 def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict]) -> dict:
     cfg, problem, trainer = exp.cfg, exp.problem, exp.trainer
-    ref = problem.reference()
     t0 = time.perf_counter()
-    pred = np.asarray(predict(trainer, state.params, jnp.asarray(ref.points)), np.float64).reshape(
-        ref.values.shape
-    )
+    pred, ref = reference_prediction(trainer, state)
     err = pred - ref.values
-    estimates = problem.resolve(state.params[1])
+    found = estimates(trainer, state)
     metrics = {
         "experiment": cfg["experiment"],
         "status": "finished",
@@ -172,9 +168,9 @@ def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict
     if true:
         metrics["parameters"] = {
             k: {
-                "estimate": float(estimates[k]),
+                "estimate": found[k],
                 "true": v,
-                "rel_error": abs(float(estimates[k]) - v) / abs(v),
+                "rel_error": abs(found[k] - v) / abs(v),
             }
             for k, v in true.items()
         }

@@ -8,6 +8,7 @@ from ._fit import (
     estimates as estimates,
     fit as fit,
     make_trainer as make_trainer,
+    reference_prediction as reference_prediction,
     rel_l2_error as rel_l2_error,
     run as run,
 )

@@ -13,8 +13,9 @@ import numpy as np
 from jaxtyping import PRNGKeyArray
 
 from ..optim import LBFGS, Adam
-from ..problems import AbstractProblem, Observations
+from ..problems import AbstractProblem, Observations, Reference
 from ._collocation import Collocation
+from ._loss import weighted_total
 from ._progress import ProgressBar
 from ._trainer import Trainer, TrainState, adam_chunk, lbfgs_chunk, predict, redraw_interior
 
@@ -73,12 +74,17 @@ def estimates(trainer: Trainer, state: TrainState) -> dict[str, float]:
     return {k: float(values[k]) for k in trainer.problem.unknowns}
 
 
-def rel_l2_error(trainer: Trainer, state: TrainState) -> float:
-    """Relative L2 error of the current model on the problem's reference grid."""
+def reference_prediction(trainer: Trainer, state: TrainState) -> tuple[np.ndarray, Reference]:
+    """The current model on the problem's reference grid (float64, grid-shaped) and the reference."""
     ref = trainer.problem.reference()
     pred = np.asarray(predict(trainer, state.params, jnp.asarray(ref.points)), np.float64)
-    exact = ref.flat_values
-    return float(np.linalg.norm(pred - exact) / np.linalg.norm(exact))
+    return pred.reshape(ref.values.shape), ref
+
+
+def rel_l2_error(trainer: Trainer, state: TrainState) -> float:
+    """Relative L2 error of the current model on the problem's reference grid."""
+    pred, ref = reference_prediction(trainer, state)
+    return float(np.linalg.norm(pred - ref.values) / np.linalg.norm(ref.values))
 
 
 def run(
@@ -122,7 +128,7 @@ def run(
             )
             record = {"step": new.step, "phase": new.phase}
             terms = {k: float(v) for k, v in terms.items()}
-            record["loss"] = float(sum(trainer.weights.get(k, 1.0) * v for k, v in terms.items()))
+            record["loss"] = float(weighted_total(terms, trainer.weights))
             record.update(terms)
             if not (math.isfinite(record["loss"]) and _is_finite(params)):
                 record["wall_time_s"] = time.perf_counter() - t0
