@@ -71,18 +71,17 @@ def _solve(args) -> int:
     import jax
 
     jax.config.update("jax_enable_x64", True)
-    from ._solve import solve
+    from ._runners import solver
 
     cfg = merge(builtin(args.target, SOLVE_PACKAGE), parse_set(args.set))
     out = _out_dir(args.out, f"solve-{cfg['problem']}")
     if (out / "metrics.json").exists():
         raise ConfigError(f"{out} already holds a run; pick another --out.")
-    m = solve(cfg, out)
+    m = solver(cfg)(cfg, out)
     if not args.quiet:
         err = f"  rel_l2 = {m['rel_l2']:.3e}" if "rel_l2" in m else ""
-        print(
-            f"run directory: {out}\n{m['steps']} steps in {m['wall_time_s']:.2f} s ({m['run_time_s']:.2f} s compiled){err}"
-        )
+        compiled = f" ({m['run_time_s']:.2f} s compiled)" if "run_time_s" in m else ""
+        print(f"run directory: {out}\n{m['steps']} steps in {m['wall_time_s']:.2f} s{compiled}{err}")
     return 0
 
 
@@ -92,7 +91,8 @@ def _run(args) -> int:
     jax.config.update("jax_enable_x64", True)  # float64 where references and L-BFGS polish need it
     from ..pinn import TrainingDiverged
     from ..pinn._checkpoint import CheckpointError
-    from ._pinn_run import CHECKPOINT, run_pinn
+    from ._pinn_run import CHECKPOINT
+    from ._runners import runner
 
     if args.resume:
         out = Path(args.target)
@@ -113,7 +113,7 @@ def _run(args) -> int:
                 f"{out} already holds a run; continue it with `physax run {out} --resume` or pick another --out."
             )
     try:
-        metrics = run_pinn(cfg, out, resume=args.resume, quiet=args.quiet)
+        metrics = runner(cfg)(cfg, out, resume=args.resume, quiet=args.quiet)
     except CheckpointError as e:
         raise ConfigError(str(e)) from None
     except TrainingDiverged as e:
@@ -127,10 +127,14 @@ def _run(args) -> int:
 
 
 def _print_result(out: Path, m: dict, quiet: bool) -> None:
-    lines = [
-        f"run directory: {out}",
-        f"rel_l2 = {m['rel_l2']:.3e}  wall_time = {m['wall_time_s']:.1f} s  steps = {m['steps']}",
+    shown = [
+        f"{k} = {m[k]:.3e}"
+        for k in ("rel_l2", "test_l1", "model_rel_error_final", "gmean_nrmse_100")
+        if isinstance(m.get(k), float)
     ]
+    shown += [f"{k} = {m[k]:.1f} s" for k in ("wall_time_s",) if k in m]
+    shown += [f"steps = {m['steps']}"] if "steps" in m else []
+    lines = [f"run directory: {out}", "  ".join(shown)]
     for k, p in m.get("parameters", {}).items():
         lines.append(
             f"{k}: estimate {p['estimate']:.6g}  true {p['true']:.6g}  rel. error {100 * p['rel_error']:.4f}%"
