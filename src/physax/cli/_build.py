@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import geometry, nn, problems
 from ..optim import LBFGS, Adam
-from ..pinn import Collocation, ResidualAdaptive
+from ..pinn import CausalWeighting, Collocation, ResidualAdaptive
 from ._config import ConfigError
 
 # problem name -> (class, {parameter name: trained as log (positive)})
@@ -23,6 +23,9 @@ PROBLEMS = {
     "wave1d": (problems.Wave1D, {"c": True}),
     "helmholtz2d": (problems.Helmholtz2D, {"k": False}),
     "poisson2d": (problems.Poisson2D, {}),
+    "allen-cahn": (problems.AllenCahn, {"d": True, "gamma": False}),
+    "nls": (problems.NonlinearSchroedinger, {"a": False, "beta": False}),
+    "kdv": (problems.KdV, {"lambda1": False, "lambda2": True}),
 }
 SAMPLERS = {
     "uniform": geometry.Uniform,
@@ -122,6 +125,17 @@ def build_collocation(cfg: dict) -> Collocation:
         adaptive=adaptive,
         lbfgs_resample_every=c["lbfgs_resample_every"],
     )
+
+
+def build_causal(cfg: dict) -> CausalWeighting | None:
+    """Causal weighting from ``train.causal_epsilon`` (0 = off) and ``train.causal_bins``."""
+    eps = cfg["train"].get("causal_epsilon", 0.0)
+    if eps == 0:
+        return None
+    try:
+        return CausalWeighting(eps, cfg["train"].get("causal_bins", 32))
+    except ValueError as e:
+        raise ConfigError(f"train.causal_epsilon/causal_bins: {e}") from None
 
 
 def build_optimisers(cfg: dict) -> tuple[Adam | None, LBFGS | None]:

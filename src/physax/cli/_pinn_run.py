@@ -15,6 +15,7 @@ from ..pinn import TrainingDiverged, estimates, make_trainer, reference_predicti
 from ..pinn._checkpoint import load, read_header, save
 from ..pinn._trainer import Trainer, TrainState
 from ._build import (
+    build_causal,
     build_collocation,
     build_model,
     build_observations,
@@ -57,6 +58,7 @@ class PinnExperiment:
             lbfgs=lbfgs,
             weights=dict(cfg["weights"]),
             hard_constraints=cfg["model"]["hard_constraints"],
+            causal=build_causal(cfg),
         )
         self.key = ktrain
 
@@ -180,7 +182,13 @@ def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict
             "noise": cfg["data"]["noise"],
             "file": cfg["data"]["file"],
         }
-    figures = report.plot_solution(out, ref.axes, ref.values, pred)
+    if ref.values.ndim > len(ref.axes):  # several components (e.g. NLS (u, v)): draw the magnitude
+        metrics["plotted"] = "magnitude of the components"
+        figures = report.plot_solution(
+            out, ref.axes, np.linalg.norm(ref.values, axis=-1), np.linalg.norm(pred, axis=-1)
+        )
+    else:
+        figures = report.plot_solution(out, ref.axes, ref.values, pred)
     figures += report.plot_history(out, history, true_parameters=true or None)
     metrics["report_time_s"] = time.perf_counter() - t0
     report.write_json(out / "metrics.json", metrics)

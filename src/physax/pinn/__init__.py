@@ -1,5 +1,6 @@
 """Physics-informed neural networks: residual evaluation, losses and training."""
 
+from ._causal import CausalWeighting as CausalWeighting
 from ._collocation import Collocation as Collocation, ResidualAdaptive as ResidualAdaptive
 from ._field import Field as Field, evaluate as evaluate
 from ._fit import (

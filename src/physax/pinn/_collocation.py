@@ -60,19 +60,28 @@ class Collocation(eqx.Module):
     lbfgs_resample_every: int = 0
 
     def __check_init__(self):
-        if min(self.n_interior, self.n_boundary, self.n_initial) < 1:
-            raise ValueError("collocation point counts must be >= 1.")
+        if self.n_interior < 1 or min(self.n_boundary, self.n_initial) < 0:
+            raise ValueError("collocation needs n_interior >= 1 and n_boundary, n_initial >= 0.")
         if self.resample_every < 0 or self.lbfgs_resample_every < 0:
             raise ValueError("resample_every and lbfgs_resample_every must be >= 0.")
 
-    def sample(self, problem: AbstractProblem, key: PRNGKeyArray, dtype=jnp.float32) -> dict[str, Array]:
-        """Initial points for every region the problem uses."""
+    def sample(
+        self,
+        problem: AbstractProblem,
+        key: PRNGKeyArray,
+        dtype=jnp.float32,
+        skip: frozenset[str] = frozenset(),
+    ) -> dict[str, Array]:
+        """Initial points for every region the problem's conditions (less ``skip``) use."""
         dom = problem.domain
-        regions = {"interior"} | {c.region for c in problem.conditions().values()}
+        regions = {"interior"} | {c.region for k, c in problem.conditions().items() if k not in skip}
         keys = dict(zip(("interior", "boundary", "initial"), jax.random.split(key, 3)))
         batch = {
             "interior": dom.sample_interior(keys["interior"], self.n_interior, self.sampler, dtype=dtype)
         }
+        for region in regions - {"interior"}:
+            if getattr(self, f"n_{region}") < 1:
+                raise ValueError(f"{problem.name} has a condition on the {region}; n_{region} must be >= 1.")
         if "boundary" in regions:
             batch["boundary"] = dom.sample_boundary(
                 keys["boundary"], self.n_boundary, self.sampler, dtype=dtype

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
@@ -38,13 +39,13 @@ class Field:
         return self._lookup(())
 
     def d(self, *names: str) -> Array:
-        """Partial derivative along one or two coordinates."""
-        if not 1 <= len(names) <= 2:
-            raise ValueError(f"Field.d takes one or two coordinate names, got {names}.")
+        """Partial derivative along one to four coordinates (``u.d("x", "x", "x")`` is u_xxx)."""
+        if not 1 <= len(names) <= 4:
+            raise ValueError(f"Field.d takes one to four coordinate names, got {names}.")
         for n in names:
             if n not in self.coords:
                 raise ValueError(f"no coordinate '{n}'; this field depends on {self.coords}.")
-        return self._lookup(tuple(sorted(names)) if len(names) == 2 else names)
+        return self._lookup(tuple(sorted(names)) if len(names) >= 2 else names)
 
     def coord(self, name: str) -> Array:
         """The coordinate ``name`` of the point (e.g. ``u.coord("x")``)."""
@@ -62,7 +63,8 @@ def evaluate(
 ) -> Any:
     """Evaluate ``fn(Field, *args)`` for the field ``model`` at the point ``z``.
 
-    Every derivative ``fn`` asks for is computed in a single Taylor-mode pass.
+    Every first and second derivative ``fn`` asks for is computed in a single Taylor-mode
+    pass; third and fourth derivatives (rarer: KdV, beams) by nested forward-mode ``jvp``.
     """
     shape = eqx.filter_eval_shape(model, z)
     requested: set[Key] = set()
@@ -73,6 +75,8 @@ def evaluate(
 
     fn(Field(z, coords, record), *args)
     requested.discard(())
+    higher = sorted(k for k in requested if len(k) > 2)
+    requested -= set(higher)
     pairs_named = sorted(k for k in requested if len(k) == 2)
     directions = sorted({n for k in requested for n in k})
     index = {n: i for i, n in enumerate(directions)}
@@ -82,4 +86,17 @@ def evaluate(
     values: dict[Key, Array] = {(): jet.v}
     values.update({(n,): jet.d1[i] for n, i in index.items()})
     values.update({k: jet.d2[j] for j, k in enumerate(pairs_named)})
+    values.update({k: _nested_jvp(model, z, [eye[coords.index(n)] for n in k]) for k in higher})
     return fn(Field(z, coords, values.__getitem__), *args)
+
+
+def _nested_jvp(model: Callable, z: Array, directions: Sequence[Array]) -> Array:
+    """The mixed directional derivative of ``model`` at ``z`` along ``directions`` (nested jvp)."""
+
+    def along(g: Callable, e: Array) -> Callable:
+        return lambda y: jax.jvp(g, (y,), (e,))[1]
+
+    f = model
+    for e in directions:
+        f = along(f, e)
+    return f(z)

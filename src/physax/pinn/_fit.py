@@ -14,6 +14,7 @@ from jaxtyping import PRNGKeyArray
 
 from ..optim import LBFGS, Adam
 from ..problems import AbstractProblem, Observations, Reference
+from ._causal import CausalWeighting
 from ._collocation import Collocation
 from ._loss import weighted_total
 from ._progress import ProgressBar
@@ -50,11 +51,14 @@ def make_trainer(
     lbfgs: LBFGS | None = LBFGS(),
     weights: dict[str, float] | None = None,
     hard_constraints: bool = False,
+    causal: CausalWeighting | None = None,
 ) -> Trainer:
     """The static description of a run (see :func:`fit` for the arguments)."""
     _, static = eqx.partition(model, eqx.is_inexact_array)
     skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
-    return Trainer(problem, static, adam, lbfgs, collocation, dict(weights or {}), skip)
+    if causal is not None and "t" not in problem.domain.coords:
+        raise ValueError(f"causal training needs a time coordinate 't'; {problem.name} has none.")
+    return Trainer(problem, static, adam, lbfgs, collocation, dict(weights or {}), skip, causal)
 
 
 def _redraw(trainer: Trainer, state: TrainState) -> TrainState:
@@ -156,6 +160,7 @@ def fit(
     lbfgs: LBFGS | None = LBFGS(),
     weights: dict[str, float] | None = None,
     hard_constraints: bool = False,
+    causal: CausalWeighting | None = None,
     chunk: int = 250,
     callbacks: Sequence[Callable[[dict, TrainState], None]] = (),
     progress: bool = True,
@@ -179,6 +184,7 @@ def fit(
         collocation: point counts, sampler and resampling.
         adam, lbfgs: the two optimisation phases (``None`` or ``steps=0`` skips one).
         weights: static loss weights by term name (default 1).
+        causal: causal weighting of the PDE residual in time (:class:`CausalWeighting`).
         chunk: steps per compiled call (and per history record).
         callbacks: ``callback(record, state)`` after every chunk.
         progress: show a progress bar.
@@ -200,6 +206,7 @@ def fit(
         lbfgs=lbfgs,
         weights=weights,
         hard_constraints=hard_constraints,
+        causal=causal,
     )
     state = trainer.init(model, key=key, observations=observations)
     state, history = run(

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 from jaxtyping import Array
 
 from ..problems import AbstractProblem
+from ._causal import CausalWeighting
 from ._field import evaluate
 
 
@@ -27,6 +28,7 @@ def loss_terms(
     batch: dict[str, Array],
     data: tuple[Array, Array] | None = None,
     skip: frozenset[str] = frozenset(),
+    causal: CausalWeighting | None = None,
 ) -> dict[str, Array]:
     """Named loss terms: ``"pde"``, one per condition (unless in ``skip``) and ``"data"``.
 
@@ -37,10 +39,20 @@ def loss_terms(
         batch: points by region (``"interior"``, ``"boundary"``, ``"initial"``).
         data: ``(points, values)`` observations, if any.
         skip: condition names satisfied exactly (hard constraints) and left out.
+        causal: weight the PDE residual causally in time (:class:`CausalWeighting`).
     """
     params = problem.resolve(theta)
     sq = lambda r: jnp.mean(jnp.abs(r) ** 2)
-    terms = {"pde": sq(pointwise_residual(problem, model, problem.residual, batch["interior"], params))}
+    pts = batch["interior"]
+    res = pointwise_residual(problem, model, problem.residual, pts, params)
+    if causal is None:
+        terms = {"pde": sq(res)}
+    else:
+        if "t" not in problem.domain.coords:
+            raise ValueError(f"causal training needs a time coordinate 't'; {problem.name} has none.")
+        a = problem.domain.coords.index("t")
+        r2 = jnp.mean(jnp.abs(res.reshape(len(pts), -1)) ** 2, axis=1)
+        terms = {"pde": causal(r2, pts[:, a], problem.domain.lo[a], problem.domain.hi[a])}
     for name, cond in problem.conditions().items():
         if name not in skip:
             terms[name] = sq(pointwise_residual(problem, model, cond.residual, batch[cond.region], params))

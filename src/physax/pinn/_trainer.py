@@ -12,6 +12,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from ..optim import LBFGS, Adam
 from ..problems import AbstractProblem, Observations
+from ._causal import CausalWeighting
 from ._collocation import Collocation
 from ._loss import loss_terms, pointwise_residual, weighted_total
 
@@ -50,6 +51,7 @@ class Trainer(eqx.Module):
     collocation: Collocation
     weights: dict[str, float]
     skip: frozenset[str] = eqx.field(static=True)
+    causal: CausalWeighting | None = None
 
     @property
     def total_steps(self) -> int:
@@ -65,7 +67,7 @@ class Trainer(eqx.Module):
         arrays, _ = eqx.partition(model, eqx.is_inexact_array)
         params = (arrays, self.problem.init_theta(dtype))
         kpts, key = jax.random.split(key)
-        batch = self.collocation.sample(self.problem, kpts, dtype)
+        batch = self.collocation.sample(self.problem, kpts, dtype, self.skip)
         data = None if observations is None else (observations.points, observations.values)
         state = TrainState(params, None, batch, data, jax.random.key_data(key), 0, "adam")
         if self.adam is None or self.adam.steps == 0:
@@ -104,7 +106,7 @@ class Trainer(eqx.Module):
         return eqx.combine(params[0], self.static)
 
     def terms(self, params, batch, data) -> dict[str, Array]:
-        return loss_terms(self.problem, self.model(params), params[1], batch, data, self.skip)
+        return loss_terms(self.problem, self.model(params), params[1], batch, data, self.skip, self.causal)
 
     def loss(self, params, batch, data) -> Array:
         return weighted_total(self.terms(params, batch, data), self.weights)

@@ -7,6 +7,12 @@ from ._catalogue_linear import (
     Poisson2D as Poisson2D,
     Wave1D as Wave1D,
 )
+from ._cache import cache_dir as cache_dir, cached_array as cached_array
+from ._catalogue_spectral import (
+    AllenCahn as AllenCahn,
+    KdV as KdV,
+    NonlinearSchroedinger as NonlinearSchroedinger,
+)
 from ._condition import Condition as Condition, dirichlet as dirichlet, initial as initial
 from ._heat import Heat1D as Heat1D
 from ._observations import Observations as Observations, noisy as noisy
