@@ -80,4 +80,7 @@ def quadratic_flux_divergence(
 ) -> Complex[Array, " c *spectral"]:
     r"""Spectrum of $\tfrac12 (u^2)_x$ (1D), dealiased on input and output."""
     u = grid.to_physical(grid.dealias(u_hat, fraction))
-    return 0.5 * grid.diff(grid.dealias(grid.to_fourier(u * u), fraction), 1, axis=0)
+    # one precomputed symbol: (1/2) i k, with the dealiasing mask folded in
+    complex_field = grid._is_complex_spectrum(u_hat)
+    sym = 0.5 * grid.derivative_symbol(1, 0, complex_field) * grid.dealias_mask(fraction, complex_field)
+    return grid.to_fourier(u * u) * sym.astype(u_hat.dtype)

@@ -191,13 +191,25 @@ def _rollout(stepper, u0, n, include_init):
     # The carry must keep one dtype: promote e.g. a real initial state of a complex PDE.
     u0 = u0.astype(jax.eval_shape(stepper, u0).dtype)
 
-    def body(u, _):
-        u_next = stepper(u)
-        return u_next, u_next
-
     if n == 0:
         traj = jnp.zeros((0, *u0.shape), u0.dtype)
+    elif isinstance(stepper, Stepper):
+        # Stay in Fourier space between steps: one inverse transform per step for the output
+        # instead of a forward and an inverse one.
+        u0 = stepper._check_state(u0)
+        grid = stepper.grid
+
+        def spectral_body(u_hat, _):
+            u_hat_next = stepper.step_fourier(u_hat)
+            return u_hat_next, grid.to_physical(u_hat_next).astype(u0.dtype)
+
+        _, traj = jax.lax.scan(spectral_body, grid.to_fourier(u0), None, length=n)
     else:
+
+        def body(u, _):
+            u_next = stepper(u)
+            return u_next, u_next
+
         _, traj = jax.lax.scan(body, u0, None, length=n)
     if include_init:
         traj = jnp.concatenate([u0[None].astype(traj.dtype), traj], axis=0)
