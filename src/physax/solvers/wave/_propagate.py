@@ -11,6 +11,8 @@ from ._cpml import CPML, cpml_coefficients
 from ._model import AcousticModel, Shot, WaveSolution
 from ._stencils import backward_derivative, forward_derivative, second_derivative
 
+_DENSE_SOURCES = 4
+
 
 def _half_buoyancy(rho: Float[Array, "a b"], axis: int) -> Float[Array, "a b"]:
     """$1/\\rho$ at $i + 1/2$ from the arithmetic mean of $\\rho$ (edge value past the end)."""
@@ -41,8 +43,13 @@ def propagate(
     snapshot_every: int | None,
     checkpoint: bool,
     segment_length: int | None,
+    unroll: int | None = None,
 ) -> WaveSolution:
     """Run one shot (no input validation; see `simulate`)."""
+    if unroll is None:
+        # unrolling speeds up forward runs (fused consecutive steps, less loop overhead)
+        # but multiplies compile time and slows reverse mode: on for snapshot runs only
+        unroll = 4 if snapshot_every is not None else 1
     dtype = model.velocity.dtype
     dx = model.dx
     widths = (0, 0, 0, 0) if boundary is None else boundary.widths
@@ -70,6 +77,14 @@ def propagate(
     src_scale = dt2_kappa[sz, sx] / (dx * dx)
     n_steps = shot.wavelets.shape[-1]
     forcing = (shot.wavelets.astype(dtype) * src_scale[:, None]).T  # (n_steps, n_sources)
+    n_src = shot.sources.shape[0]
+    # Few sources: inject through dense one-hot fields so the update stays one fused
+    # elementwise loop (a scatter would split it and block unrolling); many: scatter.
+    dense = n_src <= _DENSE_SOURCES
+    if dense:
+        onehots = jnp.zeros((n_src, *vel.shape), dtype).at[jnp.arange(n_src), sz, sx].add(1.0)
+    if free:
+        keep_rows = (jnp.arange(vel.shape[0]) > 0).astype(dtype)[:, None]
 
     def operator(p, memories):
         """kappa-free spatial operator with CPML corrections; returns (L p, new memories)."""
@@ -104,9 +119,13 @@ def propagate(
         record = p[rz, rx]
         lap, memories = operator(p, memories)
         p_next = 2.0 * p - p_prev + dt2_kappa * lap
-        p_next = p_next.at[sz, sx].add(f)
+        if dense:
+            for k in range(n_src):
+                p_next = p_next + f[k] * onehots[k]
+        else:
+            p_next = p_next.at[sz, sx].add(f)
         if free:
-            p_next = p_next.at[0].set(0.0)
+            p_next = p_next * keep_rows
         return (p, p_next, memories), record
 
     if snapshot_every is not None:
@@ -125,13 +144,14 @@ def propagate(
         if seg == 1:
             state, rec = step(state, f_seg[0])
             return state, (snap, rec[None])
-        state, recs = lax.scan(step, state, f_seg)
+        state, recs = lax.scan(step, state, f_seg, unroll=min(seg, unroll))
         return state, (snap, recs)
 
     if checkpoint:
         segment = jax.checkpoint(segment)
     zeros = jnp.zeros(vel.shape, dtype)
     memories = [None if prof is None else (zeros, zeros) for prof in profiles]
-    _, (snaps, recs) = lax.scan(segment, (zeros, zeros, memories), forcing)
+    outer_unroll = max(1, min(n_seg, unroll // seg))
+    _, (snaps, recs) = lax.scan(segment, (zeros, zeros, memories), forcing, unroll=outer_unroll)
     traces = recs.reshape(n_seg * seg, -1)[:n_steps]
     return WaveSolution(traces=traces, snapshots=snaps)

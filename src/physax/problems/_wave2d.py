@@ -1,0 +1,171 @@
+"""2-D acoustic wave equation from a Gaussian pressure pulse (Moseley et al. 2020 setting)."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from ..geometry import Box, TimeXSpace
+from ._cache import cached_array
+from ._condition import Condition, initial
+from ._observations import Observations, noisy
+from ._parameter import Parameter
+from ._problem import AbstractProblem
+from ._reference import Reference
+
+_H = 0.01  # FD grid spacing of the reference (0.5 % of the box side)
+_N_OUT = 20  # reference time intervals
+
+
+class Wave2D(AbstractProblem):
+    r"""$u_{tt} = c(x, y)^2 (u_{xx} + u_{yy})$ on $[-1, 1]^2 \times [0, T]$, released from rest.
+
+    The setting of Moseley, Markham & Nissen-Meyer (2020, "Solving the wave equation with
+    physics-informed deep learning"): a Gaussian initial pressure
+    $u(0, x, y) = e^{-((x - x_s)^2 + (y - y_s)^2) / (2\sigma^2)}$ with $u_t(0) = 0$, in a
+    constant medium ($c = c_0$) or a two-layer one ($c = c_0$ above $y = y_i$, `contrast`
+    $\cdot c_0$ below, joined over a width $0.02$ by a tanh). No boundary condition: the
+    box is a window onto an unbounded medium, and the reference is computed on a
+    periodic domain large enough that nothing wraps back into the box before $T$.
+
+    Reference: order-8 finite differences in space, leapfrog in time, float64, $h = 0.01$,
+    Courant 0.25, started with the Taylor step $u^1 = u^0 + \tfrac12\Delta t^2 c^2\nabla^2 u^0$;
+    sampled on a $21 \times 101 \times 101$ $(t, x, y)$ grid and cached on disk.
+    `observations` draws only from the first `data_fraction` of the time window, as
+    Moseley et al. train on early FD snapshots and let the physics extrapolate.
+
+    Arguments:
+        c: the velocity $c_0$ (a :class:`Parameter`).
+        velocity: ``"constant"`` or ``"layered"``.
+        contrast: $c_{\text{below}} / c_0$ for the layered medium.
+        interface: $y_i$.
+        sigma, source_x, source_y: the initial pulse.
+        t_end: final time $T$.
+        data_fraction: fraction of $[0, T]$ that observations are drawn from.
+    """
+
+    domain: TimeXSpace
+    parameters: dict[str, Parameter]
+    velocity: str
+    contrast: float
+    interface: float
+    sigma: float
+    source: tuple[float, float]
+    data_fraction: float
+
+    def __init__(
+        self,
+        c: Parameter | float = 1.0,
+        velocity: str = "constant",
+        contrast: float = 1.5,
+        interface: float = -0.25,
+        sigma: float = 0.2,
+        source_x: float = 0.0,
+        source_y: float = 0.25,
+        t_end: float = 0.6,
+        data_fraction: float = 0.25,
+    ):
+        pc = c if isinstance(c, Parameter) else Parameter(float(c), positive=True)
+        if velocity not in ("constant", "layered"):
+            raise ValueError(f"Wave2D velocity must be 'constant' or 'layered', got {velocity!r}.")
+        if not (pc.value > 0 and contrast > 0 and sigma > 0 and t_end > 0 and 0 < data_fraction <= 1):
+            raise ValueError("Wave2D needs c, contrast, sigma, t_end > 0 and 0 < data_fraction <= 1.")
+        self.domain = TimeXSpace(Box((-1.0, -1.0), (1.0, 1.0)), 0.0, t_end)
+        self.parameters = {"c": pc}
+        self.velocity, self.contrast, self.interface = velocity, float(contrast), float(interface)
+        self.sigma, self.source, self.data_fraction = (
+            float(sigma),
+            (float(source_x), float(source_y)),
+            data_fraction,
+        )
+
+    def speed(self, x, y, c0, lib=jnp):
+        """$c(x, y)$ (works on NumPy and JAX arrays)."""
+        if self.velocity == "constant":
+            return c0 + 0.0 * x
+        step = 0.5 * (1.0 + lib.tanh((self.interface - y) / 0.02))
+        return c0 * (1.0 + (self.contrast - 1.0) * step) + 0.0 * x
+
+    def _pulse(self, x, y, lib=jnp):
+        r2 = (x - self.source[0]) ** 2 + (y - self.source[1]) ** 2
+        return lib.exp(-0.5 * r2 / self.sigma**2)
+
+    def residual(self, u, params):
+        c = self.speed(u.z[1], u.z[2], params["c"])
+        return u.d("t", "t") - c**2 * (u.d("x", "x") + u.d("y", "y"))
+
+    def conditions(self) -> dict[str, Condition]:
+        return {
+            "ic": initial(lambda z: self._pulse(z[1], z[2])),
+            "ic_velocity": Condition("initial", lambda u, params: u.d("t")),
+        }
+
+    def reference_axes(self):
+        t1 = float(self.domain.hi[0])
+        g = np.linspace(-1.0, 1.0, 101)
+        return (("t", np.linspace(0.0, t1, _N_OUT + 1)), ("x", g), ("y", g))
+
+    def reference(self) -> Reference:
+        axes = self.reference_axes()
+        spec = {"problem": self.name, "repr": repr(self), "h": _H, "n_out": _N_OUT, "domain": "periodic-2"}
+        shape = tuple(len(a) for _, a in axes)
+        values = cached_array("wave2d", spec, self._fd_solution, shape)
+        return Reference(axes, values, "order-8 finite differences, float64 (physax)")
+
+    def _fd_solution(self) -> np.ndarray:
+        from ..solvers.wave import central_coefficients
+
+        c0, t1 = self.parameters["c"].value, float(self.domain.hi[0])
+        c_max = c0 * max(1.0, self.contrast if self.velocity == "layered" else 1.0)
+        # periodic FD domain [-m, m]^2: a wave leaving one side re-enters the other after
+        # travelling 2m - 2 > c_max t1 + 4 sigma, so nothing wraps into [-1, 1]^2 by t1
+        lo = math.ceil((c_max * t1 + 4 * self.sigma) / 2 / _H) + 1
+        m = 1.0 + lo * _H
+        n = 2 * (lo + int(round(1.0 / _H))) + 1
+        g = np.linspace(-m, m, n)
+        x, y = np.meshgrid(g, g, indexing="ij")
+        c = self.speed(x, y, c0, lib=np)
+        dt_out = t1 / _N_OUT
+        sub = math.ceil(dt_out / (0.25 * _H / c.max()))
+        dt = dt_out / sub
+        coef = central_coefficients(8)
+        with jax.enable_x64(True):
+            c2 = jnp.asarray((c * dt / _H) ** 2)
+
+            def lap(p):
+                out = coef[0] * 2 * p
+                for k in range(1, len(coef)):
+                    for ax in (0, 1):
+                        out = out + coef[k] * (jnp.roll(p, k, ax) + jnp.roll(p, -k, ax))
+                return out
+
+            def step(state, _):
+                p_prev, p = state
+                return (p, 2 * p - p_prev + c2 * lap(p)), None
+
+            def block(state, _):
+                state, _ = lax.scan(step, state, None, length=sub)
+                return state, state[1]
+
+            p0 = jnp.asarray(self._pulse(x, y, lib=np))
+            p1 = p0 + 0.5 * c2 * lap(p0)  # u_t(0) = 0: symmetric start
+            # the first sub-step from (p0, p1): shift so snapshot j sits at t = j * dt_out
+            first = lax.scan(step, (p0, p1), None, length=sub - 1)[0]
+            _, snaps = jax.jit(lambda s: lax.scan(block, s, None, length=_N_OUT - 1))(first)
+            snaps = np.concatenate([np.asarray(p0)[None], np.asarray(first[1])[None], np.asarray(snaps)])
+        return snaps[:, lo : n - lo : 2, lo : n - lo : 2]
+
+    def observations(self, n: int, *, key, noise: float = 0.0, dtype=jnp.float32) -> Observations:
+        """``n`` observations from the reference at times ``t <= data_fraction * T`` only."""
+        ref = self.reference()
+        pts, vals = ref.points, ref.flat_values
+        early = np.flatnonzero(pts[:, 0] <= self.data_fraction * float(self.domain.hi[0]) + 1e-12)
+        if not 0 < n <= len(early):
+            raise ValueError(f"can draw 1..{len(early)} early-time observations, asked for {n}.")
+        kidx, knoise = jax.random.split(key)
+        idx = early[np.asarray(jax.random.choice(kidx, len(early), (n,), replace=False))]
+        return Observations(pts[idx], noisy(vals[idx], noise, knoise), dim=self.domain.dim, dtype=dtype)
