@@ -1,0 +1,206 @@
+"""Run FBPINN (``runner = "fbpinn"``) and ELM-FBPINN (``runner = "elm"``) experiments."""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import __version__, fbpinn, report
+from ..optim import Adam
+from ._build import build_collocation
+from ._config import ConfigError, dumps
+from ._fbpinn_build import (
+    _pinn_collocation,
+    build_decomposition,
+    build_elm,
+    build_fbpinn,
+    build_problem,
+    build_scheduler,
+    n_params,
+    run_pinn_comparison,
+)
+from ._fbpinn_plots import plot_decomposition, plot_windows_and_contributions
+from ._pinn_run import device_description
+
+
+def _errors(model, ref) -> tuple[np.ndarray, dict]:
+    pairs = fbpinn.build_pairs(model.decomposition, ref.points)
+    dtype = jax.tree.leaves(model.centres)[0].dtype
+    pred = np.asarray(fbpinn.predict(model, jnp.asarray(ref.points, dtype), pairs), np.float64)
+    err = pred - ref.flat_values
+    return pred.reshape(ref.values.shape), {
+        "test_l1": float(np.mean(np.abs(err))),
+        "rel_l2": float(np.linalg.norm(err) / np.linalg.norm(ref.flat_values)),
+        "max_abs_error": float(np.max(np.abs(err))),
+    }
+
+
+def _common(cfg: dict, problem) -> dict:
+    return {
+        "experiment": cfg["experiment"],
+        "status": "finished",
+        "problem": problem.name,
+        "device": device_description(),
+        "physax": __version__,
+        "jax": jax.__version__,
+        "python": platform.python_version(),
+        "seed": cfg["seed"],
+    }
+
+
+def _lib(fn):
+    try:
+        return fn()
+    except ConfigError:
+        raise
+    except ValueError as e:  # the library's own input checks: a user-fixable configuration
+        raise ConfigError(str(e)) from None
+
+
+def _train_fbpinn(cfg: dict, problem, dec, key, *, quiet: bool, history=None):
+    kmodel, kpts = jax.random.split(key)
+    model = _lib(lambda: build_fbpinn(cfg, problem, dec, kmodel))
+    t = cfg["train"]
+    callbacks = [lambda rec, m: history.append(rec)] if history is not None else []
+    result = _lib(
+        lambda: fbpinn.fit(
+            problem,
+            model,
+            key=kpts,
+            collocation=build_collocation(_pinn_collocation(cfg)),
+            adam=Adam(t["steps"], t["learning_rate"], t["decay_rate"], t["decay_steps"]),
+            scheduler=build_scheduler(cfg, problem),
+            weights=dict(cfg["weights"]),
+            hard_constraints=cfg["model"]["hard_constraints"],
+            chunk=cfg["chunk"],
+            callbacks=callbacks,
+            progress=not quiet,
+        )
+    )
+    return model, result
+
+
+def run_fbpinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
+    """Train an FBPINN (and optionally a one-level FBPINN and a plain PINN) into ``out``."""
+    if resume:
+        raise ConfigError("FBPINN runs cannot be resumed yet; start a new run.")
+    if cfg["chunk"] < 1:
+        raise ConfigError(f"chunk must be >= 1, got {cfg['chunk']}.")
+    problem = _lib(lambda: build_problem(cfg))
+    dec = _lib(lambda: build_decomposition(cfg, problem))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.toml").write_text(dumps(cfg))
+    history = report.HistoryWriter(out / "history.csv")
+    key = jax.random.key(cfg["seed"])
+    _, result = _train_fbpinn(cfg, problem, dec, key, quiet=quiet, history=history)
+    t0 = time.perf_counter()
+    ref = problem.reference()
+    pred, errs = _errors(result.model, ref)
+    metrics = _common(cfg, problem)
+    metrics.update(errs)
+    metrics.update(
+        wall_time_s=float(result.history[-1]["wall_time_s"]) if result.history else 0.0,
+        steps=cfg["train"]["steps"],
+        n_subdomains=dec.n_subdomains,
+        n_levels=dec.n_levels,
+        n_params=n_params(result.model.nets),
+        reference=ref.source,
+    )
+    if cfg["compare_one_level"] and dec.n_levels > 1:
+        one = _lib(lambda: build_decomposition(cfg, problem, one_level=True))
+        _, r1 = _train_fbpinn(cfg, problem, one, key, quiet=quiet)
+        _, e1 = _errors(r1.model, ref)
+        metrics["one_level"] = {
+            **{k: e1[k] for k in ("test_l1", "rel_l2")},
+            "wall_time_s": float(r1.history[-1]["wall_time_s"]),
+            "n_subdomains": one.n_subdomains,
+            "n_params": n_params(r1.model.nets),
+        }
+    if cfg["compare_pinn"]:
+        target = metrics["n_params"] if cfg["pinn"]["match_parameters"] else None
+        metrics["pinn"] = run_pinn_comparison(
+            cfg, problem, cfg["train"]["steps"], target_params=target, quiet=quiet
+        )
+    figures = (
+        plot_decomposition(out / "decomposition.png", dec),
+        *plot_windows_and_contributions(out, result.model),
+    )
+    figures = [*figures, *report.plot_solution(out, ref.axes, ref.values, pred)]
+    # the loss panel shows loss terms only; test_l1 and the active count stay in history.csv
+    plain = [{k: v for k, v in row.items() if k not in ("active", "test_l1")} for row in history.rows]
+    figures += report.plot_history(out, plain)
+    metrics["report_time_s"] = time.perf_counter() - t0
+    return _write(cfg, out, metrics, figures)
+
+
+def run_elm(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
+    """Solve for the output weights of an ELM-FBPINN by least squares into ``out``."""
+    if resume:
+        raise ConfigError("ELM runs are a single solve; nothing to resume.")
+    e = cfg["elm"]
+    problem = _lib(lambda: build_problem(cfg))
+    dec = _lib(lambda: build_decomposition(cfg, problem))
+    kmodel, kpts = jax.random.split(jax.random.key(cfg["seed"]))
+    model = _lib(lambda: build_elm(cfg, problem, dec, kmodel))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.toml").write_text(dumps(cfg))
+    result = _lib(
+        lambda: fbpinn.elm_solve(
+            problem,
+            model,
+            key=kpts,
+            collocation=build_collocation(_pinn_collocation(cfg)),
+            weights=dict(cfg["weights"]),
+            hard_constraints=e["hard_constraints"],
+            nonlinear=e["nonlinear"],
+            iterations=e["iterations"],
+            method=e["method"],
+            dense_limit=e["dense_limit"],
+        )
+    )
+    ref = problem.reference()
+    pred, errs = _errors(result.model, ref)
+    info = result.info
+    metrics = _common(cfg, problem)
+    metrics.update(errs)
+    metrics.update(
+        wall_time_s=info["wall_time_s"],
+        compile_time_s=info["compile_time_s"],
+        steps=info["gauss_newton_iterations"],
+        assembly_time_s=info["assembly_time_s"],
+        solve_time_s=info["solve_time_s"],
+        condition_estimate=info["condition"],
+        lstsq_residual=info["residual"],
+        lstsq_rel_residual=info["rel_residual"],
+        lstsq_method=info["method"],
+        n_rows=info["n_rows"],
+        n_unknowns=info["n_unknowns"],
+        nnz=info["nnz"],
+        n_subdomains=dec.n_subdomains,
+        reference=ref.source,
+    )
+    if cfg["compare_pinn"]:
+        metrics["pinn"] = run_pinn_comparison(
+            cfg, problem, cfg["pinn"]["steps"], target_params=None, quiet=quiet
+        )
+    figures = [plot_decomposition(out / "decomposition.png", dec)]
+    figures += report.plot_solution(out, ref.axes, ref.values, pred)
+    return _write(cfg, out, metrics, figures)
+
+
+def _write(cfg: dict, out: Path, metrics: dict, figures) -> dict:
+    report.write_json(out / "metrics.json", metrics)
+    report.write_summary(
+        out / "summary.md",
+        experiment=cfg["experiment"],
+        description=cfg["description"],
+        config=cfg,
+        metrics=metrics,
+        figures=[Path(f).name for f in figures],
+    )
+    return metrics

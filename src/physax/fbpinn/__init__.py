@@ -1,0 +1,35 @@
+"""Finite-basis PINNs (FBPINNs) and extreme-learning-machine FBPINNs (ELM-FBPINNs).
+
+Domain decomposition for physics-informed networks: one small network per overlapping
+subdomain, blended by a partition of unity of windows (Moseley, Markham & Nissen-Meyer
+2023), optionally on several levels (Dolean, Heinlein, Mishra & Moseley 2024), or with
+frozen random hidden layers and output weights solved by least squares (Anderson, Dolean,
+Moseley & Pestana 2024). Every physax problem can be solved by all three.
+"""
+
+from ._decomposition import (
+    Decomposition as Decomposition,
+    Level as Level,
+    multilevel as multilevel,
+    rectangular as rectangular,
+    uniform as uniform,
+)
+from ._elm import ELMFBPINN as ELMFBPINN, RandomFeatures as RandomFeatures, linearise as linearise
+from ._fit import FBPINNResult as FBPINNResult, FBPINNTrainer as FBPINNTrainer, fit as fit, predict as predict
+from ._lstsq import ELMResult as ELMResult, elm_solve as elm_solve, solve as solve, system as system
+from ._model import FBPINN as FBPINN
+from ._pairs import Pairs as Pairs, build_pairs as build_pairs, covered_points as covered_points
+from ._scheduler import (
+    AbstractScheduler as AbstractScheduler,
+    AllActive as AllActive,
+    LineScheduler as LineScheduler,
+    PointScheduler as PointScheduler,
+    Stage as Stage,
+)
+from ._windows import (
+    AbstractWindow as AbstractWindow,
+    BumpWindow as BumpWindow,
+    CosineWindow as CosineWindow,
+    SigmoidWindow as SigmoidWindow,
+    window as window,
+)

@@ -1,0 +1,187 @@
+r"""ELM-FBPINNs: frozen random features per subdomain, output weights by least squares.
+
+Each subdomain network is an extreme learning machine: random, frozen hidden layers
+:math:`\phi_j(y) \in \mathbb{R}^K` (plus a constant feature) and trainable output weights
+:math:`c_j`, so
+
+.. math:: \hat u(x) = \mathcal{C}\Big[\frac{1}{L}\sum_l \sum_{j\in l} \tilde\omega_j(x)\, c_j^\top \phi_j((x - \mu_j)/\sigma_j)\Big]
+
+is linear in the coefficients (Anderson, Dolean, Moseley & Pestana 2024). For a linear
+PDE the residual at each collocation point is affine in ``c`` and only the subdomains
+containing the point enter its row: a sparse least-squares problem. :func:`linearise`
+assembles the rows (values and derivatives by the same pair-list Taylor pass as the
+FBPINN) and the residual at the current coefficients; nonlinear problems iterate it
+(Gauss-Newton / Levenberg-Marquardt, :mod:`._lstsq`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float, PRNGKeyArray
+
+from ..nn._jet import Jet, elementwise, linear
+from ..pinn import Field
+from ..problems import AbstractProblem
+from ._decomposition import Decomposition
+from ._jetops import product, quotient, segment_sum, transform
+from ._model import pair_jets, seed_jets
+from ._pairs import Pairs
+from ._residual import jet_request, lookup_table, requested
+from ._windows import AbstractWindow, window as window_by_name
+
+
+class RandomFeatures(eqx.Module):
+    """Frozen random hidden layers ``R^d -> R^(K+1)``: ``tanh`` features and a constant 1.
+
+    Weights and biases are drawn uniformly from ``[-scale, scale]`` (inputs are in
+    ``[-1, 1]^d`` after the subdomain normalisation).
+    """
+
+    weights: list[Array]
+    biases: list[Array]
+
+    def __init__(
+        self, in_size: int, n_features: int, depth: int = 1, scale: float = 1.0, *, key, dtype=jnp.float64
+    ):
+        sizes = [in_size] + [n_features] * depth
+        keys = jax.random.split(key, 2 * depth)
+        self.weights = [
+            jax.random.uniform(keys[2 * i], (o, n), dtype, -scale, scale)
+            for i, (n, o) in enumerate(zip(sizes[:-1], sizes[1:]))
+        ]
+        self.biases = [
+            jax.random.uniform(keys[2 * i + 1], (o,), dtype, -scale, scale) for i, o in enumerate(sizes[1:])
+        ]
+
+    def __call__(self, y, *, key=None):
+        for w, b in zip(self.weights, self.biases):
+            y = jnp.tanh(w @ y + b)
+        return jnp.concatenate([y, jnp.ones((1,), y.dtype)])
+
+    def taylor(self, jet: Jet) -> Jet:
+        for w, b in zip(self.weights, self.biases):
+            jet = elementwise(linear(jet, w, b), jnp.tanh)
+        pad = lambda x, c: jnp.concatenate([x, jnp.full((1,), c, x.dtype)])
+        return jet.map(pad(jet.v, 1.0), [pad(x, 0.0) for x in jet.d1], [pad(x, 0.0) for x in jet.d2])
+
+
+class ELMFBPINN(eqx.Module):
+    """An FBPINN whose subdomain networks are random feature maps with linear outputs.
+
+    Arguments:
+        decomposition: the subdomains.
+        n_features: random features ``K`` per subdomain (plus one constant).
+        key: PRNG key for the features.
+        depth: frozen hidden layers.
+        feature_scale: half-range of the uniform random weights and biases.
+        window, scale, shift, constraint: as in :class:`FBPINN`.
+
+    ``coefficients`` (``J x (K + 1)``, float64) are the unknowns; see :func:`elm_solve`.
+    """
+
+    features: RandomFeatures
+    coefficients: Float[Array, "J k"]
+    centres: Float[Array, "J d"]
+    widths: Float[Array, "J d"]
+    decomposition: Decomposition
+    window: AbstractWindow
+    scale: float = eqx.field(static=True)
+    shift: float = eqx.field(static=True)
+    constraint: Callable | None = eqx.field(static=True)
+
+    def __init__(
+        self,
+        decomposition: Decomposition,
+        n_features: int = 32,
+        *,
+        key: PRNGKeyArray,
+        depth: int = 1,
+        feature_scale: float = 1.0,
+        window: str | AbstractWindow = "cosine",
+        scale: float = 1.0,
+        shift: float = 0.0,
+        constraint: Callable | None = None,
+    ):
+        if not jax.config.jax_enable_x64:
+            raise ValueError("ELM-FBPINN solves in float64: call jax.config.update('jax_enable_x64', True).")
+        if n_features < 1 or depth < 1 or not feature_scale > 0:
+            raise ValueError("ELMFBPINN needs n_features >= 1, depth >= 1 and feature_scale > 0.")
+        J, d = decomposition.n_subdomains, decomposition.domain.dim
+        make = lambda k: RandomFeatures(d, n_features, depth, feature_scale, key=k)
+        self.features = eqx.filter_vmap(make)(jax.random.split(key, J))
+        self.coefficients = jnp.zeros((J, n_features + 1), jnp.float64)
+        mu, w, _ = decomposition.boxes()
+        self.centres, self.widths = jnp.asarray(mu), jnp.asarray(w)
+        self.decomposition = decomposition
+        self.window = window_by_name(window) if isinstance(window, str) else window
+        self.scale, self.shift, self.constraint = float(scale), float(shift), constraint
+
+    @property
+    def n_unknowns(self) -> int:
+        return int(np.prod(self.coefficients.shape))
+
+    def basis(self, points: Float[Array, "n d"], pairs: Pairs, dirs=(), pair_index=()) -> tuple[Jet, Jet]:
+        """Per pair, the jet of ``scale * w~_j(x) phi_j(x) / L_x`` (``(P, K+1)``); and the seed jets."""
+        seed = seed_jets(points, dirs, pair_index)
+        phi, win = pair_jets(self.features, self.centres, self.widths, self.window, seed, pairs)
+        den = segment_sum(win, pairs.segment, pairs.n_points * pairs.n_levels)
+        den = jax.tree.map(lambda a: a[pairs.segment], den)
+        wn = quotient(win, den)
+        f = self.scale / pairs.live_levels[pairs.point]
+        wn = wn.map(f * wn.v, [f * x for x in wn.d1], [f * x for x in wn.d2])
+        return product(wn, phi), seed
+
+    def field_jets(self, basis: Jet, seed: Jet, pairs: Pairs, coefficients) -> Jet:
+        """Jets of ``u`` at the points for the given coefficients."""
+        c = coefficients[pairs.sub]
+        dot = lambda x: jax.ops.segment_sum(jnp.sum(x * c, -1), pairs.point, pairs.n_points)
+        u = basis.map(self.shift + dot(basis.v), [dot(x) for x in basis.d1], [dot(x) for x in basis.d2])
+        if self.constraint is not None:
+            u = jax.vmap(lambda s, o: transform(s, o, self.constraint))(seed, u)
+        return u
+
+    def values(self, points: Float[Array, "n d"], pairs: Pairs) -> Float[Array, " n"]:
+        b, seed = self.basis(points, pairs)
+        return self.field_jets(b, seed, pairs, self.coefficients).v
+
+
+def linearise(
+    model: ELMFBPINN, fn: Callable, coords, points: Array, pairs: Pairs, params
+) -> tuple[Array, Array]:
+    """Residuals ``r (n,)`` at ``points`` and the Jacobian entries ``(P, K+1)`` of each pair.
+
+    Row ``pairs.point[p]``, columns ``pairs.sub[p] * (K+1) + k`` hold ``entries[p, k]``.
+    """
+    directions, dpairs = requested(fn, coords, points.shape[1], params)
+    dirs, pidx = jet_request(coords, directions, dpairs, points.dtype)
+    basis, seed = model.basis(points, pairs, dirs, pidx)
+
+    def from_u(u: Jet, z, s: Jet):
+        # the residual as a function of the jet of u before the hard constraint
+        if model.constraint is not None:
+            u = transform(s, u, model.constraint)
+        return fn(Field(z, coords, lookup_table(u, directions, dpairs).__getitem__), params)
+
+    c = model.coefficients
+    dot = lambda x: jax.ops.segment_sum(jnp.sum(x * c[pairs.sub], -1), pairs.point, pairs.n_points)
+    raw = basis.map(model.shift + dot(basis.v), [dot(x) for x in basis.d1], [dot(x) for x in basis.d2])
+    r, sens = jax.vmap(jax.value_and_grad(from_u), in_axes=(0, 0, 0))(raw, points, seed)
+    s = jax.tree.map(lambda a: a[pairs.point], sens)
+    entries = s.v[:, None] * basis.v
+    for a, b in zip(s.d1, basis.d1):
+        entries = entries + a[:, None] * b
+    for a, b in zip(s.d2, basis.d2):
+        entries = entries + a[:, None] * b
+    return r, entries
+
+
+def problem_rows(problem: AbstractProblem, skip: frozenset[str]):
+    """``(name, residual fn, region)`` for the PDE and every condition not in ``skip``."""
+    rows = [("pde", problem.residual, "interior")]
+    rows += [(k, c.residual, c.region) for k, c in problem.conditions().items() if k not in skip]
+    return rows

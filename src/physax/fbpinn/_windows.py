@@ -1,0 +1,83 @@
+"""Window functions for finite-basis PINNs: smooth bumps supported on one subdomain.
+
+A window ``w_j(x)`` is positive inside subdomain ``j`` (centre ``c``, full widths ``w``)
+and zero on and outside its edges. The model divides by the sum of the windows covering a
+point, so the normalised windows form an exact partition of unity on the domain.
+With ``r_i = (x_i - c_i) / (w_i / 2)`` in ``[-1, 1]``:
+
+  cosine   prod_i ((1 + cos(pi r_i)) / 2)^2                    (C^1 at the edge; the default)
+  bump     prod_i exp(1 - 1 / (1 - r_i^2))                     (C^infinity)
+  sigmoid  prod_i s(k (1 - |r_i|) - k / 2), s the logistic, minus its edge value, clipped
+           at zero (the sigmoid windows of Moseley, Markham & Nissen-Meyer 2023)
+"""
+
+from __future__ import annotations
+
+import abc
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+
+class AbstractWindow(eqx.Module):
+    """A window ``(x, centre, width) -> w >= 0``, zero outside ``|x - centre| < width / 2``."""
+
+    @abc.abstractmethod
+    def profile(self, r: Float[Array, " d"]) -> Float[Array, " d"]:
+        """Per-axis profile on ``r in [-1, 1]`` (1 at ``r = 0``, 0 at ``|r| = 1``)."""
+
+    def __call__(
+        self, x: Float[Array, " d"], centre: Float[Array, " d"], width: Float[Array, " d"]
+    ) -> Float[Array, ""]:
+        r = (x - centre) / (0.5 * width)
+        inside = jnp.abs(r) < 1
+        # keep r strictly inside so profiles and their derivatives stay finite under where
+        r_safe = jnp.where(inside, r, 0.0)
+        return jnp.prod(jnp.where(inside, self.profile(r_safe), 0.0))
+
+
+class CosineWindow(AbstractWindow):
+    """``((1 + cos(pi r)) / 2)^2`` per axis (the FBPINN library's default)."""
+
+    def profile(self, r):
+        return ((1 + jnp.cos(jnp.pi * r)) / 2) ** 2
+
+
+class BumpWindow(AbstractWindow):
+    """``exp(1 - 1 / (1 - r^2))`` per axis: infinitely smooth, compactly supported."""
+
+    def profile(self, r):
+        return jnp.exp(1 - 1 / (1 - r**2))
+
+
+class SigmoidWindow(AbstractWindow):
+    """Logistic ramps ``s(k (1 - |r|) - k / 2)`` per axis, shifted to vanish at the edge.
+
+    ``sharpness`` ``k`` sets how steep the ramps are (they are centred half-way between the
+    edge and the centre of the subdomain).
+    """
+
+    sharpness: float = 10.0
+
+    def __check_init__(self):
+        if not self.sharpness > 0:
+            raise ValueError(f"SigmoidWindow sharpness must be > 0, got {self.sharpness}.")
+
+    def profile(self, r):
+        k = self.sharpness
+        edge = jax.nn.sigmoid(-k / 2)
+        # |r| is smooth enough here: the ramp is flat (to e^-k/2) near r = 0
+        s = jax.nn.sigmoid(k * (1 - jnp.sqrt(r**2 + 1e-12)) - k / 2)
+        return jnp.maximum(s - edge, 0.0) / (1 - edge)
+
+
+WINDOWS = {"cosine": CosineWindow, "bump": BumpWindow, "sigmoid": SigmoidWindow}
+
+
+def window(name: str) -> AbstractWindow:
+    """The window called ``name`` (``"cosine"``, ``"sigmoid"`` or ``"bump"``)."""
+    if name not in WINDOWS:
+        raise ValueError(f"unknown window '{name}'; choose one of {', '.join(sorted(WINDOWS))}.")
+    return WINDOWS[name]()
