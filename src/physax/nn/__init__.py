@@ -1,10 +1,17 @@
 """Networks for physics-informed learning: coordinate networks and their input/output layers."""
 
 from ._constraints import HardConstraint as HardConstraint
+from ._conv import Conv as Conv, LinearConv as LinearConv
+from ._convnet import ConvNet as ConvNet
+from ._deeponet import DeepONet as DeepONet
 from ._embeddings import (
     FourierFeatures as FourierFeatures,
     Normalize as Normalize,
     PeriodicEmbedding as PeriodicEmbedding,
 )
+from ._fno import FNO as FNO, SpectralConv as SpectralConv
 from ._jet import Jet as Jet, propagate as propagate
 from ._mlp import MLP as MLP
+from ._padding import pad_spatial as pad_spatial
+from ._resnet import DilatedResNet as DilatedResNet, ResNet as ResNet
+from ._unet import UNet as UNet

@@ -1,0 +1,180 @@
+"""Run an autoregressive-emulator experiment (``runner = "emulator"``) into a run directory.
+
+One training per entry of ``train.rollout_steps`` (e.g. ``[1, 5, 20]`` for the Trainax stencil
+quickstart), each from the same initial network, data and minibatch order; every trained
+emulator is rolled out on held-out trajectories and scored per step (nRMSE, correlation).
+``--resume`` reuses the trainings already finished (their networks are in ``checkpoint/``).
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import __version__, emulators as em, metrics as mt, report
+from ..pinn._checkpoint import load, save
+from ._config import ConfigError, dumps
+from ._emulator_build import build_model, build_reference, build_trainer, emulator_rollout, make_data
+from ._emulator_plots import plot_rollout, plot_rollout_metrics
+from ._operator_run import run_operator as run_operator
+from ._pinn_run import device_description
+
+__all__ = ["run_emulator", "run_operator"]
+
+
+def _check(cfg: dict) -> list[int]:
+    rollouts = cfg["train"]["rollout_steps"]
+    if not rollouts or not all(isinstance(r, int) and r >= 1 for r in rollouts):
+        raise ConfigError(f"train.rollout_steps must be a non-empty list of ints >= 1, got {rollouts}.")
+    extra = {"mix": cfg["train"]["post_physics_steps"]}.get(cfg["train"]["configuration"], 0)
+    snaps = cfg["data"]["train_steps"] + 1
+    for r in rollouts:
+        if r + extra + 1 > snaps and cfg["train"]["configuration"] in ("supervised", "mix"):
+            raise ConfigError(
+                f"train.rollout_steps={r} needs training trajectories of at least {r + extra + 1} "
+                f"snapshots but data.train_steps={snaps - 1} gives {snaps}; raise data.train_steps "
+                "or lower the rollout."
+            )
+    if cfg["eval"]["rollout_steps"] > cfg["data"]["test_steps"]:
+        raise ConfigError(
+            f"eval.rollout_steps={cfg['eval']['rollout_steps']} exceeds data.test_steps="
+            f"{cfg['data']['test_steps']}; raise data.test_steps."
+        )
+    if cfg["chunk"] < 1:
+        raise ConfigError(f"chunk must be >= 1, got {cfg['chunk']}.")
+    return rollouts
+
+
+def _stencil_error(cfg: dict, model) -> float | None:
+    m, p = cfg["model"], cfg["pde"]
+    if p["name"] != "advection" or m["architecture"] != "linear" or m["kernel_size"] != 2 or m["use_bias"]:
+        return None
+    cfl = p["cfl"]
+    return float(jnp.linalg.norm(model.weight - jnp.array([1 + cfl, -cfl])))
+
+
+def score(model, test, n: int) -> dict:
+    """Per-step metrics of `model` rolled out `n` steps from the test initial states."""
+    pred = emulator_rollout(model, test[:, 0], n)
+    curves = {k: np.asarray(v) for k, v in mt.rollout_metrics(pred, test[:, 1 : n + 1]).items()}
+    return {
+        "curves": curves,
+        "pred": np.asarray(pred[0, :, 0]),
+        "gmean_nrmse_100": mt.gmean_nrmse(curves["nrmse"], 100),
+        "correlation_time": mt.correlation_time(curves["correlation"]),
+    }
+
+
+def _keys(cfg: dict):
+    """Keys derived from ``seed``, unless ``data.seed`` / ``model.seed`` / ``train.shuffle_seed``
+    (>= 0) pin one (the quickstart uses Trainax's keys 0, 73 and 42 to compare like for like)."""
+    kdata, ktest, kmodel, ktrain = jax.random.split(jax.random.key(cfg["seed"]), 4)
+    if cfg["data"]["seed"] >= 0:
+        kdata = jax.random.key(cfg["data"]["seed"])
+    if cfg["model"]["seed"] >= 0:
+        kmodel = jax.random.key(cfg["model"]["seed"])
+    if cfg["train"]["shuffle_seed"] >= 0:
+        ktrain = jax.random.key(cfg["train"]["shuffle_seed"])
+    return kdata, ktest, kmodel, ktrain
+
+
+def run_emulator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
+    """Generate data, train one emulator per rollout length, score and report; returns metrics."""
+    t_start = time.perf_counter()
+    rollouts = _check(cfg)
+    kdata, ktest, kmodel, ktrain = _keys(cfg)
+    grid, stepper, init = build_reference(cfg)
+    train = make_data(cfg, stepper, init, kdata, "train")
+    test = make_data(cfg, stepper, init, ktest, "test")
+    model0 = build_model(cfg["model"], kmodel)
+    out.mkdir(parents=True, exist_ok=True)
+    if cfg["data"]["save"]:
+        meta = {"pde": cfg["pde"], "seed": cfg["seed"]}
+        em.save_trajectories(out / "train.npz", train, **meta)
+        em.save_trajectories(out / "test.npz", test, **meta)
+    if resume:
+        history = report.HistoryWriter.load(out / "history.csv")
+    else:
+        (out / "config.toml").write_text(dumps(cfg))
+        history = report.HistoryWriter(out / "history.csv")
+    done_rollouts = {row.get("rollout") for row in history.rows if row.get("done")}
+    n_eval, steps = cfg["eval"]["rollout_steps"], cfg["train"]["steps"]
+    results, curves, train_time = {}, {}, 0.0
+    for i, r in enumerate(rollouts):
+        ckpt = out / "checkpoint" / f"model_T{r}.eqx"
+        if resume and ckpt.is_file() and r in done_rollouts:
+            model, header = load(ckpt, model0)
+            rows = [row for row in history.rows if row.get("rollout") == r]
+        else:
+            trainer = build_trainer(cfg, r, stepper)
+            try:
+                model, rows = trainer(model0, train, key=ktrain, chunk=cfg["chunk"], progress=not quiet)
+            except ValueError as e:
+                raise ConfigError(str(e)) from None
+            for j, row in enumerate(rows):
+                row.update(step=i * steps + row["step"], phase=f"T={r}", rollout=r, done=j == len(rows) - 1)
+                history.append(row)
+            save(ckpt, model, {"rollout": r, "physax": __version__})
+        t = float(rows[-1]["wall_time_s"]) if rows else 0.0
+        train_time += t
+        s = score(model, test, n_eval)
+        curves[f"T={r}"] = s["curves"]
+        results[str(r)] = {
+            "gmean_nrmse_100": s["gmean_nrmse_100"],
+            "correlation_time": s["correlation_time"],
+            "final_loss": float(rows[-1]["loss"]) if rows else None,
+            "train_time_s": t,
+            "stencil_error": _stencil_error(cfg, model),
+        }
+        last = (r, s, model)
+    r, s, model = last
+    x = np.asarray(grid.coordinates()[0])
+    figures = [
+        plot_rollout(
+            out / "rollout.png",
+            x,
+            cfg["pde"]["dt"],
+            np.asarray(test[0, : n_eval + 1, 0]),
+            np.concatenate([np.asarray(test[0, :1, 0]), s["pred"]]),
+            title=f"{cfg['model']['architecture']} emulator (T={r}) vs reference",
+        ),
+        plot_rollout_metrics(out / "rollout_metrics.png", curves),
+    ]
+    figures += report.plot_history(out, history.rows)
+    metrics = {
+        "experiment": cfg["experiment"],
+        "status": "finished",
+        "architecture": cfg["model"]["architecture"],
+        "configuration": cfg["train"]["configuration"],
+        "rollout_steps": r,
+        "gmean_nrmse_100": s["gmean_nrmse_100"],
+        "correlation_time": s["correlation_time"],
+        "per_rollout": results,
+        "num_parameters": int(sum(x.size for x in jax.tree.leaves(eqx.filter(model, eqx.is_array)))),
+        "wall_time_s": time.perf_counter() - t_start,
+        "train_time_s": train_time,
+        "steps": steps * len(rollouts),
+        "device": device_description(),
+        "physax": __version__,
+        "jax": jax.__version__,
+        "python": platform.python_version(),
+        "seed": cfg["seed"],
+    }
+    if results[str(r)]["stencil_error"] is not None:
+        metrics["stencil_error"] = {k: v["stencil_error"] for k, v in results.items()}
+    report.write_json(out / "metrics.json", metrics)
+    report.write_summary(
+        out / "summary.md",
+        experiment=cfg["experiment"],
+        description=cfg["description"],
+        config=cfg,
+        metrics=metrics,
+        figures=[Path(f).name for f in figures],
+    )
+    return metrics

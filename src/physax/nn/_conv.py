@@ -1,0 +1,151 @@
+"""Convolution with physical boundary padding, and the linear-convolution emulator."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float, PRNGKeyArray
+
+from ._padding import check_boundary, pad_spatial, same_widths
+
+
+def check_dims(num_spatial_dims: int) -> int:
+    if num_spatial_dims not in (1, 2, 3):
+        raise ValueError(f"num_spatial_dims must be 1, 2 or 3, got {num_spatial_dims!r}.")
+    return num_spatial_dims
+
+
+def check_input(x: Array, num_channels: int, num_spatial_dims: int, name: str) -> None:
+    """Raise a clear error when `x` is not a ``(C, *spatial)`` sample with the expected channels."""
+    if x.ndim != num_spatial_dims + 1:
+        raise ValueError(
+            f"{name} takes one channel-first sample of shape (C, {'N, ' * num_spatial_dims}"
+            f"...) with {num_spatial_dims} spatial axes, got shape {x.shape}; use jax.vmap for "
+            "batches and x[None] to add a channel axis."
+        )
+    if x.shape[0] != num_channels:
+        raise ValueError(
+            f"{name} expects {num_channels} input channel(s), got {x.shape[0]} (shape {x.shape}); "
+            "build it with in_channels matching the data."
+        )
+
+
+class Conv(eqx.Module):
+    r"""Stride-1 convolution (cross-correlation) that pads for a boundary condition first.
+
+    The output has the input's spatial size: the input is padded by ``dilation*(k-1)`` in total
+    per axis (left ``floor`` half) with :func:`pad_spatial`, then convolved with no padding. With
+    ``kernel_size=2`` the output is $y_i = w_0 u_i + w_1 u_{i+1}$ (Trainax/Equinox ``"SAME"``).
+
+    **Arguments:** `num_spatial_dims` (1, 2 or 3), `in_channels`, `out_channels`, `kernel_size`,
+    `boundary` (``"periodic"``, ``"dirichlet"``, ``"neumann"``), `dilation`, `use_bias`,
+    `dtype` (parameters, float32 by default as for all physax emulators), `key`.
+
+    **Example:** ``Conv(1, 1, 8, 3, key=key)(u)`` maps ``(1, N)`` to ``(8, N)``.
+    """
+
+    conv: eqx.nn.Conv
+    num_spatial_dims: int = eqx.field(static=True)
+    boundary: str = eqx.field(static=True)
+    widths: tuple[tuple[int, int], ...] = eqx.field(static=True)
+
+    def __init__(
+        self,
+        num_spatial_dims: int,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        *,
+        boundary: str = "periodic",
+        dilation: int = 1,
+        use_bias: bool = True,
+        dtype=jnp.float32,
+        key: PRNGKeyArray,
+    ):
+        self.num_spatial_dims = check_dims(num_spatial_dims)
+        self.boundary = check_boundary(boundary)
+        if kernel_size < 1 or dilation < 1:
+            raise ValueError(f"kernel_size and dilation must be >= 1, got {kernel_size}, {dilation}.")
+        self.widths = same_widths(kernel_size, dilation, num_spatial_dims)
+        self.conv = eqx.nn.Conv(
+            num_spatial_dims,
+            in_channels,
+            out_channels,
+            kernel_size,
+            padding=0,
+            dilation=dilation,
+            use_bias=use_bias,
+            dtype=dtype,
+            key=key,
+        )
+
+    @property
+    def in_channels(self) -> int:
+        return self.conv.in_channels
+
+    def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
+        check_input(x, self.conv.in_channels, self.num_spatial_dims, "Conv")
+        x = x.astype(self.conv.weight.dtype)  # e.g. float64 solver data into a float32 network
+        return self.conv(pad_spatial(x, self.widths, self.boundary))
+
+
+class LinearConv(eqx.Module):
+    r"""A single linear convolution $u^{n+1} = w \star u^n (+ b)$: a learnable stencil.
+
+    The simplest autoregressive emulator; with ``kernel_size=2`` and no bias on periodic 1D
+    advection it learns the first-order upwind stencil $[1+\mathrm{CFL}, -\mathrm{CFL}]$ for
+    negative CFL (the Trainax quickstart, Koehler et al. 2024).
+
+    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `kernel_size`, `boundary`,
+    `use_bias` (default False), `key`.
+
+    **Example:** ``LinearConv(1, 1, 1, 2, key=key).weight`` is the stencil, shape ``(2,)`` in 1D.
+    """
+
+    conv: Conv
+
+    def __init__(
+        self,
+        num_spatial_dims: int,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        *,
+        boundary: str = "periodic",
+        use_bias: bool = False,
+        key: PRNGKeyArray,
+    ):
+        self.conv = Conv(
+            num_spatial_dims,
+            in_channels,
+            out_channels,
+            kernel_size,
+            boundary=boundary,
+            use_bias=use_bias,
+            key=key,
+        )
+
+    @property
+    def weight(self) -> Array:
+        """The kernel with the singleton channel axes squeezed away."""
+        return jnp.squeeze(self.conv.conv.weight)
+
+    def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
+        return self.conv(x)
+
+
+def activation_fn(name: str):
+    """An activation by name: relu, gelu, tanh, silu/swish, elu, leaky_relu."""
+    table = {
+        "relu": jax.nn.relu,
+        "gelu": jax.nn.gelu,
+        "tanh": jnp.tanh,
+        "silu": jax.nn.silu,
+        "swish": jax.nn.silu,
+        "elu": jax.nn.elu,
+        "leaky_relu": jax.nn.leaky_relu,
+    }
+    if name not in table:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(table)}.")
+    return table[name]

@@ -1,0 +1,62 @@
+"""Feed-forward convolutional network (ConvNet) emulator."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+from jaxtyping import Array, Float, PRNGKeyArray
+
+from ._conv import Conv, activation_fn, check_input
+
+
+class ConvNet(eqx.Module):
+    r"""A stack of same-size convolutions with a nonlinearity between them.
+
+    ``in_channels -> width -> ... -> width -> out_channels`` with `depth` hidden convolutions, all
+    with kernel `kernel_size` and the padding of `boundary`; no activation after the last layer.
+    Translation-equivariant on periodic domains. The APEBench "Conv" baseline (Koehler et al. 2024).
+
+    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width` (hidden channels),
+    `depth` (hidden layers, >= 0), `kernel_size` (default 3), `activation` (name, default
+    ``"relu"``), `boundary`, `key`.
+
+    **Example:** ``ConvNet(1, 1, 1, width=32, depth=6, key=key)(u)``, `u` of shape ``(1, N)``.
+    """
+
+    layers: list[Conv]
+    activation: str = eqx.field(static=True)
+    num_spatial_dims: int = eqx.field(static=True)
+    in_channels: int = eqx.field(static=True)
+
+    def __init__(
+        self,
+        num_spatial_dims: int,
+        in_channels: int,
+        out_channels: int,
+        *,
+        width: int = 32,
+        depth: int = 4,
+        kernel_size: int = 3,
+        activation: str = "relu",
+        boundary: str = "periodic",
+        key: PRNGKeyArray,
+    ):
+        if depth < 0 or width < 1:
+            raise ValueError(f"ConvNet needs depth >= 0 and width >= 1, got {depth}, {width}.")
+        activation_fn(activation)
+        sizes = [in_channels] + [width] * depth + [out_channels]
+        keys = jax.random.split(key, len(sizes) - 1)
+        self.layers = [
+            Conv(num_spatial_dims, i, o, kernel_size, boundary=boundary, key=k)
+            for k, i, o in zip(keys, sizes[:-1], sizes[1:], strict=True)
+        ]
+        self.activation = activation
+        self.num_spatial_dims = num_spatial_dims
+        self.in_channels = in_channels
+
+    def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
+        check_input(x, self.in_channels, self.num_spatial_dims, "ConvNet")
+        act = activation_fn(self.activation)
+        for layer in self.layers[:-1]:
+            x = act(layer(x))
+        return self.layers[-1](x)

@@ -1,0 +1,72 @@
+"""Deep operator network (Lu et al. 2021): branch net on sensor values, trunk net on coordinates."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float, PRNGKeyArray
+
+from ._conv import activation_fn
+from ._mlp import MLP
+
+
+class DeepONet(eqx.Module):
+    r"""DeepONet $G(u)(y) = \sum_{k=1}^{p} b_k(u)\, t_k(y) + b_0$ (Lu et al. 2021).
+
+    The branch MLP reads the input function at its `num_sensors` sensor points (the flattened
+    channel-first sample); the trunk MLP reads a query coordinate $y \in \mathbb{R}^d$. Each
+    output channel uses its own block of `basis` branch/trunk features. ``__call__(u, y)`` takes
+    one input function `u` of shape ``(C, *spatial)`` (``C * prod(spatial) == num_sensors``) and
+    query points `y` of shape ``(n, d)`` and returns shape ``(out_channels, n)``.
+
+    **Arguments:** `num_sensors`, `coord_dim` $d$, `out_channels`, `basis` $p$ (default 64),
+    `width`, `depth` (hidden layers of both MLPs), `activation` (``"gelu"``), `key`.
+
+    **Example:** ``DeepONet(256, 1, 1, key=key)(u0, x[:, None])`` with `u0` of shape ``(1, 256)``.
+    """
+
+    branch: MLP
+    trunk: MLP
+    bias: Array
+    num_sensors: int = eqx.field(static=True)
+    out_channels: int = eqx.field(static=True)
+    basis: int = eqx.field(static=True)
+    activation: str = eqx.field(static=True)
+
+    def __init__(
+        self,
+        num_sensors: int,
+        coord_dim: int,
+        out_channels: int = 1,
+        *,
+        basis: int = 64,
+        width: int = 128,
+        depth: int = 3,
+        activation: str = "gelu",
+        key: PRNGKeyArray,
+    ):
+        act = activation_fn(activation)
+        kb, kt = jax.random.split(key)
+        p = basis * out_channels
+        self.branch = MLP(num_sensors, p, width, depth, act, key=kb)
+        self.trunk = MLP(coord_dim, p, width, depth, act, key=kt)
+        self.bias = jnp.zeros((out_channels,), jnp.float32)
+        self.num_sensors = num_sensors
+        self.out_channels = out_channels
+        self.basis = basis
+        self.activation = activation
+
+    def __call__(self, u: Float[Array, " c *spatial"], y: Float[Array, "n d"]) -> Float[Array, " c_out n"]:
+        if u.size != self.num_sensors:
+            raise ValueError(
+                f"DeepONet has {self.num_sensors} sensors but the input function has {u.size} "
+                f"values (shape {u.shape}); sample it at the sensor points it was built for."
+            )
+        if y.ndim != 2 or y.shape[1] != self.trunk.in_size:
+            raise ValueError(
+                f"DeepONet query points must have shape (n, {self.trunk.in_size}), got {y.shape}."
+            )
+        b = self.branch(u.reshape(-1)).reshape(self.out_channels, self.basis)
+        t = jax.vmap(self.trunk)(y).reshape(y.shape[0], self.out_channels, self.basis)
+        return jnp.einsum("ck,nck->cn", b, t) + self.bias[:, None]

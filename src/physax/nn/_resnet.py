@@ -1,0 +1,145 @@
+"""Residual networks: classic (post-activation) and pre-activation ResNets, dilated ResNet."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+from jaxtyping import Array, Float, PRNGKeyArray
+
+from ._conv import Conv, activation_fn, check_input
+
+
+class _Block(eqx.Module):
+    conv1: Conv
+    conv2: Conv
+
+    def __call__(self, x, act, preactivation: bool):
+        if preactivation:  # He et al. 2016b: x + W2 act(W1 act(x))
+            return x + self.conv2(act(self.conv1(act(x))))
+        return act(x + self.conv2(act(self.conv1(x))))  # He et al. 2016a
+
+
+class ResNet(eqx.Module):
+    r"""Residual network of `num_blocks` two-convolution blocks at constant width.
+
+    Lifting convolution (``in_channels -> width``), blocks, projection (``width -> out_channels``).
+    Classic block (He et al. 2016, "Deep residual learning"): $h \mapsto \sigma(h + W_2\sigma(W_1
+    h))$; with ``preactivation=True`` (He et al. 2016, "Identity mappings"): $h \mapsto h +
+    W_2\sigma(W_1\sigma(h))$. No normalisation layers (as in APEBench's ResNet). Periodic
+    padding makes it translation-equivariant.
+
+    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width`, `num_blocks`,
+    `kernel_size` (3), `activation` (``"relu"``), `boundary`, `preactivation` (False), `key`.
+
+    **Example:** ``ResNet(1, 1, 1, width=32, num_blocks=4, key=key)(u)``.
+    """
+
+    lift: Conv
+    blocks: list[_Block]
+    project: Conv
+    activation: str = eqx.field(static=True)
+    preactivation: bool = eqx.field(static=True)
+    num_spatial_dims: int = eqx.field(static=True)
+    in_channels: int = eqx.field(static=True)
+
+    def __init__(
+        self,
+        num_spatial_dims: int,
+        in_channels: int,
+        out_channels: int,
+        *,
+        width: int = 32,
+        num_blocks: int = 4,
+        kernel_size: int = 3,
+        activation: str = "relu",
+        boundary: str = "periodic",
+        preactivation: bool = False,
+        key: PRNGKeyArray,
+    ):
+        activation_fn(activation)
+        klift, kproj, *kb = jax.random.split(key, 2 + 2 * num_blocks)
+        conv = lambda i, o, k, ks: Conv(num_spatial_dims, i, o, ks, boundary=boundary, key=k)
+        self.lift = conv(in_channels, width, klift, kernel_size)
+        self.blocks = [
+            _Block(conv(width, width, k1, kernel_size), conv(width, width, k2, kernel_size))
+            for k1, k2 in zip(kb[0::2], kb[1::2], strict=True)
+        ]
+        self.project = conv(width, out_channels, kproj, 1)
+        self.activation = activation
+        self.preactivation = preactivation
+        self.num_spatial_dims = num_spatial_dims
+        self.in_channels = in_channels
+
+    def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
+        check_input(x, self.in_channels, self.num_spatial_dims, "ResNet")
+        act = activation_fn(self.activation)
+        h = self.lift(x)
+        if not self.preactivation:
+            h = act(h)
+        for block in self.blocks:
+            h = block(h, act, self.preactivation)
+        if self.preactivation:
+            h = act(h)
+        return self.project(h)
+
+
+class DilatedResNet(eqx.Module):
+    r"""Dilated residual network (Stachenfeld et al. 2022, "Learned coarse models ...").
+
+    Encoder convolution to `width` channels, then `num_blocks` residual blocks, each a chain of
+    convolutions with dilation rates `dilations` (default ``(1, 2, 4, 8, 4, 2, 1)``) and the
+    activation between them, added to the block input; a decoder convolution maps to
+    `out_channels`. The growing dilation gives a large receptive field at few parameters.
+
+    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width`, `num_blocks`,
+    `dilations`, `kernel_size` (3), `activation` (``"relu"``), `boundary`, `key`.
+
+    **Example:** ``DilatedResNet(1, 1, 1, width=32, num_blocks=2, key=key)(u)``.
+    """
+
+    encoder: Conv
+    blocks: list[list[Conv]]
+    decoder: Conv
+    activation: str = eqx.field(static=True)
+    num_spatial_dims: int = eqx.field(static=True)
+    in_channels: int = eqx.field(static=True)
+
+    def __init__(
+        self,
+        num_spatial_dims: int,
+        in_channels: int,
+        out_channels: int,
+        *,
+        width: int = 32,
+        num_blocks: int = 2,
+        dilations: tuple[int, ...] = (1, 2, 4, 8, 4, 2, 1),
+        kernel_size: int = 3,
+        activation: str = "relu",
+        boundary: str = "periodic",
+        key: PRNGKeyArray,
+    ):
+        activation_fn(activation)
+        kenc, kdec, *kb = jax.random.split(key, 2 + num_blocks * len(dilations))
+        conv = lambda i, o, k, d=1: Conv(
+            num_spatial_dims, i, o, kernel_size, boundary=boundary, dilation=d, key=k
+        )
+        self.encoder = conv(in_channels, width, kenc)
+        n = len(dilations)
+        self.blocks = [
+            [conv(width, width, kb[b * n + j], d) for j, d in enumerate(dilations)] for b in range(num_blocks)
+        ]
+        self.decoder = conv(width, out_channels, kdec)
+        self.activation = activation
+        self.num_spatial_dims = num_spatial_dims
+        self.in_channels = in_channels
+
+    def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
+        check_input(x, self.in_channels, self.num_spatial_dims, "DilatedResNet")
+        act = activation_fn(self.activation)
+        h = self.encoder(x)
+        for block in self.blocks:
+            r = h
+            for conv in block:
+                r = act(conv(r))
+            h = h + r
+        return self.decoder(h)

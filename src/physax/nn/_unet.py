@@ -1,0 +1,113 @@
+"""UNet (Ronneberger et al. 2015) for channel-first fields in 1D/2D."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float, PRNGKeyArray
+
+from ._conv import Conv, activation_fn, check_input
+
+
+class _DoubleConv(eqx.Module):
+    conv1: Conv
+    conv2: Conv
+
+    def __call__(self, x, act):
+        return act(self.conv2(act(self.conv1(x))))
+
+
+def _downsample(x: Array, d: int) -> Array:
+    """Average-pool by 2 along every spatial axis."""
+    shape = [x.shape[0]]
+    for n in x.shape[1:]:
+        shape += [n // 2, 2]
+    return jnp.mean(x.reshape(shape), axis=tuple(range(2, 2 + 2 * d, 2)))
+
+
+def _upsample(x: Array, d: int) -> Array:
+    """Nearest-neighbour upsampling by 2 along every spatial axis."""
+    for axis in range(1, d + 1):
+        x = jnp.repeat(x, 2, axis=axis)
+    return x
+
+
+class UNet(eqx.Module):
+    r"""UNet (Ronneberger et al. 2015) with `levels` resolution halvings.
+
+    Each level applies two convolutions (kernel `kernel_size`, boundary padding), then
+    average-pools by 2 and doubles the channels; the decoder upsamples (nearest neighbour), a
+    convolution halves the channels, the skip connection is concatenated and two convolutions
+    follow; a 1x1 convolution projects to `out_channels`. Spatial sizes must be divisible by
+    ``2**levels``. Equivariant to shifts by multiples of ``2**levels`` on periodic domains.
+
+    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width` (channels at the
+    finest level), `levels` (default 2), `kernel_size` (3), `activation` (``"relu"``), `boundary`,
+    `key`.
+
+    **Example:** ``UNet(1, 1, 1, width=16, levels=2, key=key)(u)`` with `u` of shape ``(1, 64)``.
+    """
+
+    down: list[_DoubleConv]
+    bottom: _DoubleConv
+    up_convs: list[Conv]
+    up: list[_DoubleConv]
+    project: Conv
+    levels: int = eqx.field(static=True)
+    activation: str = eqx.field(static=True)
+    num_spatial_dims: int = eqx.field(static=True)
+    in_channels: int = eqx.field(static=True)
+
+    def __init__(
+        self,
+        num_spatial_dims: int,
+        in_channels: int,
+        out_channels: int,
+        *,
+        width: int = 16,
+        levels: int = 2,
+        kernel_size: int = 3,
+        activation: str = "relu",
+        boundary: str = "periodic",
+        key: PRNGKeyArray,
+    ):
+        activation_fn(activation)
+        if levels < 1:
+            raise ValueError(f"UNet needs levels >= 1, got {levels}.")
+        keys = iter(jax.random.split(key, 6 * levels + 3))
+        conv = lambda i, o, ks=kernel_size: Conv(
+            num_spatial_dims, i, o, ks, boundary=boundary, key=next(keys)
+        )
+        double = lambda i, o: _DoubleConv(conv(i, o), conv(o, o))
+        chans = [width * 2**lvl for lvl in range(levels + 1)]
+        self.down = [double(in_channels if lvl == 0 else chans[lvl - 1], chans[lvl]) for lvl in range(levels)]
+        self.bottom = double(chans[levels - 1], chans[levels])
+        self.up_convs = [conv(chans[lvl + 1], chans[lvl]) for lvl in reversed(range(levels))]
+        self.up = [double(2 * chans[lvl], chans[lvl]) for lvl in reversed(range(levels))]
+        self.project = conv(chans[0], out_channels, 1)
+        self.levels = levels
+        self.activation = activation
+        self.num_spatial_dims = num_spatial_dims
+        self.in_channels = in_channels
+
+    def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
+        check_input(x, self.in_channels, self.num_spatial_dims, "UNet")
+        factor = 2**self.levels
+        if any(n % factor for n in x.shape[1:]):
+            raise ValueError(
+                f"UNet with {self.levels} levels needs spatial sizes divisible by {factor}, got "
+                f"{x.shape[1:]}; change the resolution or the number of levels."
+            )
+        act, d = activation_fn(self.activation), self.num_spatial_dims
+        skips = []
+        h = x
+        for block in self.down:
+            h = block(h, act)
+            skips.append(h)
+            h = _downsample(h, d)
+        h = self.bottom(h, act)
+        for up_conv, block, skip in zip(self.up_convs, self.up, reversed(skips), strict=True):
+            h = act(up_conv(_upsample(h, d)))
+            h = block(jnp.concatenate([skip, h], axis=0), act)
+        return self.project(h)

@@ -1,0 +1,91 @@
+"""Every architecture maps shapes in 1D and 2D; periodic ones are translation-equivariant."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from physax import nn
+
+KEY = jax.random.key(0)
+
+
+def build(name, d, cin, cout, boundary="periodic"):
+    small = {"key": KEY}
+    return {
+        "linear": lambda: nn.LinearConv(d, cin, cout, 3, boundary=boundary, **small),
+        "convnet": lambda: nn.ConvNet(d, cin, cout, width=4, depth=2, boundary=boundary, **small),
+        "resnet": lambda: nn.ResNet(d, cin, cout, width=4, num_blocks=1, boundary=boundary, **small),
+        "preresnet": lambda: nn.ResNet(
+            d, cin, cout, width=4, num_blocks=1, preactivation=True, boundary=boundary, **small
+        ),
+        "dilated": lambda: nn.DilatedResNet(
+            d, cin, cout, width=4, num_blocks=1, dilations=(1, 2, 1), boundary=boundary, **small
+        ),
+        "unet": lambda: nn.UNet(d, cin, cout, width=2, levels=1, boundary=boundary, **small),
+        "fno": lambda: nn.FNO(d, cin, cout, width=4, modes=3, num_layers=2, projection_width=8, **small),
+    }[name]()
+
+
+NAMES = ["linear", "convnet", "resnet", "preresnet", "dilated", "unet", "fno"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("d", [1, 2])
+def test_shapes_and_equivariance(name, d):
+    net = build(name, d, 2, 3)
+    x = jax.random.normal(jax.random.key(1), (2,) + (8,) * d, jnp.float32)
+    call = eqx.filter_jit(lambda m, v: m(v))
+    y = call(net, x)
+    assert y.shape == (3,) + (8,) * d and y.dtype == jnp.float32
+    shift = 2  # a multiple of 2**levels for the UNet
+    axes = tuple(range(1, d + 1))
+    y_shift = call(net, jnp.roll(x, shift, axis=axes))
+    np.testing.assert_allclose(y_shift, jnp.roll(y, shift, axis=axes), atol=2e-5)
+
+
+@pytest.mark.parametrize("boundary", ["dirichlet", "neumann"])
+def test_nonperiodic_boundaries_shapes(boundary):
+    call = eqx.filter_jit(lambda m, v: m(v))
+    assert call(build("convnet", 1, 1, 1, boundary), jnp.ones((1, 8))).shape == (1, 8)
+    assert call(build("unet", 2, 1, 1, boundary), jnp.ones((1, 4, 4))).shape == (1, 4, 4)
+
+
+def test_padding_modes():
+    u = jnp.arange(1.0, 5.0)[None]
+    np.testing.assert_array_equal(nn.pad_spatial(u, ((1, 1),), "periodic")[0], [4, 1, 2, 3, 4, 1])
+    np.testing.assert_array_equal(nn.pad_spatial(u, ((1, 1),), "dirichlet")[0], [0, 1, 2, 3, 4, 0])
+    np.testing.assert_array_equal(nn.pad_spatial(u, ((1, 1),), "neumann")[0], [1, 1, 2, 3, 4, 4])
+    with pytest.raises(ValueError, match="boundary must be one of"):
+        nn.pad_spatial(u, ((1, 1),), "robin")
+
+
+def test_linear_conv_stencil_convention():
+    conv = nn.LinearConv(1, 1, 1, 2, key=KEY)
+    conv = jax.tree.map(lambda w: jnp.ones_like(w) * jnp.array([0.25, 0.75]).reshape(w.shape), conv)
+    u = jnp.arange(4.0)[None]
+    np.testing.assert_allclose(conv(u)[0], 0.25 * u[0] + 0.75 * jnp.roll(u[0], -1))
+
+
+def test_fno_is_resolution_independent_in_modes():
+    fno = nn.FNO(1, 1, 1, width=2, modes=4, num_layers=1, projection_width=4, key=KEY)
+    assert fno(jnp.ones((1, 16))).shape == (1, 16) and fno(jnp.ones((1, 32))).shape == (1, 32)
+    with pytest.raises(ValueError, match="modes"):
+        fno(jnp.ones((1, 4)))
+
+
+def test_deeponet_shapes_and_errors():
+    net = nn.DeepONet(16, 1, 2, basis=8, width=16, depth=2, key=KEY)
+    assert net(jnp.ones((1, 16)), jnp.linspace(0, 1, 5)[:, None]).shape == (2, 5)
+    net2 = nn.DeepONet(2 * 8 * 8, 2, 1, basis=4, width=8, depth=1, key=KEY)
+    assert net2(jnp.ones((2, 8, 8)), jnp.ones((7, 2))).shape == (1, 7)
+    with pytest.raises(ValueError, match="sensors"):
+        net(jnp.ones((1, 8)), jnp.ones((5, 1)))
+
+
+def test_channel_mismatch_is_clear():
+    with pytest.raises(ValueError, match="expects 2 input channel"):
+        build("convnet", 1, 2, 2)(jnp.ones((1, 16)))
+    with pytest.raises(ValueError, match="divisible by 2"):
+        build("unet", 1, 1, 1)(jnp.ones((1, 9)))
