@@ -23,9 +23,13 @@ PROBLEMS = {
     "wave1d": (problems.Wave1D, {"c": True}),
     "helmholtz2d": (problems.Helmholtz2D, {"k": False}),
     "poisson2d": (problems.Poisson2D, {}),
+    "cosine": (problems.CosineODE, {"omega": False}),
+    "oscillator": (problems.DampedOscillator, {"d": False, "omega0": False}),
+    "laplace-multiscale": (problems.MultiscaleLaplace, {}),
     "allen-cahn": (problems.AllenCahn, {"d": True, "gamma": False}),
     "nls": (problems.NonlinearSchroedinger, {"a": False, "beta": False}),
     "kdv": (problems.KdV, {"lambda1": False, "lambda2": True}),
+    "wave2d": (problems.Wave2D, {"c": True}),
 }
 SAMPLERS = {
     "uniform": geometry.Uniform,

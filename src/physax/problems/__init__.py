@@ -1,13 +1,18 @@
 """PDE problem definitions with trusted reference solutions."""
 
 from ._burgers import Burgers as Burgers
+from ._cache import cache_dir as cache_dir, cached_array as cached_array
+from ._catalogue_fbpinn import (
+    CosineODE as CosineODE,
+    DampedOscillator as DampedOscillator,
+    MultiscaleLaplace as MultiscaleLaplace,
+)
 from ._catalogue_linear import (
     Advection1D as Advection1D,
     Helmholtz2D as Helmholtz2D,
     Poisson2D as Poisson2D,
     Wave1D as Wave1D,
 )
-from ._cache import cache_dir as cache_dir, cached_array as cached_array
 from ._catalogue_spectral import (
     AllenCahn as AllenCahn,
     KdV as KdV,
@@ -19,3 +24,4 @@ from ._observations import Observations as Observations, noisy as noisy
 from ._parameter import Parameter as Parameter
 from ._problem import AbstractProblem as AbstractProblem
 from ._reference import Reference as Reference
+from ._wave2d import Wave2D as Wave2D
