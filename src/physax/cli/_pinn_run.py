@@ -13,6 +13,7 @@ import numpy as np
 from .. import __version__, report
 from ..pinn import TrainingDiverged, estimates, make_trainer, reference_prediction, run
 from ..pinn._checkpoint import load, read_header, save
+from ..pinn._sharding import check_divisible, point_mesh
 from ..pinn._trainer import Trainer, TrainState
 from ._build import (
     build_causal,
@@ -70,6 +71,17 @@ class PinnExperiment:
         return self.trainer.to_lbfgs(state) if phase == "lbfgs" and state.phase != "lbfgs" else state
 
 
+def _devices(cfg: dict) -> int:
+    """``train.devices``, checked up front: the count exists and the points split evenly."""
+    devices = cfg["train"].get("devices", 1)
+    try:
+        mesh = point_mesh(devices)
+        check_divisible("collocation.n_interior", cfg["collocation"]["n_interior"], mesh)
+    except ValueError as e:
+        raise ConfigError(f"train.devices: {e}") from None
+    return devices
+
+
 def _save_checkpoint(out: Path, state: TrainState, wall_time: float) -> None:
     header = {
         "step": state.step,
@@ -88,6 +100,7 @@ def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
         raise
     except ValueError as e:  # an invalid value caught by the library's own checks
         raise ConfigError(str(e)) from None
+    devices = _devices(cfg)
     out.mkdir(parents=True, exist_ok=True)
     offset = 0.0
     if resume:
@@ -121,6 +134,7 @@ def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
             callbacks=[on_chunk],
             progress=not quiet,
             wall_time_offset=offset,
+            devices=devices,
         )
     except TrainingDiverged as e:
         metrics = {

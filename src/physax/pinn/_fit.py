@@ -18,6 +18,7 @@ from ._causal import CausalWeighting
 from ._collocation import Collocation
 from ._loss import weighted_total
 from ._progress import ProgressBar
+from ._sharding import check_divisible, place, point_mesh
 from ._trainer import Trainer, TrainState, adam_chunk, lbfgs_chunk, predict, redraw_interior
 
 
@@ -68,6 +69,21 @@ def _redraw(trainer: Trainer, state: TrainState) -> TrainState:
     return TrainState(state.params, opt_state, batch, state.data, key, state.step, state.phase)
 
 
+def _on_mesh(state: TrainState, mesh) -> TrainState:
+    """Points and observations split over the devices, everything else replicated."""
+    if mesh is None:
+        return state
+    return TrainState(
+        place(state.params, mesh, shard=False),
+        place(state.opt_state, mesh, shard=False),
+        place(state.batch, mesh),
+        place(state.data, mesh),
+        place(state.key, mesh, shard=False),
+        state.step,
+        state.phase,
+    )
+
+
 def _is_finite(tree) -> bool:
     return all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(tree) if eqx.is_inexact_array(x))
 
@@ -100,21 +116,26 @@ def run(
     progress: bool = True,
     track_error: bool = True,
     wall_time_offset: float = 0.0,
+    devices: int | Sequence[jax.Device] | None = None,
 ) -> tuple[TrainState, list[dict]]:
     """Continue ``state`` to the end of training; calls ``callbacks(record, state)`` after each chunk.
 
     Chunk boundaries depend only on the step count, so a run resumed from a saved state
     retraces the same chunks and ends at the same result as an uninterrupted one.
+    `devices` splits the collocation points over several devices (see :func:`fit`).
     """
     if chunk < 1:
         raise ValueError(f"chunk must be >= 1, got {chunk}.")
+    mesh = point_mesh(devices)
+    check_divisible("collocation.n_interior", state.batch["interior"].shape[0], mesh)
+    state = _on_mesh(state, mesh)
     history: list[dict] = []
     t0 = time.perf_counter() - wall_time_offset
     col = trainer.collocation
     with ProgressBar(trainer.total_steps, state.step, enabled=progress) as bar:
         while True:
             if state.phase == "adam" and state.step >= trainer.phase_end("adam"):
-                state = trainer.to_lbfgs(state)
+                state = _on_mesh(trainer.to_lbfgs(state), mesh)
             end = trainer.phase_end(state.phase)
             if state.step >= end:
                 break
@@ -124,7 +145,7 @@ def run(
                 k = state.step - (0 if state.phase == "adam" else trainer.phase_end("adam"))
                 n = min(n, every - k % every)
                 if k > 0 and k % every == 0:
-                    state = _redraw(trainer, state)
+                    state = _on_mesh(_redraw(trainer, state), mesh)
             fn = adam_chunk if state.phase == "adam" else lbfgs_chunk
             params, opt_state, terms = fn(trainer, state, n)
             new = TrainState(
@@ -165,6 +186,7 @@ def fit(
     callbacks: Sequence[Callable[[dict, TrainState], None]] = (),
     progress: bool = True,
     track_error: bool = True,
+    devices: int | Sequence[jax.Device] | None = None,
 ) -> FitResult:
     """Train a physics-informed neural network (Raissi, Perdikaris & Karniadakis 2019).
 
@@ -189,6 +211,11 @@ def fit(
         callbacks: ``callback(record, state)`` after every chunk.
         progress: show a progress bar.
         track_error: record the relative L2 error against the reference after every chunk.
+        devices: data-parallel training over several devices with JAX sharding: the
+            collocation points and observations are split along the point axis over a
+            1-D mesh, parameters replicated (``None``/1: one device; 0: every local
+            device; ``n``: the first ``n``; or a sequence of devices). ``n_interior``
+            must be a multiple of the device count.
 
     Returns:
         A :class:`FitResult`.
@@ -210,6 +237,12 @@ def fit(
     )
     state = trainer.init(model, key=key, observations=observations)
     state, history = run(
-        trainer, state, chunk=chunk, callbacks=callbacks, progress=progress, track_error=track_error
+        trainer,
+        state,
+        chunk=chunk,
+        callbacks=callbacks,
+        progress=progress,
+        track_error=track_error,
+        devices=devices,
     )
     return FitResult(trainer.model(state.params), estimates(trainer, state), history, state)
