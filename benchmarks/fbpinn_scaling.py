@@ -10,6 +10,11 @@ dense evaluation (every point through every subdomain network) is timed for the 
 cases to show the points x subdomains growth that the pair list avoids.
 
     python benchmarks/fbpinn_scaling.py [--per-subdomain 16] [--max 4096] [--steps 20]
+
+``--lstsq-threads`` instead times the ELM's dense least-squares solve (pivoted QR of the
+540 x 660 elm-oscillator system size, random data) with OpenBLAS at its default thread
+count and inside ``fbpinn._blas.blas_threads(1)``, interleaved, to check whether the
+single-thread switch still pays off on the machine at hand.
 """
 
 from __future__ import annotations
@@ -77,13 +82,45 @@ def _timed(fn) -> float:
     return time.perf_counter() - t0
 
 
+def lstsq_threads(repeats: int = 8, shape=(540, 660)) -> None:
+    import os
+    import statistics
+
+    from physax.fbpinn._blas import blas_threads
+    from physax.fbpinn._lstsq import _pivoted_qr_lstsq
+
+    rng = np.random.default_rng(0)
+    M, b = rng.standard_normal(shape), rng.standard_normal(shape[0])
+    _pivoted_qr_lstsq(M, b)
+    times = {"default threads": [], "1 thread": []}
+    for _ in range(repeats):
+        for name, ctx in (("default threads", None), ("1 thread", blas_threads(1))):
+            t0 = time.perf_counter()
+            if ctx is None:
+                _pivoted_qr_lstsq(M, b)
+            else:
+                with ctx:
+                    _pivoted_qr_lstsq(M, b)
+            times[name].append(time.perf_counter() - t0)
+    print(
+        f"pivoted-QR lstsq {shape[0]} x {shape[1]}, {repeats} interleaved repeats, load {os.getloadavg()[0]:.1f}"
+    )
+    for name, v in times.items():
+        print(f"{name:>16}: median {statistics.median(v):.3f} s  (min {min(v):.3f}, max {max(v):.3f})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--lstsq-threads", action="store_true", help="time the ELM solve with 1 vs default BLAS threads"
+    )
     ap.add_argument("--per-subdomain", type=int, default=16)
     ap.add_argument("--max", type=int, default=4096)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--dense-max", type=int, default=256)
     args = ap.parse_args()
+    if args.lstsq_threads:
+        return lstsq_threads()
     print(
         f"jax {jax.__version__} on {jax.devices()[0].device_kind}; {args.per_subdomain} points per subdomain"
     )

@@ -38,3 +38,31 @@ def test_bad_fbpinn_configs_exit_2(capsys, tmp_path):
         assert main(["run", "fbpinn-cosine", "--out", str(tmp_path / "x"), "--quiet", "--set", bad]) == 2
         err = capsys.readouterr().err
         assert "overlap" in err or "window" in err or "scheduler.kind" in err
+
+
+@pytest.mark.slow
+def test_fbpinn_run_resumes_and_keeps_work_on_nan(tmp_path, capsys):
+    out = tmp_path / "cos"
+    tiny = ["--set", "train.steps=4", "--set", "chunk=2", "--set", "collocation.n_interior=60"]
+    tiny += ["--set", "decomposition.subdomains=[6]"]
+    assert main(["run", "fbpinn-cosine", "--out", str(out), "--quiet", *tiny]) == 0
+    first = json.loads((out / "metrics.json").read_text())
+    assert (out / "checkpoint" / "state.eqx").is_file()
+    (out / "metrics.json").unlink()  # as if interrupted after the last chunk
+    assert main(["run", str(out), "--resume", "--quiet"]) == 0
+    again = json.loads((out / "metrics.json").read_text())
+    assert again["test_l1"] == pytest.approx(first["test_l1"], rel=1e-6)
+    steps = [line.split(",")[0] for line in (out / "history.csv").read_text().splitlines()[1:]]
+    assert steps == ["2", "4"]
+    ckpt = out / "checkpoint" / "state.eqx"
+    ckpt.write_bytes(ckpt.read_bytes()[:-7])  # truncated: a clear error, exit code 2
+    assert main(["run", str(out), "--resume", "--quiet"]) == 2
+    assert "corrupt" in capsys.readouterr().err
+
+    bad = tmp_path / "nan"
+    assert (
+        main(["run", "fbpinn-cosine", "--out", str(bad), "--quiet", *tiny, "--set", "weights.pde=nan"]) == 1
+    )
+    assert "diverged" in capsys.readouterr().err
+    assert json.loads((bad / "metrics.json").read_text())["status"] == "diverged"
+    assert (bad / "checkpoint" / "state.eqx").is_file()

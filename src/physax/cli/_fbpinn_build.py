@@ -95,39 +95,58 @@ def n_params(model) -> int:
     return int(sum(x.size for x in jax.tree.leaves(eqx.filter(model, eqx.is_inexact_array))))
 
 
-def run_pinn_comparison(cfg: dict, problem, steps: int, *, target_params: int | None, quiet: bool) -> dict:
-    """Train a plain PINN (``[pinn]`` table) with ``steps`` Adam steps on the same points; its figures."""
+def run_pinn_comparison(
+    cfg: dict, problem, steps: int, *, target_params: int | None, quiet: bool, history=None
+) -> dict:
+    """Train a plain PINN (``[pinn]`` table) with ``steps`` Adam steps on the same points; its figures.
+
+    ``target_params``: pick the width whose parameter count is nearest to it. ``history``: a
+    :class:`physax.report.HistoryWriter` for the PINN's chunks (loss and rel. L2).
+    """
     p = cfg["pinn"]
-    width = p["width"]
-    if target_params:  # equal parameter count: solve (depth - 1) w^2 + (d + depth + 1) w + 1 = target
-        a, b = p["depth"] - 1, problem.domain.dim + p["depth"] + 2
-        width = (
-            max(2, int(round((-b + np.sqrt(b * b + 4 * a * (target_params - 1))) / (2 * a)))) if a else width
-        )
-    mcfg = {
-        "model": {
-            "width": width,
-            "depth": p["depth"],
-            "activation": p["activation"],
-            "fourier_features": 0,
-            "fourier_sigma": 1.0,
-            "hard_constraints": p["hard_constraints"],
+    train = cfg.get("train", {})
+
+    def mcfg(width: int) -> dict:
+        return {
+            "model": {
+                "width": width,
+                "depth": p["depth"],
+                "activation": p["activation"],
+                "fourier_features": 0,
+                "fourier_sigma": 1.0,
+                "hard_constraints": p["hard_constraints"],
+            }
         }
-    }
+
+    width = p["width"]
+    if target_params:
+        # an MLP cannot hit every count: take the width whose (actual) count is nearest
+        a, b = p["depth"] - 1, problem.domain.dim + p["depth"] + 1  # (D-1) w^2 + (d+D+1) w + 1
+        guess = (-b + np.sqrt(b * b + 4 * a * (target_params - 1))) / (2 * a) if a else target_params / b
+        count = lambda w: n_params(build_model(mcfg(w), problem, jax.random.key(0)))
+        width = min(
+            range(max(2, int(guess) - 2), int(guess) + 3), key=lambda w: abs(count(w) - target_params)
+        )
     kmodel, ktrain = jax.random.split(jax.random.key(cfg["seed"] + 1))
-    model = build_model(mcfg, problem, kmodel)
+    model = build_model(mcfg(width), problem, kmodel)
     result = pinn.fit(
         problem,
         model,
         key=ktrain,
         collocation=build_collocation(_pinn_collocation(cfg)),
-        adam=Adam(steps, p["learning_rate"], cfg["train"]["decay_rate"], cfg["train"]["decay_steps"]),
+        adam=Adam(
+            steps,
+            p["learning_rate"],
+            p.get("decay_rate", train.get("decay_rate", 1.0)),
+            p.get("decay_steps", train.get("decay_steps", 1000)),
+        ),
         lbfgs=None,
         weights=dict(cfg["weights"]),
         hard_constraints=p["hard_constraints"],
         chunk=cfg["chunk"],
         progress=not quiet,
-        track_error=False,
+        track_error=history is not None,
+        callbacks=[lambda rec, *_: history.append(rec)] if history is not None else [],
     )
     trainer = pinn.make_trainer(problem, model, hard_constraints=p["hard_constraints"])
     pred, ref = pinn.reference_prediction(trainer, result.state)

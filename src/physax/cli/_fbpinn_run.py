@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import __version__, fbpinn, report
 from ..optim import Adam
+from ..pinn._checkpoint import load, read_header, save
 from ._build import build_collocation
 from ._config import ConfigError, dumps
 from ._fbpinn_build import (
@@ -25,7 +26,7 @@ from ._fbpinn_build import (
     run_pinn_comparison,
 )
 from ._fbpinn_plots import plot_decomposition, plot_windows_and_contributions
-from ._pinn_run import device_description
+from ._pinn_run import CHECKPOINT, device_description
 
 
 def _errors(model, ref) -> tuple[np.ndarray, dict]:
@@ -62,49 +63,90 @@ def _lib(fn):
         raise ConfigError(str(e)) from None
 
 
-def _train_fbpinn(cfg: dict, problem, dec, key, *, quiet: bool, history=None):
+def _train_fbpinn(
+    cfg: dict, problem, dec, key, *, quiet: bool, history=None, out: Path | None = None, resume=False
+):
+    """Train the configured FBPINN on ``dec``; with ``out``, checkpoint every chunk (and resume)."""
     kmodel, kpts = jax.random.split(key)
     model = _lib(lambda: build_fbpinn(cfg, problem, dec, kmodel))
     t = cfg["train"]
+    adam = Adam(t["steps"], t["learning_rate"], t["decay_rate"], t["decay_steps"])
+    scheduler = _lib(lambda: build_scheduler(cfg, problem))
     callbacks = [lambda rec, m: history.append(rec)] if history is not None else []
-    result = _lib(
-        lambda: fbpinn.fit(
-            problem,
-            model,
-            key=kpts,
-            collocation=build_collocation(_pinn_collocation(cfg)),
-            adam=Adam(t["steps"], t["learning_rate"], t["decay_rate"], t["decay_steps"]),
-            scheduler=build_scheduler(cfg, problem),
-            weights=dict(cfg["weights"]),
-            hard_constraints=cfg["model"]["hard_constraints"],
-            chunk=cfg["chunk"],
-            callbacks=callbacks,
-            progress=not quiet,
+    state, offset, save_state = None, 0.0, None
+    if out is not None:
+        if resume:
+            header = read_header(out / CHECKPOINT)
+            template = fbpinn.init_state(problem, model, adam=adam, scheduler=scheduler, step=header["step"])
+            state, header = load(out / CHECKPOINT, template)
+            state, offset = state._replace(step=int(header["step"])), float(header["wall_time_s"])
+
+        def save_state(s, record):
+            header = {"step": s.step, "phase": record.get("phase", "adam"), "physax": __version__}
+            save(out / CHECKPOINT, s, {**header, "wall_time_s": record.get("wall_time_s", 0.0)})
+
+    try:
+        result = _lib(
+            lambda: fbpinn.fit(
+                problem,
+                model,
+                key=kpts,
+                collocation=build_collocation(_pinn_collocation(cfg)),
+                adam=adam,
+                scheduler=scheduler,
+                weights=dict(cfg["weights"]),
+                hard_constraints=cfg["model"]["hard_constraints"],
+                chunk=cfg["chunk"],
+                callbacks=callbacks,
+                progress=not quiet,
+                state=state,
+                checkpoint=save_state,
+                wall_time_offset=offset,
+            )
         )
-    )
-    return model, result
+    except fbpinn.FBPINNDiverged as e:
+        if save_state is not None:  # the last good state, also when no chunk had finished yet
+            save_state(e.state, {"wall_time_s": e.record.get("wall_time_s", 0.0)})
+            report.write_json(
+                out / "metrics.json",
+                {
+                    "experiment": cfg["experiment"],
+                    "status": "diverged",
+                    "message": str(e),
+                    "steps": e.state.step,
+                },
+            )
+        raise
+    wall = float(result.history[-1]["wall_time_s"]) if result.history else offset
+    return result, wall
 
 
 def run_fbpinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
-    """Train an FBPINN (and optionally a one-level FBPINN and a plain PINN) into ``out``."""
-    if resume:
-        raise ConfigError("FBPINN runs cannot be resumed yet; start a new run.")
+    """Train an FBPINN (and optionally a one-level FBPINN and a plain PINN) into ``out``.
+
+    The main model is checkpointed after every chunk (``checkpoint/state.eqx``); ``resume``
+    continues it from there. The comparison runs are short and are simply run again.
+    """
     if cfg["chunk"] < 1:
         raise ConfigError(f"chunk must be >= 1, got {cfg['chunk']}.")
     problem = _lib(lambda: build_problem(cfg))
     dec = _lib(lambda: build_decomposition(cfg, problem))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.toml").write_text(dumps(cfg))
-    history = report.HistoryWriter(out / "history.csv")
+    if resume:
+        header = read_header(out / CHECKPOINT)
+        history = report.HistoryWriter.load(out / "history.csv", upto_step=int(header["step"]))
+    else:
+        (out / "config.toml").write_text(dumps(cfg))
+        history = report.HistoryWriter(out / "history.csv")
     key = jax.random.key(cfg["seed"])
-    _, result = _train_fbpinn(cfg, problem, dec, key, quiet=quiet, history=history)
+    result, wall = _train_fbpinn(cfg, problem, dec, key, quiet=quiet, history=history, out=out, resume=resume)
     t0 = time.perf_counter()
     ref = problem.reference()
     pred, errs = _errors(result.model, ref)
     metrics = _common(cfg, problem)
     metrics.update(errs)
     metrics.update(
-        wall_time_s=float(result.history[-1]["wall_time_s"]) if result.history else 0.0,
+        wall_time_s=wall,
         steps=cfg["train"]["steps"],
         n_subdomains=dec.n_subdomains,
         n_levels=dec.n_levels,
@@ -113,19 +155,27 @@ def run_fbpinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fals
     )
     if cfg["compare_one_level"] and dec.n_levels > 1:
         one = _lib(lambda: build_decomposition(cfg, problem, one_level=True))
-        _, r1 = _train_fbpinn(cfg, problem, one, key, quiet=quiet)
+        h1 = report.HistoryWriter(out / "one_level.history.csv")
+        r1, w1 = _train_fbpinn(cfg, problem, one, key, quiet=quiet, history=h1)
         _, e1 = _errors(r1.model, ref)
         metrics["one_level"] = {
             **{k: e1[k] for k in ("test_l1", "rel_l2")},
-            "wall_time_s": float(r1.history[-1]["wall_time_s"]),
+            "wall_time_s": w1,
             "n_subdomains": one.n_subdomains,
             "n_params": n_params(r1.model.nets),
         }
     if cfg["compare_pinn"]:
         target = metrics["n_params"] if cfg["pinn"]["match_parameters"] else None
         metrics["pinn"] = run_pinn_comparison(
-            cfg, problem, cfg["train"]["steps"], target_params=target, quiet=quiet
+            cfg,
+            problem,
+            cfg["train"]["steps"],
+            target_params=target,
+            quiet=quiet,
+            history=report.HistoryWriter(out / "pinn.history.csv"),
         )
+        if target:
+            metrics["pinn"]["n_params_target"] = target
     figures = (
         plot_decomposition(out / "decomposition.png", dec),
         *plot_windows_and_contributions(out, result.model),

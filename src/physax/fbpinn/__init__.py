@@ -15,7 +15,15 @@ from ._decomposition import (
     uniform as uniform,
 )
 from ._elm import ELMFBPINN as ELMFBPINN, RandomFeatures as RandomFeatures, linearise as linearise
-from ._fit import FBPINNResult as FBPINNResult, FBPINNTrainer as FBPINNTrainer, fit as fit, predict as predict
+from ._fit import (
+    FBPINNDiverged as FBPINNDiverged,
+    FBPINNResult as FBPINNResult,
+    FBPINNState as FBPINNState,
+    FBPINNTrainer as FBPINNTrainer,
+    fit as fit,
+    init_state as init_state,
+    predict as predict,
+)
 from ._lstsq import ELMResult as ELMResult, elm_solve as elm_solve, solve as solve, system as system
 from ._model import FBPINN as FBPINN
 from ._pairs import Pairs as Pairs, build_pairs as build_pairs, covered_points as covered_points

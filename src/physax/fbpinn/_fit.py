@@ -4,7 +4,8 @@ Only active subdomain networks (and unknown PDE parameters) are optimised: their
 are gathered into a smaller pytree that owns the gradients and the Adam state, and
 scattered back into the stacked networks inside the loss. The compiled chunk takes the
 active index list, the points and the pair lists as arrays, so it compiles once per
-distinct active set (shapes), never per step.
+distinct active set (shapes), never per step; a stage that returns to an active set
+reuses its cached points and pair lists, so its shapes (and the compiled chunk) match.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
@@ -22,6 +24,7 @@ from jaxtyping import PRNGKeyArray
 
 from ..optim import Adam
 from ..pinn import Collocation
+from ..pinn._fit import TrainingDiverged
 from ..pinn._loss import weighted_total
 from ..pinn._progress import ProgressBar
 from ..problems import AbstractProblem
@@ -120,6 +123,58 @@ def stage_data(model: FBPINN, stage: Stage, batch: dict[str, np.ndarray]) -> Sta
 class FBPINNResult(eqx.Module):
     model: FBPINN
     history: list[dict]
+    state: FBPINNState | None = None
+
+
+class FBPINNState(NamedTuple):
+    """Everything needed to continue a run at ``step`` (a chunk boundary).
+
+    ``opt_state`` is the Adam state of the stage that holds ``step`` (over that stage's
+    active networks and ``theta``), or ``None`` when ``step`` starts a stage (the Adam state
+    restarts there). Save it with :func:`physax.pinn._checkpoint.save` and load it into the
+    template from :func:`init_state`.
+    """
+
+    model: FBPINN
+    theta: dict
+    opt_state: Any
+    step: int
+
+
+class FBPINNDiverged(TrainingDiverged):
+    """The loss became NaN/inf; ``state`` is the last good :class:`FBPINNState`."""
+
+    def __init__(self, step: int, state: FBPINNState, record: dict):
+        self.step, self.state, self.record = step, state, record
+        RuntimeError.__init__(
+            self,
+            f"FBPINN training diverged: the loss became {record.get('loss')} in the chunk ending at "
+            f"step {step}; the last good state is at step {state.step}. Lower the learning rate or "
+            "check the problem scaling.",
+        )
+
+
+def _stage_at(stages: Sequence[Stage], step: int) -> Stage | None:
+    """The stage with ``start < step < end`` (mid-stage), else ``None``."""
+    return next((s for s in stages if s.start < step < s.end), None)
+
+
+def init_state(
+    problem: AbstractProblem,
+    model: FBPINN,
+    *,
+    adam: Adam = Adam(),
+    scheduler: AbstractScheduler = AllActive(),
+    step: int = 0,
+) -> FBPINNState:
+    """A fresh state at ``step`` 0, or the template to load a checkpoint taken at ``step`` into."""
+    theta = problem.init_theta(model.centres.dtype)
+    stage = _stage_at(scheduler.stages(model.decomposition, adam.steps), step)
+    opt_state = None
+    if stage is not None:
+        active = jnp.asarray(np.nonzero(stage.active)[0], jnp.int32)
+        opt_state = adam.build().init((_gather_jit(model, active), theta))
+    return FBPINNState(model, theta, opt_state, int(step))
 
 
 def fit(
@@ -136,11 +191,16 @@ def fit(
     callbacks: Sequence[Callable[[dict, FBPINN], None]] = (),
     progress: bool = True,
     track_error: bool = True,
+    state: FBPINNState | None = None,
+    checkpoint: Callable[[FBPINNState, dict], None] | None = None,
+    wall_time_offset: float = 0.0,
 ) -> FBPINNResult:
     """Train a finite-basis PINN (Moseley, Markham & Nissen-Meyer 2023) on ``problem``.
 
     The loss is the PINN loss (mean squared PDE and condition residuals), with the
     model's derivatives from one pass over the (point, subdomain) pair list per region.
+    Each distinct active set compiles the training chunk once: its points and pair lists
+    are built once and reused when a scheduler returns to it.
 
     Arguments:
         problem: the PDE problem.
@@ -152,9 +212,17 @@ def fit(
         scheduler: :class:`AllActive`, :class:`LineScheduler` or :class:`PointScheduler`.
         weights, chunk, callbacks, progress, track_error: as in :func:`physax.pinn.fit`;
             records hold ``test_l1`` and ``rel_l2`` on the reference grid.
+        state: continue from this :class:`FBPINNState` (a loaded checkpoint) instead of
+            ``model``; the same ``key``, ``collocation``, ``adam`` and ``scheduler`` give the
+            same run as an uninterrupted one.
+        checkpoint: called as ``checkpoint(state, record)`` after every chunk.
+        wall_time_offset: added to ``wall_time_s`` (time spent before a resume).
 
     Returns:
-        :class:`FBPINNResult` with the trained model and the history.
+        :class:`FBPINNResult` with the trained model, the history and the final state.
+
+    Raises:
+        FBPINNDiverged: a non-finite loss; it carries the last good state.
     """
     if collocation.resample_every or collocation.lbfgs_resample_every:
         raise ValueError("FBPINN training does not resample collocation points; set resample_every=0.")
@@ -164,38 +232,47 @@ def fit(
     # the step count is not part of the compiled update: keep it out of the static trainer
     opt = Adam(0, adam.learning_rate, adam.decay_rate, adam.decay_steps)
     trainer = FBPINNTrainer(problem, opt, dict(weights or {}), skip)
+    if state is None:
+        state = init_state(problem, model, adam=adam, scheduler=scheduler)
+    model, theta, start = state.model, state.theta, int(state.step)
     dtype = model.centres.dtype
     batch = {k: np.asarray(v) for k, v in collocation.sample(problem, key, dtype, skip=skip).items()}
-    theta = problem.init_theta(dtype)
     if track_error:
         ref = problem.reference()
         ref_pts = jnp.asarray(ref.points, dtype)
         ref_pairs = build_pairs(model.decomposition, ref.points)
     history: list[dict] = []
-    t0 = time.perf_counter()
-    with ProgressBar(adam.steps, 0, enabled=progress) as bar:
+    cache: dict[tuple[bytes, bytes], StageData] = {}  # one entry per distinct (active, fixed) set
+    t0 = time.perf_counter() - wall_time_offset
+    with ProgressBar(adam.steps, start, enabled=progress) as bar:
         stages = scheduler.stages(model.decomposition, adam.steps)
         for k, stage in enumerate(stages):
-            data = stage_data(model, stage, batch)
+            if stage.end <= start:
+                continue
+            sig = (stage.active.tobytes(), stage.fixed.tobytes())
+            if sig not in cache:
+                cache[sig] = stage_data(model, stage, batch)
+            data = cache[sig]
             train = (_gather_jit(model, data.active), theta)
-            opt_state = adam.build().init(train)
-            step = stage.start
+            if stage.start < start and state.opt_state is not None:
+                opt_state, step = state.opt_state, start
+            else:
+                opt_state, step = adam.build().init(train), max(stage.start, start)
             while step < stage.end:
                 n = min(chunk, stage.end - step)
-                train, opt_state, terms = _adam_chunk(
+                new_train, new_opt, terms = _adam_chunk(
                     trainer, train, model, opt_state, data.batch, data.pairs, data.active, jnp.asarray(n)
                 )
-                step += n
                 phase = "adam" if len(stages) == 1 else f"stage {k + 1}/{len(stages)}"
-                record = {"step": step, "phase": phase, "active": int(stage.active.sum())}
+                record = {"step": step + n, "phase": phase, "active": int(stage.active.sum())}
                 terms = {k: float(v) for k, v in terms.items()}
                 record["loss"] = float(weighted_total(terms, trainer.weights))
                 record.update(terms)
                 if not math.isfinite(record["loss"]):
-                    raise FloatingPointError(
-                        f"FBPINN training diverged at step {step} (loss {record['loss']}); lower the "
-                        "learning rate or check the problem scaling."
-                    )
+                    last = _with_active_jit(model, train[0], data.active)
+                    good = FBPINNState(last, train[1], None if step == stage.start else opt_state, step)
+                    raise FBPINNDiverged(step + n, good, record)
+                train, opt_state, step = new_train, new_opt, step + n
                 current = _with_active_jit(model, train[0], data.active)
                 if track_error:
                     pred = np.asarray(predict(current, ref_pts, ref_pairs), np.float64)
@@ -207,5 +284,9 @@ def fit(
                 bar.update(record)
                 for cb in callbacks:
                     cb(record, current)
+                if checkpoint is not None:
+                    mid = step < stage.end
+                    checkpoint(FBPINNState(current, train[1], opt_state if mid else None, step), record)
             model, theta = _with_active_jit(model, train[0], data.active), train[1]
-    return FBPINNResult(model, history)
+    final = FBPINNState(model, theta, None, max(start, adam.steps))
+    return FBPINNResult(model, history, final)
