@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import optax
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ..pinn._progress import ProgressBar
+from .._progress import ProgressBar
 from ._callbacks import AbstractCallback, tree_norm
 from ._configuration import AbstractConfiguration
 from ._data import as_trajectories

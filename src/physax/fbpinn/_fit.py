@@ -22,11 +22,11 @@ import numpy as np
 import optax
 from jaxtyping import PRNGKeyArray
 
+from .._progress import ProgressBar
 from ..optim import Adam
 from ..pinn import Collocation
 from ..pinn._fit import TrainingDiverged
 from ..pinn._loss import weighted_total
-from ..pinn._progress import ProgressBar
 from ..problems import AbstractProblem
 from ._model import FBPINN
 from ._pairs import Pairs, build_pairs, covered_points

@@ -12,12 +12,12 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray
 
+from .._progress import ProgressBar
 from ..optim import LBFGS, Adam
 from ..problems import AbstractProblem, Observations, Reference
 from ._causal import CausalWeighting
 from ._collocation import Collocation
 from ._loss import weighted_total
-from ._progress import ProgressBar
 from ._sharding import check_divisible, place, point_mesh
 from ._trainer import Trainer, TrainState, adam_chunk, lbfgs_chunk, predict, redraw_interior
 
