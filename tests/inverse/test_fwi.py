@@ -99,3 +99,38 @@ def test_tiny_multiscale_inversion_reduces_model_error_and_misfit():
     assert err(result.velocity) < 0.9 * err(start_v)
     assert result.history["misfit"][-1] < 0.5 * result.history["misfit"][6]
     assert len(result.history["iteration"]) == 12
+
+
+@pytest.mark.slow
+def test_lbfgs_polish_after_adam_decreases_misfit_monotonically():
+    _, start, shots, pml, observed = _tiny(n_shots=2, n_steps=200)
+    result = fwi(
+        start,
+        shots,
+        observed,
+        dt=DT,
+        bounds=(1500.0, 3500.0),
+        bands=(6.0, None),
+        iterations=(2, 4),
+        optimizer=("adam", "lbfgs"),
+        learning_rate=0.05,
+        smoothing=1.0,
+        mask_rows=1,
+        boundary=pml,
+    )
+    h = result.history
+    assert h["band"] == [0, 0, 1, 1, 1, 1]
+    lbfgs = np.asarray(h["misfit"][2:])
+    # the zoom line search only accepts steps that decrease the objective
+    assert np.all(np.diff(lbfgs) <= 1e-6 * lbfgs[0]) and lbfgs[-1] < 0.7 * lbfgs[0]
+    v = np.asarray(result.velocity)
+    assert np.isfinite(v).all() and v.min() > 1500.0 and v.max() < 3500.0
+
+
+def test_fwi_rejects_bad_optimizer_lists():
+    _, start, shots, pml, observed = _tiny(n_shots=1, n_steps=50)
+    kwargs = dict(dt=DT, bounds=(1500.0, 3500.0), bands=(5.0, None), boundary=pml)
+    with pytest.raises(ValueError, match="one optimizer per band"):
+        fwi(start, shots, observed, optimizer=("adam",), **kwargs)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        fwi(start, shots, observed, optimizer=("adam", "sgd"), **kwargs)

@@ -1,5 +1,6 @@
 """Full-waveform inversion driver: multiscale bands, Adam or L-BFGS, bounded velocity."""
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 
@@ -51,6 +52,15 @@ def _lbfgs_step(theta, state, opt, args):
     return optax.apply_updates(theta, updates), state, value
 
 
+@functools.cache
+def _optimizer(name: str, learning_rate: float):
+    # one object per setting: the optimizer is a static argument of the compiled steps,
+    # so a fresh `optax.adam(...)` per band would recompile the step for every band
+    if name == "adam":
+        return optax.adam(learning_rate), _adam_step
+    return optax.lbfgs(), _lbfgs_step
+
+
 def fwi(
     start: AcousticModel,
     shots: Shot,
@@ -60,7 +70,7 @@ def fwi(
     bounds: tuple[float, float],
     bands: Sequence[float | None] = (None,),
     iterations: int | Sequence[int] = 20,
-    optimizer: str = "adam",
+    optimizer: str | Sequence[str] = "adam",
     learning_rate: float = 0.05,
     misfit: str = "l2",
     smoothing: float = 2.0,
@@ -91,7 +101,9 @@ def fwi(
     - `bands`: low-pass cutoffs (Hz), increasing.
     - `iterations`: steps per band (an int or one per band).
     - `optimizer`: `"adam"` (optax, `learning_rate` in units of $\theta$) or
-      `"lbfgs"` (optax, zoom line search).
+      `"lbfgs"` (optax L-BFGS with a zoom line search; each iteration costs one or
+      more gradient evaluations), or one of them per band, e.g. Adam for the low
+      bands and L-BFGS to finish.
     - `misfit`: `"l2"` or `"ncc"`.
     - `smoothing`, `mask_rows`, `depth_power`: see `BoundedVelocity`.
     - `callback`: called as `callback(iteration, record)` after every step.
@@ -105,14 +117,18 @@ def fwi(
                  bands=(4.0, 7.0, None), iterations=10, boundary=CPML(20, f0=8.0, velocity_max=3500.0))
     ```
     """
-    if optimizer not in ("adam", "lbfgs"):
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'adam' or 'lbfgs'.")
     if misfit not in MISFITS:
         raise ValueError(f"unknown misfit {misfit!r}; choose one of {MISFITS}.")
     bands = list(bands)
     iters = [iterations] * len(bands) if isinstance(iterations, int) else list(iterations)
     if not bands or len(iters) != len(bands) or min(iters) < 0:
         raise ValueError("give one non-negative iteration count per band and at least one band.")
+    optimizers = [optimizer] * len(bands) if isinstance(optimizer, str) else list(optimizer)
+    if len(optimizers) != len(bands):
+        raise ValueError(f"give one optimizer per band ({len(bands)}), got {len(optimizers)}.")
+    for name in optimizers:
+        if name not in ("adam", "lbfgs"):
+            raise ValueError(f"unknown optimizer {name!r}; choose 'adam' or 'lbfgs'.")
     param = BoundedVelocity(
         start.velocity,
         vmin=bounds[0],
@@ -125,14 +141,13 @@ def fwi(
     theta = jnp.zeros_like(start.velocity)
     history = {"band": [], "cutoff": [], "iteration": [], "misfit": [], "wall_time_s": []}
     t0, it = time.perf_counter(), 0
-    for b, (cutoff, n_it) in enumerate(zip(bands, iters, strict=True)):
+    for b, (cutoff, n_it, name) in enumerate(zip(bands, iters, optimizers, strict=True)):
         fc = jnp.asarray(np.inf if cutoff is None else cutoff, start.velocity.dtype)
         args = (param, start, shots, observed, fc, dt, order, boundary, misfit)
-        if optimizer == "adam":
-            opt, step = optax.adam(learning_rate), _adam_step
-        else:
-            opt, step = optax.lbfgs(), _lbfgs_step
-        state = opt.init(theta)
+        opt, step = _optimizer(name, float(learning_rate) if name == "adam" else 0.0)
+        # strong dtypes: optax's initial scalars are weakly typed, its updated ones not, which
+        # would compile the step a second time at the second iteration of every band
+        state = jax.tree.map(lambda x: jnp.asarray(x, dtype=jnp.result_type(x)), opt.init(theta))
         for _ in range(n_it):
             theta, state, value = step(theta, state, opt, args)
             record = dict(
