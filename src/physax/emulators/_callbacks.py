@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +24,9 @@ class AbstractCallback(eqx.Module):
         if self.every < 1:
             raise ValueError(f"callback period 'every' must be >= 1, got {self.every}.")
 
+    @abc.abstractmethod
     def __call__(self, step: int, emulator, trainer) -> dict[str, Any]:
-        raise NotImplementedError
+        """The scalars to log at `step`."""
 
 
 def _loss_fn(trainer, data):

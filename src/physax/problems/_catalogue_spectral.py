@@ -9,6 +9,7 @@ grid with a small step, is computed once, and is kept in the user's cache direct
 
 from __future__ import annotations
 
+import abc
 import math
 
 import jax
@@ -43,8 +44,9 @@ def _spectral_solution(pde, u0_fn, x_min: float, extent: float, n: int, t_end: f
 class _SpectralReferenceProblem(AbstractProblem):
     """Shared machinery: a periodic 1-d problem on ``[x_min, x_min + extent) x [0, t_end]``."""
 
-    def _solver_setup(self):  # -> (pde, u0 numpy-or-jax fn, solver n, dt)
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _solver_setup(self):
+        """(pde, u0 numpy-or-jax function, solver n, dt) of the reference solve."""
 
     @property
     def periodic(self) -> dict[str, float]:
