@@ -89,3 +89,12 @@ def test_channel_mismatch_is_clear():
         build("convnet", 1, 2, 2)(jnp.ones((1, 16)))
     with pytest.raises(ValueError, match="divisible by 2"):
         build("unet", 1, 1, 1)(jnp.ones((1, 9)))
+
+
+@pytest.mark.parametrize("boundary", ["periodic", "dirichlet", "neumann"])
+@pytest.mark.parametrize("d", [1, 2])
+def test_channels_last_conv_equals_channel_first(boundary, d):
+    conv = nn.Conv(d, 3, 5, 3, boundary=boundary, dilation=2, key=KEY)
+    x = jax.random.normal(jax.random.key(2), (3,) + (9,) * d, jnp.float32)
+    y_last = conv.channels_last(jnp.moveaxis(x, 0, -1))
+    np.testing.assert_allclose(jnp.moveaxis(y_last, -1, 0), conv(x), rtol=1e-5, atol=1e-6)

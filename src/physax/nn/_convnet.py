@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from ._conv import Conv, activation_fn, check_input
@@ -57,6 +58,7 @@ class ConvNet(eqx.Module):
     def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
         check_input(x, self.in_channels, self.num_spatial_dims, "ConvNet")
         act = activation_fn(self.activation)
+        x = jnp.moveaxis(x, 0, -1)  # channel-last inside: one transpose in, one out
         for layer in self.layers[:-1]:
-            x = act(layer(x))
-        return self.layers[-1](x)
+            x = act(layer.channels_last(x))
+        return jnp.moveaxis(self.layers[-1].channels_last(x), -1, 0)

@@ -7,7 +7,7 @@ from jaxtyping import Array, Float
 
 BOUNDARIES = ("periodic", "dirichlet", "neumann")
 
-_MODES = {"periodic": "wrap", "dirichlet": "constant", "neumann": "symmetric"}
+PAD_MODES = {"periodic": "wrap", "dirichlet": "constant", "neumann": "symmetric"}
 
 
 def check_boundary(boundary: str) -> str:
@@ -42,7 +42,7 @@ def pad_spatial(
             f"got {len(widths)} padding widths for a field with {x.ndim - 1} spatial axes "
             f"(shape {x.shape}); pass one (left, right) pair per spatial axis."
         )
-    return jnp.pad(x, ((0, 0), *widths), mode=_MODES[boundary])
+    return jnp.pad(x, ((0, 0), *widths), mode=PAD_MODES[boundary])
 
 
 def same_widths(kernel_size: int, dilation: int, num_spatial_dims: int) -> tuple[tuple[int, int], ...]:
