@@ -6,7 +6,12 @@ Cases (same data, same network and initial weights, same batch size, optimiser a
   periodic advection (CFL -0.75, 30 points, 20 trajectories of 100 snapshots), supervised
   rollout 5, Adam 1e-2, batch 32.
 - ``burgers-convnet``: a physax ConvNet (width 32, depth 4, kernel 5) on 1-d Burgers data
-  (64 points, 30 trajectories of 61 snapshots), supervised rollout 5, Adam 1e-3, batch 32.
+  (64 points, 30 trajectories of 61 snapshots), supervised rollout 5, Adam 1e-3, batch 32. The
+  *same network object* on both sides: this measures the trainers alone.
+- ``burgers-convnet-stack``: the same problem, each side with its own library's ConvNet of the
+  same architecture and initial weights: ``physax.nn.ConvNet`` vs ``pdequinox.arch.ConvNet``
+  (0.1.2, PyPI, the network library Trainax's authors pair it with; periodic ``PhysicsConv``
+  layers). This is what a user of either stack runs.
 
 The driver (run with the physax venv) writes the data to ``.npz``, then for each case alternates
 subprocesses of both sides (``--side physax`` in this interpreter, ``--side trainax`` in
@@ -34,6 +39,7 @@ TRAINAX_PY = HERE / ".venv-trainax" / "bin" / "python"
 CASES = {
     "quickstart": {"file": "advection.npz", "net": "linear", "rollout": 5, "lr": 1e-2, "batch": 32},
     "burgers-convnet": {"file": "burgers.npz", "net": "convnet", "rollout": 5, "lr": 1e-3, "batch": 32},
+    "burgers-convnet-stack": {"file": "burgers.npz", "net": "stack", "rollout": 5, "lr": 1e-3, "batch": 32},
 }
 
 
@@ -58,7 +64,7 @@ def make_data(folder: Path) -> None:
     em.save_trajectories(folder / "burgers.npz", bur, pde="burgers", nu=0.01)
 
 
-def network(kind: str):
+def network(kind: str, side: str = "physax"):
     import jax
 
     from physax import nn
@@ -69,7 +75,25 @@ def network(kind: str):
         return eqx.nn.Conv1d(
             1, 1, 2, padding="SAME", padding_mode="CIRCULAR", use_bias=False, key=jax.random.PRNGKey(73)
         )
-    return nn.ConvNet(1, 1, 1, width=32, depth=4, kernel_size=5, key=jax.random.PRNGKey(0))
+    net = nn.ConvNet(1, 1, 1, width=32, depth=4, kernel_size=5, key=jax.random.PRNGKey(0))
+    if kind == "stack" and side == "trainax":
+        import equinox as eqx
+        import pdequinox as pdeqx
+
+        own = pdeqx.arch.ConvNet(
+            1,
+            1,
+            1,
+            hidden_channels=32,
+            depth=4,
+            kernel_size=5,
+            activation=jax.nn.relu,
+            key=jax.random.PRNGKey(0),
+        )
+        weights = lambda m: [x for layer in m.layers for x in (layer.weight, layer.bias)]
+        ours = [x for layer in net.layers for x in (layer.conv.weight, layer.conv.bias)]
+        return eqx.tree_at(weights, own, ours)  # same initial weights as the physax side
+    return net
 
 
 def side(name: str, case: str, folder: Path, n1: int, n2: int) -> dict:
@@ -81,7 +105,7 @@ def side(name: str, case: str, folder: Path, n1: int, n2: int) -> dict:
     c = CASES[case]
     with np.load(folder / c["file"]) as f:
         data = jax.numpy.asarray(f["trajectories"])
-    net = network(c["net"])
+    net = network(c["net"], name)
 
     marks = []  # wall clock when step n1 is reached and at the end: compilation is excluded
 
