@@ -98,3 +98,21 @@ def test_channels_last_conv_equals_channel_first(boundary, d):
     x = jax.random.normal(jax.random.key(2), (3,) + (9,) * d, jnp.float32)
     y_last = conv.channels_last(jnp.moveaxis(x, 0, -1))
     np.testing.assert_allclose(jnp.moveaxis(y_last, -1, 0), conv(x), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("preactivation", [False, True])
+def test_channel_last_networks_equal_their_layerwise_channel_first_evaluation(preactivation):
+    act = jax.nn.relu
+    x = jax.random.normal(jax.random.key(3), (2, 8, 8), jnp.float32)
+    convnet = nn.ConvNet(2, 2, 3, width=4, depth=2, key=KEY)
+    h = x
+    for layer in convnet.layers[:-1]:
+        h = act(layer(h))
+    np.testing.assert_allclose(convnet(x), convnet.layers[-1](h), rtol=1e-5, atol=1e-6)
+    resnet = nn.ResNet(2, 2, 3, width=4, num_blocks=2, preactivation=preactivation, key=KEY)
+    h = resnet.lift(x) if preactivation else act(resnet.lift(x))
+    for b in resnet.blocks:
+        inner = b.conv2(act(b.conv1(act(h) if preactivation else h)))
+        h = h + inner if preactivation else act(h + inner)
+    h = act(h) if preactivation else h
+    np.testing.assert_allclose(resnet(x), resnet.project(h), rtol=1e-5, atol=1e-6)

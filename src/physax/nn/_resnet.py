@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from ._conv import Conv, activation_fn, check_input
@@ -14,9 +15,11 @@ class _Block(eqx.Module):
     conv2: Conv
 
     def __call__(self, x, act, preactivation: bool):
+        """`x` channel-last (see `Conv.channels_last`)."""
+        c1, c2 = self.conv1.channels_last, self.conv2.channels_last
         if preactivation:  # He et al. 2016b: x + W2 act(W1 act(x))
-            return x + self.conv2(act(self.conv1(act(x))))
-        return act(x + self.conv2(act(self.conv1(x))))  # He et al. 2016a
+            return x + c2(act(c1(act(x))))
+        return act(x + c2(act(c1(x))))  # He et al. 2016a
 
 
 class ResNet(eqx.Module):
@@ -73,14 +76,14 @@ class ResNet(eqx.Module):
     def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
         check_input(x, self.in_channels, self.num_spatial_dims, "ResNet")
         act = activation_fn(self.activation)
-        h = self.lift(x)
+        h = self.lift.channels_last(jnp.moveaxis(x, 0, -1))  # channel-last inside, as ConvNet
         if not self.preactivation:
             h = act(h)
         for block in self.blocks:
             h = block(h, act, self.preactivation)
         if self.preactivation:
             h = act(h)
-        return self.project(h)
+        return jnp.moveaxis(self.project.channels_last(h), -1, 0)
 
 
 class DilatedResNet(eqx.Module):
@@ -136,10 +139,10 @@ class DilatedResNet(eqx.Module):
     def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
         check_input(x, self.in_channels, self.num_spatial_dims, "DilatedResNet")
         act = activation_fn(self.activation)
-        h = self.encoder(x)
+        h = self.encoder.channels_last(jnp.moveaxis(x, 0, -1))  # channel-last inside
         for block in self.blocks:
             r = h
             for conv in block:
-                r = act(conv(r))
+                r = act(conv.channels_last(r))
             h = h + r
-        return self.decoder(h)
+        return jnp.moveaxis(self.decoder.channels_last(h), -1, 0)
