@@ -116,3 +116,27 @@ def test_channel_last_networks_equal_their_layerwise_channel_first_evaluation(pr
         h = h + inner if preactivation else act(h + inner)
     h = act(h) if preactivation else h
     np.testing.assert_allclose(resnet(x), resnet.project(h), rtol=1e-5, atol=1e-6)
+
+
+def test_channel_last_unet_equals_its_channel_first_evaluation():
+    act, d = jax.nn.relu, 2
+    net = nn.UNet(d, 2, 3, width=4, levels=2, key=KEY)
+    x = jax.random.normal(jax.random.key(4), (2, 8, 8), jnp.float32)
+
+    def pool(h):  # channel-first 2 x 2 average pooling
+        c, n0, n1 = h.shape
+        return h.reshape(c, n0 // 2, 2, n1 // 2, 2).mean(axis=(2, 4))
+
+    def double(block, h):
+        return act(block.conv2(act(block.conv1(h))))
+
+    skips, h = [], x
+    for block in net.down:
+        h = double(block, h)
+        skips.append(h)
+        h = pool(h)
+    h = double(net.bottom, h)
+    for up_conv, block, skip in zip(net.up_convs, net.up, reversed(skips), strict=True):
+        h = act(up_conv(jnp.repeat(jnp.repeat(h, 2, axis=1), 2, axis=2)))
+        h = double(block, jnp.concatenate([skip, h], axis=0))
+    np.testing.assert_allclose(net(x), net.project(h), rtol=1e-5, atol=1e-6)

@@ -15,20 +15,21 @@ class _DoubleConv(eqx.Module):
     conv2: Conv
 
     def __call__(self, x, act):
-        return act(self.conv2(act(self.conv1(x))))
+        """`x` channel-last (see `Conv.channels_last`)."""
+        return act(self.conv2.channels_last(act(self.conv1.channels_last(x))))
 
 
 def _downsample(x: Array, d: int) -> Array:
-    """Average-pool by 2 along every spatial axis."""
-    shape = [x.shape[0]]
-    for n in x.shape[1:]:
+    """Average-pool a channel-last field by 2 along every spatial axis."""
+    shape = []
+    for n in x.shape[:d]:
         shape += [n // 2, 2]
-    return jnp.mean(x.reshape(shape), axis=tuple(range(2, 2 + 2 * d, 2)))
+    return jnp.mean(x.reshape(shape + [x.shape[-1]]), axis=tuple(range(1, 2 * d, 2)))
 
 
 def _upsample(x: Array, d: int) -> Array:
-    """Nearest-neighbour upsampling by 2 along every spatial axis."""
-    for axis in range(1, d + 1):
+    """Nearest-neighbour upsampling of a channel-last field by 2 along every spatial axis."""
+    for axis in range(d):
         x = jnp.repeat(x, 2, axis=axis)
     return x
 
@@ -101,13 +102,13 @@ class UNet(eqx.Module):
             )
         act, d = activation_fn(self.activation), self.num_spatial_dims
         skips = []
-        h = x
+        h = jnp.moveaxis(x, 0, -1)  # channel-last inside (XLA:CPU convolutions), as ConvNet
         for block in self.down:
             h = block(h, act)
             skips.append(h)
             h = _downsample(h, d)
         h = self.bottom(h, act)
         for up_conv, block, skip in zip(self.up_convs, self.up, reversed(skips), strict=True):
-            h = act(up_conv(_upsample(h, d)))
-            h = block(jnp.concatenate([skip, h], axis=0), act)
-        return self.project(h)
+            h = act(up_conv.channels_last(_upsample(h, d)))
+            h = block(jnp.concatenate([skip, h], axis=-1), act)
+        return jnp.moveaxis(self.project.channels_last(h), -1, 0)
