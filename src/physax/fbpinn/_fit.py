@@ -144,14 +144,8 @@ class FBPINNState(NamedTuple):
 class FBPINNDiverged(TrainingDiverged):
     """The loss became NaN/inf; ``state`` is the last good :class:`FBPINNState`."""
 
-    def __init__(self, step: int, state: FBPINNState, record: dict):
-        self.step, self.state, self.record = step, state, record
-        RuntimeError.__init__(
-            self,
-            f"FBPINN training diverged: the loss became {record.get('loss')} in the chunk ending at "
-            f"step {step}; the last good state is at step {state.step}. Lower the learning rate or "
-            "check the problem scaling.",
-        )
+    what = "FBPINN training"
+    hint = "Lower the learning rate or check the problem scaling."
 
 
 def _stage_at(stages: Sequence[Stage], step: int) -> Stage | None:

@@ -25,12 +25,14 @@ from ._trainer import Trainer, TrainState, adam_chunk, lbfgs_chunk, predict, red
 class TrainingDiverged(RuntimeError):
     """The loss became NaN/inf; ``state`` is the last good state."""
 
+    what = "training"
+    hint = "Lower the learning rate, raise the float precision, or check the data for outliers."
+
     def __init__(self, step: int, state: TrainState, record: dict):
         self.step, self.state, self.record = step, state, record
         super().__init__(
-            f"training diverged: the loss became {record.get('loss')} in the chunk ending at step {step}; "
-            f"the last good state is at step {state.step}. Lower the learning rate, raise the "
-            "float precision, or check the data for outliers."
+            f"{self.what} diverged: the loss became {record.get('loss')} in the chunk ending at step "
+            f"{step}; the last good state is at step {state.step}. {self.hint}"
         )
 
 
