@@ -9,6 +9,7 @@ from jaxtyping import Array, Float
 
 from ._cpml import CPML, cpml_coefficients
 from ._model import AcousticModel, Shot, WaveSolution
+from ._slab_cpml import slab_operator, slabs
 from ._stencils import backward_derivative, forward_derivative, second_derivative
 
 _DENSE_SOURCES = 4
@@ -31,32 +32,6 @@ def _axis_profiles(shape, widths, dx, dt, c_max, pml, dtype):
         coeffs = cpml_coefficients(n, ends, dx, dt, c_max, pml, dtype)
         out.append(tuple(c[:, None] if axis == 0 else c[None, :] for c in coeffs))
     return out
-
-
-def _slabs(n: int, ends: tuple[int, int], m: int) -> list[tuple[int, int]] | None:
-    """Index ranges along one axis that hold every non-zero CPML memory value plus a halo.
-
-    With stencil half-width `m`, the memory variables of a layer of `lo` cells at the low
-    end are non-zero only on `[0, lo)` and the correction they add only on `[0, lo + m)`;
-    the derivatives of $p$ on `[0, lo)` need $p$ on `[0, lo + m)`. So the slab
-    `[0, lo + m)` holds everything (the derivatives near its far end, computed with zeros
-    beyond it, are wrong but meet zero CPML coefficients). Mirrored at the high end:
-    `[n - hi - m, n)`. `None` when the slabs would overlap (small grids): then the
-    full-grid update is used.
-    """
-    lo, hi = ends
-    slabs = []
-    if lo > 0:
-        slabs.append((0, min(n, lo + m)))
-    if hi > 0:
-        slabs.append((max(0, n - hi - m), n))
-    if len(slabs) == 2 and slabs[0][1] > slabs[1][0]:
-        return None
-    return slabs
-
-
-def _take(x, start, stop, axis):
-    return lax.slice_in_dim(x, start, stop, axis=axis)
 
 
 def propagate(
@@ -115,44 +90,19 @@ def propagate(
     # Constant density: the CPML memory variables live on slabs along the layers only
     # (the interior update is then one fused full-grid Laplacian, as without a PML)
     m_half = order // 2
-    slabs = [
-        None if variable or prof is None else _slabs(vel.shape[axis], (widths[:2], widths[2:])[axis], m_half)
+    slab_ranges = [
+        None if variable or prof is None else slabs(vel.shape[axis], (widths[:2], widths[2:])[axis], m_half)
         for axis, prof in enumerate(profiles)
     ]
     use_slabs = not variable and all(
-        sl is not None for sl, prof in zip(slabs, profiles, strict=True) if prof is not None
+        sl is not None for sl, prof in zip(slab_ranges, profiles, strict=True) if prof is not None
     )
-
-    def slab_operator(p, memories):
-        """Constant-density operator, CPML corrections computed on the layer slabs only."""
-        total = second_derivative(p, order, 0, free) + second_derivative(p, order, 1, False)
-        total = total / (dx * dx)
-        new_memories = []
-        for axis in (0, 1):
-            prof = profiles[axis]
-            if prof is None:
-                new_memories.append(None)
-                continue
-            pieces, mems, last = [], [], 0
-            for (start, stop), (psi, zeta) in zip(slabs[axis], memories[axis], strict=True):
-                ps = _take(p, start, stop, axis)
-                a, b, a_half, b_half = (_take(c, start, stop, axis) for c in prof)
-                psi = b_half * psi + a_half * (forward_derivative(ps, order, axis) / dx)
-                corr = backward_derivative(psi, order, axis) / dx
-                term = second_derivative(ps, order, axis) / (dx * dx) + corr
-                zeta = b * zeta + a * term
-                mems.append((psi, zeta))
-                pieces += [_take(total, last, start, axis), _take(total, start, stop, axis) + corr + zeta]
-                last = stop
-            pieces.append(_take(total, last, total.shape[axis], axis))
-            total = jnp.concatenate(pieces, axis)
-            new_memories.append(mems)
-        return total, new_memories
+    slab_ranges = tuple(None if sl is None else tuple(sl) for sl in slab_ranges)
 
     def operator(p, memories):
         """kappa-free spatial operator with CPML corrections; returns (L p, new memories)."""
         if use_slabs:
-            return slab_operator(p, memories)
+            return slab_operator(p, memories, profiles, slab_ranges, order, dx, free)
         total = jnp.zeros_like(p)
         new_memories = []
         for axis in (0, 1):
@@ -220,8 +170,8 @@ def propagate(
         if prof is None:
             memories.append(None)
         elif use_slabs:
-            shapes = [list(vel.shape) for _ in slabs[axis]]
-            for shape, (start, stop) in zip(shapes, slabs[axis], strict=True):
+            shapes = [list(vel.shape) for _ in slab_ranges[axis]]
+            for shape, (start, stop) in zip(shapes, slab_ranges[axis], strict=True):
                 shape[axis] = stop - start
             memories.append([(jnp.zeros(sh, dtype), jnp.zeros(sh, dtype)) for sh in shapes])
         else:
