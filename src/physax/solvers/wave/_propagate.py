@@ -77,13 +77,18 @@ def propagate(
     # grid-point delta: the source density s(t) delta(x - x_s) becomes s / dx^2 in one cell
     src_scale = dt2_kappa[sz, sx] / (dx * dx)
     n_steps = shot.wavelets.shape[-1]
-    forcing = (shot.wavelets.astype(dtype) * src_scale[:, None]).T  # (n_steps, n_sources)
     n_src = shot.sources.shape[0]
     # Few sources: inject through dense one-hot fields so the update stays one fused
     # elementwise loop (a scatter would split it and block unrolling); many: scatter.
+    # The dense fields carry the velocity-dependent scale and the per-step forcing is the
+    # bare wavelet: reverse mode then accumulates the fields' cotangent elementwise in
+    # the loop, where a scaled forcing cost a full-grid reduction per step and source.
     dense = n_src <= _DENSE_SOURCES
     if dense:
-        onehots = jnp.zeros((n_src, *vel.shape), dtype).at[jnp.arange(n_src), sz, sx].add(1.0)
+        forcing = shot.wavelets.astype(dtype).T  # (n_steps, n_sources)
+        onehots = jnp.zeros((n_src, *vel.shape), dtype).at[jnp.arange(n_src), sz, sx].add(src_scale)
+    else:
+        forcing = (shot.wavelets.astype(dtype) * src_scale[:, None]).T
     if free:
         keep_rows = (jnp.arange(vel.shape[0]) > 0).astype(dtype)[:, None]
 

@@ -2,6 +2,7 @@
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 
 from ._cpml import CPML
 from ._model import AcousticModel, Shot, WaveSolution
@@ -21,7 +22,12 @@ def _run(model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_l
         segment_length=segment_length,
     )
     if batched:
-        return jax.vmap(lambda s: propagate(model, s, **kwargs))(shot)
+        # one copy of the model per shot: reverse mode then accumulates each shot's
+        # velocity cotangent elementwise in the loop and sums over shots once at the end,
+        # instead of reducing over the shot axis at every time step
+        n_shots = shot.wavelets.shape[0]
+        per_shot = jax.tree.map(lambda x: jnp.broadcast_to(x, (n_shots, *x.shape)), model)
+        return jax.vmap(lambda m, s: propagate(m, s, **kwargs))(per_shot, shot)
     return propagate(model, shot, **kwargs)
 
 
