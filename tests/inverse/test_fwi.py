@@ -160,3 +160,5 @@ def test_fwi_rejects_bad_optimizer_lists():
         fwi(start, shots, observed, optimizer=("adam",), **kwargs)
     with pytest.raises(ValueError, match="unknown optimizer"):
         fwi(start, shots, observed, optimizer=("adam", "sgd"), **kwargs)
+    with pytest.raises(ValueError, match="lbfgs_memory"):
+        fwi(start, shots, observed, optimizer="lbfgs", lbfgs_memory=0, **kwargs)

@@ -104,6 +104,7 @@ def run_fwi(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) 
             iterations=inv["iterations"],
             optimizer=inv["optimizer"],
             learning_rate=inv["learning_rate"],
+            lbfgs_memory=inv["lbfgs_memory"],
             misfit=inv["misfit"],
             smoothing=inv["smoothing"],
             mask_rows=inv["mask_rows"],

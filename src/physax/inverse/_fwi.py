@@ -62,12 +62,12 @@ def _lbfgs_step(theta, state, opt, args):
 
 
 @functools.cache
-def _optimizer(name: str, learning_rate: float):
+def _optimizer(name: str, learning_rate: float, memory: int):
     # one object per setting: the optimizer is a static argument of the compiled steps,
     # so a fresh `optax.adam(...)` per band would recompile the step for every band
     if name == "adam":
         return optax.adam(learning_rate), _adam_step
-    return optax.lbfgs(), _lbfgs_step
+    return optax.lbfgs(memory_size=memory), _lbfgs_step
 
 
 def fwi(
@@ -81,6 +81,7 @@ def fwi(
     iterations: int | Sequence[int] = 20,
     optimizer: str | Sequence[str] = "adam",
     learning_rate: float = 0.05,
+    lbfgs_memory: int = 10,
     misfit: str = "l2",
     smoothing: float = 2.0,
     mask_rows: int = 0,
@@ -113,6 +114,7 @@ def fwi(
       `"lbfgs"` (optax L-BFGS with a zoom line search; each iteration costs one or
       more gradient evaluations), or one of them per band, e.g. Adam for the low
       bands and L-BFGS to finish.
+    - `lbfgs_memory`: number of past (step, gradient change) pairs L-BFGS keeps.
     - `misfit`: `"l2"` or `"ncc"`.
     - `smoothing`, `mask_rows`, `depth_power`: see `BoundedVelocity`.
     - `callback`: called as `callback(iteration, record)` after every step.
@@ -132,6 +134,8 @@ def fwi(
     iters = [iterations] * len(bands) if isinstance(iterations, int) else list(iterations)
     if not bands or len(iters) != len(bands) or min(iters) < 0:
         raise ValueError("give one non-negative iteration count per band and at least one band.")
+    if not (isinstance(lbfgs_memory, int) and lbfgs_memory >= 1):
+        raise ValueError(f"`lbfgs_memory` must be a positive int, got {lbfgs_memory!r}.")
     optimizers = [optimizer] * len(bands) if isinstance(optimizer, str) else list(optimizer)
     if len(optimizers) != len(bands):
         raise ValueError(f"give one optimizer per band ({len(bands)}), got {len(optimizers)}.")
@@ -160,7 +164,9 @@ def fwi(
             if np.isfinite(gmax) and gmax > 0:
                 scale = jnp.asarray(_FIRST_STEP / gmax, start.velocity.dtype)
         args = (param, start, shots, observed, fc, scale, dt, order, boundary, misfit)
-        opt, step = _optimizer(name, float(learning_rate) if name == "adam" else 0.0)
+        opt, step = _optimizer(
+            name, float(learning_rate) if name == "adam" else 0.0, lbfgs_memory if name == "lbfgs" else 0
+        )
         # strong dtypes: optax's initial scalars are weakly typed, its updated ones not, which
         # would compile the step a second time at the second iteration of every band
         state = jax.tree.map(lambda x: jnp.asarray(x, dtype=jnp.result_type(x)), opt.init(theta))
