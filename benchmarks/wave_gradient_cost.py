@@ -1,0 +1,119 @@
+"""Cost of the velocity gradient against a forward run, and its memory against the steps.
+
+Issue 5 asks that the gradient of a misfit with respect to velocity cost at most 4x a
+forward run's time and that its memory grow like the square root of the number of
+steps (or slower). Two problems:
+
+- `fwi`: the `physax run fwi` benchmark, 8 shots batched, 100 x 50 cells + CPML 15 and a
+  free surface (130 x 65 grid), 600 steps, order 4, 96 receivers;
+- `large`: one shot on 300 x 300 cells + CPML 20 (340 x 340), 1000 steps, order 4.
+
+Times: the compiled forward (`simulate_shots(...).traces`, checkpointing off, as a user
+simulates) and the compiled `velocity_gradient` (misfit and gradient, `jax.checkpoint`
+over ~sqrt(n) segments), both warm, best and median of `--repeats`. Memory: XLA's own
+compile-time accounting (`compiled.memory_analysis()`: temporaries + outputs) of the
+gradient for 4x, 16x the steps, with and without checkpointing; it does not depend on
+the machine's load.
+
+    /work/venv/bin/python benchmarks/wave_gradient_cost.py [--repeats 5]
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import jax
+import jax.numpy as jnp
+
+import physax
+from physax.inverse import surface_shots
+from physax.solvers.wave import (
+    CPML,
+    AcousticModel,
+    Shot,
+    ricker,
+    simulate_shots,
+    smooth_model,
+    stack_shots,
+    synthetic_model,
+    velocity_gradient,
+)
+
+
+def problem(name: str, n_steps: int | None = None):
+    if name == "fwi":
+        n = n_steps or 600
+        true = synthetic_model(100, 50, 20.0, dtype=jnp.float32)
+        shots = surface_shots(100, n_shots=8, f0=8.0, dt=0.002, n_steps=n)
+        pml = CPML((0, 15, 15, 15), f0=8.0, free_surface=True, velocity_max=3500.0)
+        return true, shots, pml, 0.002, smooth_model(true.velocity, 12.0)
+    n = n_steps or 1000
+    true = synthetic_model(300, 300, 10.0, dtype=jnp.float32)
+    wavelet = ricker(15.0, 1e-3, n, dtype=jnp.float32)
+    shots = stack_shots([Shot([[2, 150]], [[2, ix] for ix in range(300)], wavelet)])
+    pml = CPML(20, f0=15.0, velocity_max=float(jnp.max(true.velocity)))
+    return true, shots, pml, 1e-3, smooth_model(true.velocity, 10.0)
+
+
+def timed(fn, arg, repeats):
+    jax.block_until_ready(fn(arg))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        jax.block_until_ready(fn(arg))
+        times.append(time.perf_counter() - t0)
+    return min(times), statistics.median(times)
+
+
+def functions(name, n_steps=None, checkpoint=True):
+    true, shots, pml, dt, start = problem(name, n_steps)
+    observed = simulate_shots(true, shots, dt=dt, order=4, boundary=pml).traces
+    forward = jax.jit(
+        lambda v: (
+            simulate_shots(
+                AcousticModel(v, dx=true.dx), shots, dt=dt, order=4, boundary=pml, checkpoint=False
+            ).traces
+        )
+    )
+    gradient = jax.jit(
+        lambda v: velocity_gradient(
+            AcousticModel(v, dx=true.dx), shots, observed, dt=dt, order=4, boundary=pml, checkpoint=checkpoint
+        )
+    )
+    return forward, gradient, start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {platform.processor() or 'cpu'}, {os.cpu_count()} cores, load avg {load}")
+    print(f"versions: jax {jax.__version__}, physax {physax.__version__}\n")
+    print("| problem | forward best / median (s) | gradient best / median (s) | gradient / forward (best) |")
+    print("|---|---:|---:|---:|")
+    for name in ("fwi", "large"):
+        forward, gradient, start = functions(name)
+        fb, fm = timed(forward, start, args.repeats)
+        gb, gm = timed(gradient, start, args.repeats)
+        print(f"| {name} | {fb:.3f} / {fm:.3f} | {gb:.3f} / {gm:.3f} | **{gb / fb:.2f}x** |")
+    print("\nmemory of the compiled gradient (XLA temporaries + outputs, MB), problem `fwi`:\n")
+    print("| steps | checkpointed | growth | plain reverse mode | growth |")
+    print("|---:|---:|---:|---:|---:|")
+    prev = None
+    for n in (150, 600, 2400):
+        row = []
+        for ckpt in (True, False):
+            _, gradient, start = functions("fwi", n, ckpt)
+            mem = gradient.lower(start).compile().memory_analysis()
+            row.append((mem.temp_size_in_bytes + mem.output_size_in_bytes) / 2**20)
+        grow = ("", "") if prev is None else (f"{row[0] / prev[0]:.2f}x", f"{row[1] / prev[1]:.2f}x")
+        print(f"| {n} | {row[0]:.1f} | {grow[0]} | {row[1]:.1f} | {grow[1]} |")
+        prev = row
+    print("\n(4x the steps: sqrt growth is 2x, linear 4x)")
+
+
+if __name__ == "__main__":
+    main()
