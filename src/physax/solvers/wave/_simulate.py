@@ -121,6 +121,10 @@ def simulate_shots(
 ) -> WaveSolution:
     """Simulate a batch of shots at once (`jax.vmap` of `simulate` over shots).
 
+    Each shot works on its own copy of the padded model (so reverse mode sums the
+    shots' velocity gradients once, not at every time step): memory per shot is the
+    wavefields plus a few model-sized arrays.
+
     **Arguments:** as `simulate`, with `shots` a `Shot` whose fields carry a leading
     shot axis (see `stack_shots`).
 
