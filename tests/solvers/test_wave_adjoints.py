@@ -28,7 +28,7 @@ def test_stencil_vjp_is_the_transpose(order, free_top):
             np.testing.assert_allclose(jax.vmap(f)(jnp.stack([x, y]))[1], f(y), rtol=1e-14, atol=1e-14)
 
 
-def test_stencil_vjp_matches_plain_autodiff_of_the_same_formula():
+def test_stencil_vjp_matches_the_dense_matrix_at_a_free_surface():
     # the mirrored (free-surface) rows: compare with a dense matrix built column by column
     order, n = 4, 9
     eye = jnp.eye(n * 5).reshape(n * 5, n, 5)

@@ -102,7 +102,6 @@ def propagate(
     use_slabs = not variable and all(
         sl is not None for sl, prof in zip(slab_ranges, profiles, strict=True) if prof is not None
     )
-    slab_ranges = tuple(None if sl is None else tuple(sl) for sl in slab_ranges)
 
     def operator(p, memories):
         """kappa-free spatial operator with CPML corrections; returns (L p, new memories)."""

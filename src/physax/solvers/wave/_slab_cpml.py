@@ -162,7 +162,11 @@ def _jvp_rule(primals, tangents, **params):
 def _transpose_rule(cts, *operands, **params):
     n = _n_linear(params["ranges"])
     if any(ad.is_undefined_primal(x) for x in operands[n:]):
-        raise NotImplementedError("the CPML coefficients are not differentiated")
+        # deliberate: the damping profiles are constants of the operator (CPML velocity_max is
+        # fixed or taken from a stop_gradient maximum), and the jvp rule drops their tangents
+        raise NotImplementedError(
+            "the CPML damping profiles cannot be differentiated; keep velocity_max fixed or out of gradients"
+        )
     cts = [
         jnp.zeros(x.aval.shape, x.aval.dtype) if type(ct) is ad.Zero else ct
         for ct, x in zip(cts, operands[:n], strict=True)
