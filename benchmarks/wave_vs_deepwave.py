@@ -3,7 +3,9 @@
 Both codes solve the constant-density scalar wave equation with the same second-order
 leapfrog in time, the same spatial accuracy order and a CPML of the same width, on the
 same grid, for the same number of time steps, and return only the receiver traces
-(deepwave's C kernels; physax's jit-compiled `lax.scan`, no gradient checkpointing).
+(deepwave's C kernels; physax's default engine, its native C++ time loop called through
+XLA's FFI, and its XLA `lax.scan` loop, the one every derivative runs on, with one and
+two steps per loop iteration; no gradient checkpointing).
 Both are timed warm (after a first call that compiles / allocates), alternating one call
 of each per repeat so that load changes on a shared machine hit both; the table gives the
 median and the best of the repeats and the ratio physax / deepwave. The traces are
@@ -111,7 +113,7 @@ def main() -> None:
     shots = stack_shots([Shot([[src_z, int(ix)]], rec, jnp.asarray(wavelet)) for ix in src_x])
     pml = CPML(args.pml, f0=args.f0, velocity_max=vmax)
 
-    def physax_runner(unroll):
+    def physax_runner(unroll, engine):
         return jax.jit(
             lambda v: (
                 simulate_shots(
@@ -122,13 +124,17 @@ def main() -> None:
                     boundary=pml,
                     checkpoint=False,
                     unroll=unroll,
+                    engine=engine,
                 ).traces
             )
         )
 
-    # the library default (one step per loop iteration) and two steps per iteration, which
-    # saves XLA's copies of the swapped wavefields on large grids (it is slower on small ones)
-    run_physax, run_physax2 = physax_runner(None), physax_runner(2)
+    # the library default (engine "auto": the native loop for a traces-only forward run),
+    # and the XLA loop with one step per iteration and with two, which saves XLA's copies
+    # of the swapped wavefields on large grids (it is slower on small ones)
+    run_physax = physax_runner(None, "auto")
+    run_xla, run_xla2 = physax_runner(None, "xla"), physax_runner(2, "xla")
+    print(f"physax native loop: {'built' if physax.solvers.wave.native_available() else 'NOT available'}")
     v_jax = model.velocity
 
     # ---- deepwave: same grid, order, PML width, dt (internal step ratio checked = 1)
@@ -164,11 +170,13 @@ def main() -> None:
     t0 = time.perf_counter()
     traces_px = np.asarray(jax.block_until_ready(run_physax(v_jax)))
     first_px = time.perf_counter() - t0
-    jax.block_until_ready(run_physax2(v_jax))
+    jax.block_until_ready(run_xla(v_jax))
+    jax.block_until_ready(run_xla2(v_jax))
 
     threads = torch.get_num_threads()
     one = f"deepwave, 1 thread (of {threads})"
-    times = {"deepwave": [], one: [], "physax": [], "physax, unroll=2": []}
+    xla, xla2 = "physax, XLA loop", "physax, XLA loop, unroll=2"
+    times = {"deepwave": [], one: [], "physax": [], xla: [], xla2: []}
     for _ in range(args.repeats):
         out_dw, wall, cpu = timed(run_deepwave, lambda o: o)
         times["deepwave"].append((wall, cpu))
@@ -180,8 +188,10 @@ def main() -> None:
             torch.set_num_threads(threads)
         traces, wall, cpu = timed(lambda: run_physax(v_jax), jax.block_until_ready)
         times["physax"].append((wall, cpu))
-        _, wall, cpu = timed(lambda: run_physax2(v_jax), jax.block_until_ready)
-        times["physax, unroll=2"].append((wall, cpu))
+        _, wall, cpu = timed(lambda: run_xla(v_jax), jax.block_until_ready)
+        times[xla].append((wall, cpu))
+        _, wall, cpu = timed(lambda: run_xla2(v_jax), jax.block_until_ready)
+        times[xla2].append((wall, cpu))
     if threads == 1:
         del times[one]
 

@@ -20,6 +20,7 @@ from ._model import (
     WaveSolution as WaveSolution,
     stack_shots as stack_shots,
 )
+from ._native import native_available as native_available
 from ._simulate import simulate as simulate, simulate_shots as simulate_shots
 from ._synthetic import smooth_model as smooth_model, synthetic_model as synthetic_model
 from ._validate import check_cfl as check_cfl

@@ -1,12 +1,15 @@
 """Time stepping of the 2D acoustic wave equation (leapfrog + CPML, segmented scan)."""
 
+import functools
 import math
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 from jaxtyping import Array, Float
 
+from . import _native
 from ._cpml import CPML, cpml_coefficients
 from ._model import AcousticModel, Shot, WaveSolution
 from ._slab_cpml import slab_operator, slabs
@@ -34,7 +37,58 @@ def _axis_profiles(shape, widths, dx, dt, c_max, pml, dtype):
     return out
 
 
-def propagate(
+class _Setup(NamedTuple):
+    """Everything the time loops need, derived once from the model, shot and boundary."""
+
+    vel: Float[Array, "a b"]
+    dt2_kappa: Float[Array, "a b"]
+    buoyancy: list | None
+    profiles: list
+    slab_ranges: list
+    use_slabs: bool
+    src: tuple  # padded-grid (z, x) index arrays of the sources
+    rec: tuple  # and of the receivers
+    src_scale: Float[Array, " s"]
+
+
+def _prepare(model: AcousticModel, shot: Shot, dt: float, order: int, boundary: CPML | None) -> _Setup:
+    dtype = model.velocity.dtype
+    widths = (0, 0, 0, 0) if boundary is None else boundary.widths
+    top, bottom, left, right = widths
+    pad = ((top, bottom), (left, right))
+    vel = jnp.pad(model.velocity, pad, mode="edge")
+    variable = model.density is not None
+    buoyancy = None
+    if variable:
+        rho = jnp.pad(model.density, pad, mode="edge")
+        kappa = rho * vel**2
+        buoyancy = [_half_buoyancy(rho, 0), _half_buoyancy(rho, 1)]
+    else:
+        kappa = vel**2
+    if boundary is not None and boundary.velocity_max is not None:
+        c_max = jnp.asarray(boundary.velocity_max, dtype)
+    else:
+        c_max = lax.stop_gradient(jnp.max(model.velocity))
+    profiles = _axis_profiles(vel.shape, widths, model.dx, dt, c_max, boundary, dtype)
+    dt2_kappa = (dt * dt) * kappa
+    sz, sx = shot.sources[:, 0] + top, shot.sources[:, 1] + left
+    rz, rx = shot.receivers[:, 0] + top, shot.receivers[:, 1] + left
+    # grid-point delta: the source density s(t) delta(x - x_s) becomes s / dx^2 in one cell
+    src_scale = dt2_kappa[sz, sx] / (model.dx * model.dx)
+    # Constant density: the CPML memory variables live on slabs along the layers only
+    # (the interior update is then one fused full-grid Laplacian, as without a PML)
+    m_half = order // 2
+    slab_ranges = [
+        None if variable or prof is None else slabs(vel.shape[axis], (widths[:2], widths[2:])[axis], m_half)
+        for axis, prof in enumerate(profiles)
+    ]
+    use_slabs = not variable and all(
+        sl is not None for sl, prof in zip(slab_ranges, profiles, strict=True) if prof is not None
+    )
+    return _Setup(vel, dt2_kappa, buoyancy, profiles, slab_ranges, use_slabs, (sz, sx), (rz, rx), src_scale)
+
+
+def _xla_propagate(
     model: AcousticModel,
     shot: Shot,
     *,
@@ -46,7 +100,7 @@ def propagate(
     segment_length: int | None,
     unroll: int | None = None,
 ) -> WaveSolution:
-    """Run one shot (no input validation; see `simulate`)."""
+    """The time loop as a (segmented, checkpointed) `lax.scan`: the differentiable path."""
     if unroll is None:
         # unrolling speeds up forward runs (fused consecutive steps, less loop overhead)
         # but multiplies compile time and slows reverse mode: on for snapshot runs only
@@ -55,27 +109,12 @@ def propagate(
     dx = model.dx
     widths = (0, 0, 0, 0) if boundary is None else boundary.widths
     free = boundary is not None and boundary.free_surface
-    top, bottom, left, right = widths
-    pad = ((top, bottom), (left, right))
-    vel = jnp.pad(model.velocity, pad, mode="edge")
-    variable = model.density is not None
-    if variable:
-        rho = jnp.pad(model.density, pad, mode="edge")
-        kappa = rho * vel**2
-        buoyancy = [_half_buoyancy(rho, 0), _half_buoyancy(rho, 1)]
-    else:
-        kappa = vel**2
-    if boundary is not None and boundary.velocity_max is not None:
-        c_max = jnp.asarray(boundary.velocity_max, dtype)
-    else:
-        c_max = lax.stop_gradient(jnp.max(model.velocity))
-    profiles = _axis_profiles(vel.shape, widths, dx, dt, c_max, boundary, dtype)
-    dt2_kappa = (dt * dt) * kappa
-
-    sz, sx = shot.sources[:, 0] + top, shot.sources[:, 1] + left
-    rz, rx = shot.receivers[:, 0] + top, shot.receivers[:, 1] + left
-    # grid-point delta: the source density s(t) delta(x - x_s) becomes s / dx^2 in one cell
-    src_scale = dt2_kappa[sz, sx] / (dx * dx)
+    top, left = widths[0], widths[2]
+    setup = _prepare(model, shot, dt, order, boundary)
+    vel, dt2_kappa, buoyancy, profiles = setup.vel, setup.dt2_kappa, setup.buoyancy, setup.profiles
+    slab_ranges, use_slabs, src_scale = setup.slab_ranges, setup.use_slabs, setup.src_scale
+    (sz, sx), (rz, rx) = setup.src, setup.rec
+    variable = buoyancy is not None
     n_steps = shot.wavelets.shape[-1]
     n_src = shot.sources.shape[0]
     # Few sources: inject through dense one-hot fields so the update stays one fused
@@ -91,17 +130,6 @@ def propagate(
         forcing = (shot.wavelets.astype(dtype) * src_scale[:, None]).T
     if free:
         keep_rows = (jnp.arange(vel.shape[0]) > 0).astype(dtype)[:, None]
-
-    # Constant density: the CPML memory variables live on slabs along the layers only
-    # (the interior update is then one fused full-grid Laplacian, as without a PML)
-    m_half = order // 2
-    slab_ranges = [
-        None if variable or prof is None else slabs(vel.shape[axis], (widths[:2], widths[2:])[axis], m_half)
-        for axis, prof in enumerate(profiles)
-    ]
-    use_slabs = not variable and all(
-        sl is not None for sl, prof in zip(slab_ranges, profiles, strict=True) if prof is not None
-    )
 
     def operator(p, memories):
         """kappa-free spatial operator with CPML corrections; returns (L p, new memories)."""
@@ -184,3 +212,89 @@ def propagate(
     _, (snaps, recs) = lax.scan(segment, (zeros, zeros, memories), forcing, unroll=outer_unroll)
     traces = recs.reshape(n_seg * seg, -1)[:n_steps]
     return WaveSolution(traces=traces, snapshots=snaps)
+
+
+ENGINES = ("auto", "native", "xla")
+
+
+def native_unsupported(model: AcousticModel, boundary: CPML | None, order: int, snapshot_every) -> str | None:
+    """Why the native loop cannot run this problem, or None if it can."""
+    if jax.default_backend() != "cpu":
+        return f"it runs on the CPU and JAX's default backend is {jax.default_backend()!r}"
+    if snapshot_every is not None:
+        return "it returns traces only (no snapshots)"
+    if model.density is not None:
+        return "it solves the constant-density equation only"
+    if not _native.supports(model.velocity.dtype):
+        return f"it supports float32 and float64, not {model.velocity.dtype}"
+    if boundary is not None:
+        shape = (model.shape[0] + sum(boundary.widths[:2]), model.shape[1] + sum(boundary.widths[2:]))
+        for axis, ends in enumerate((boundary.widths[:2], boundary.widths[2:])):
+            if sum(ends) and slabs(shape[axis], ends, order // 2) is None:
+                return "the grid is too small for separate absorbing layers"
+    return None
+
+
+def _native_loop(model: AcousticModel, shot: Shot, *, dt: float, order: int, boundary: CPML | None):
+    setup = _prepare(model, shot, dt, order, boundary)
+    dtype = setup.vel.dtype
+    stacked, slab_ends = [], []
+    for axis, (prof, ranges) in enumerate(zip(setup.profiles, setup.slab_ranges, strict=True)):
+        n = setup.vel.shape[axis]
+        if prof is None:
+            stacked.append(jnp.zeros((4, n), dtype))
+            slab_ends.append((0, n))
+            continue
+        stacked.append(jnp.stack([c.reshape(n) for c in prof]))
+        lo = next((stop for start, stop in ranges if start == 0), 0)
+        hi = next((start for start, stop in ranges if stop == n and start > 0), n)
+        slab_ends.append((lo, hi))
+    free = boundary is not None and boundary.free_surface
+    return _native.native_traces(
+        setup.dt2_kappa,
+        stacked[0],
+        stacked[1],
+        jnp.stack(setup.src, axis=-1),
+        setup.src_scale,
+        shot.wavelets.astype(dtype),
+        jnp.stack(setup.rec, axis=-1),
+        order=order,
+        dx=model.dx,
+        free=free,
+        z_slab=slab_ends[0],
+        x_slab=slab_ends[1],
+    )
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _fast_traces(model: AcousticModel, shot: Shot, options: tuple) -> Float[Array, "t r"]:
+    """Traces from the native loop on CPU (XLA elsewhere); derivatives from the XLA loop."""
+    kwargs = dict(options)
+    native_kw = {k: kwargs[k] for k in ("dt", "order", "boundary")}
+    return lax.platform_dependent(
+        model,
+        shot,
+        cpu=lambda m, s: _native_loop(m, s, **native_kw),
+        default=lambda m, s: _xla_propagate(m, s, **kwargs).traces,
+    )
+
+
+@_fast_traces.defjvp
+def _fast_traces_jvp(options, primals, tangents):
+    # the native loop has no derivative of its own: forward mode (and with it reverse
+    # mode, by transposition) differentiates the checkpointed XLA loop, as with engine="xla"
+    return jax.jvp(lambda m, s: _xla_propagate(m, s, **dict(options)).traces, primals, tangents)
+
+
+def propagate(model: AcousticModel, shot: Shot, *, engine: str = "auto", **kwargs) -> WaveSolution:
+    """Run one shot (no input validation; see `simulate`) on the chosen time-loop engine.
+
+    `engine="auto"` takes the native CPU loop for what it supports (traces only,
+    constant density) when it is built, else the XLA loop; `"native"` insists on it
+    (`simulate` checks that first) and `"xla"` never uses it.
+    """
+    reason = native_unsupported(model, kwargs["boundary"], kwargs["order"], kwargs["snapshot_every"])
+    if engine == "xla" or reason is not None or not _native.native_available():
+        return _xla_propagate(model, shot, **kwargs)
+    traces = _fast_traces(model, shot, tuple(sorted(kwargs.items())))
+    return WaveSolution(traces=traces, snapshots=None)

@@ -4,15 +4,19 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from . import _native
 from ._cpml import CPML
 from ._model import AcousticModel, Shot, WaveSolution
-from ._propagate import propagate
+from ._propagate import ENGINES, native_unsupported, propagate
 from ._validate import validate
 
 
 @eqx.filter_jit
-def _run(model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_length, batched, unroll):
+def _run(
+    model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_length, batched, unroll, engine
+):
     kwargs = dict(
+        engine=engine,
         unroll=unroll,
         dt=dt,
         order=order,
@@ -31,9 +35,22 @@ def _run(model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_l
     return propagate(model, shot, **kwargs)
 
 
-def _check_unroll(unroll):
+def _check_options(unroll, engine, model, boundary, order, snapshot_every):
     if unroll is not None and not (isinstance(unroll, int) and unroll >= 1):
         raise ValueError(f"`unroll` must be a positive int or None, got {unroll!r}.")
+    if engine not in ENGINES:
+        raise ValueError(f"`engine` must be one of {ENGINES}, got {engine!r}.")
+    if engine == "native":
+        reason = native_unsupported(model, boundary, order, snapshot_every)
+        if reason is not None:
+            raise ValueError(
+                f"engine='native' cannot run this problem: {reason}. Use engine='auto' or 'xla'."
+            )
+        if not _native.native_available():
+            raise RuntimeError(
+                "engine='native': the native CPU kernel could not be built (see the logged warning; "
+                "it needs a C++ compiler such as g++, or $CXX). Use engine='auto' or 'xla'."
+            )
 
 
 def simulate(
@@ -47,6 +64,7 @@ def simulate(
     checkpoint: bool = True,
     segment_length: int | None = None,
     unroll: int | None = None,
+    engine: str = "auto",
 ) -> WaveSolution:
     r"""Simulate one shot of the 2D acoustic wave equation by finite differences.
 
@@ -89,6 +107,13 @@ def simulate(
     - `unroll`: time steps per loop iteration of the compiled scan. Unrolling
       speeds up forward runs on CPU but multiplies compile time and slows reverse
       mode; default 4 when `snapshot_every` is set, else 1.
+    - `engine`: the time loop. `"auto"` (default) runs forward simulations that
+      return traces only, with constant density, on physax's native CPU kernel
+      (one compiled loop over all steps, built at first use with the machine's C++
+      compiler; see `physax.solvers.wave.native_available`) and everything else,
+      every derivative included, on the XLA `lax.scan` loop; `"xla"` always uses the
+      XLA loop; `"native"` raises if the native kernel cannot run the problem. The
+      two loops evaluate the same scheme and agree to float rounding.
 
     **Returns:** a `WaveSolution` with `traces` `(n_steps, n_receivers)`, where
     `traces[n]` is $p(n\,\Delta t)$, and optional `snapshots`.
@@ -103,8 +128,10 @@ def simulate(
     ```
     """
     validate(model, shot, dt, order, boundary, snapshot_every, segment_length, batched=False)
-    _check_unroll(unroll)
-    return _run(model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_length, False, unroll)
+    _check_options(unroll, engine, model, boundary, order, snapshot_every)
+    return _run(
+        model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_length, False, unroll, engine
+    )
 
 
 def simulate_shots(
@@ -118,6 +145,7 @@ def simulate_shots(
     checkpoint: bool = True,
     segment_length: int | None = None,
     unroll: int | None = None,
+    engine: str = "auto",
 ) -> WaveSolution:
     """Simulate a batch of shots at once (`jax.vmap` of `simulate` over shots).
 
@@ -139,5 +167,7 @@ def simulate_shots(
     ```
     """
     validate(model, shots, dt, order, boundary, snapshot_every, segment_length, batched=True)
-    _check_unroll(unroll)
-    return _run(model, shots, dt, order, boundary, snapshot_every, checkpoint, segment_length, True, unroll)
+    _check_options(unroll, engine, model, boundary, order, snapshot_every)
+    return _run(
+        model, shots, dt, order, boundary, snapshot_every, checkpoint, segment_length, True, unroll, engine
+    )

@@ -1,0 +1,140 @@
+"""The native CPU time loop evaluates the same scheme as the XLA loop; derivatives use XLA."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from physax.solvers.wave import (
+    CPML,
+    AcousticModel,
+    Shot,
+    native_available,
+    ricker,
+    simulate,
+    simulate_shots,
+    stack_shots,
+    synthetic_model,
+)
+
+needs_native = pytest.mark.skipif(not native_available(), reason="the native kernel could not be built here")
+
+STEPS = 250
+RECEIVERS = [[2, ix] for ix in range(0, 36, 3)] + [[47, 30], [20, 0]]
+
+
+def _shot(dtype):
+    wavelet = jnp.asarray(ricker(15.0, 1e-3, STEPS), dtype)
+    # two sources, one of them off-centre near a corner layer
+    return Shot([[4, 18], [40, 6]], RECEIVERS, jnp.stack([wavelet, -0.5 * wavelet]))
+
+
+def _relative(a, b):
+    return float(jnp.linalg.norm(a - b) / jnp.linalg.norm(b))
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "order, boundary",
+    [
+        (2, None),  # rigid edges
+        (4, CPML(8, f0=15.0)),
+        (6, CPML((0, 6, 9, 5), f0=15.0, free_surface=True)),  # free surface, unequal layers
+        (8, CPML((7, 0, 0, 10), f0=15.0)),  # layers on one end of each axis only
+    ],
+)
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_native_traces_equal_the_xla_loop(order, boundary, dtype):
+    model = synthetic_model(36, 48, 10.0, dtype=dtype)
+    shot = _shot(dtype)
+    native = simulate(model, shot, dt=1e-3, order=order, boundary=boundary, engine="native").traces
+    xla = simulate(model, shot, dt=1e-3, order=order, boundary=boundary, engine="xla").traces
+    assert native.dtype == xla.dtype == dtype
+    assert float(jnp.max(jnp.abs(xla))) > 0
+    # the same arithmetic up to the order of the sums: float rounding only
+    assert _relative(native, xla) < (2e-5 if dtype == jnp.float32 else 1e-12)
+
+
+@needs_native
+def test_native_batched_shots_and_gradients_follow_the_xla_loop():
+    model = synthetic_model(36, 48, 10.0, dtype=jnp.float64)
+    wavelet = ricker(15.0, 1e-3, STEPS)
+    shots = stack_shots([Shot([[2, ix]], RECEIVERS, (1 + 0.1 * ix) * wavelet) for ix in (5, 20, 30)])
+    pml = CPML(8, f0=15.0, free_surface=True, velocity_max=3500.0)
+    run = lambda v, engine: (
+        simulate_shots(  # noqa: E731
+            AcousticModel(v, dx=10.0), shots, dt=1e-3, order=8, boundary=pml, engine=engine
+        ).traces
+    )
+    assert _relative(run(model.velocity, "auto"), run(model.velocity, "xla")) < 1e-12
+
+    loss = lambda v, engine: jnp.sum(run(v, engine) ** 2)  # noqa: E731
+    g_auto = jax.grad(loss)(model.velocity, "auto")
+    g_xla = jax.grad(loss)(model.velocity, "xla")
+    assert float(jnp.linalg.norm(g_xla)) > 0
+    np.testing.assert_allclose(g_auto, g_xla, rtol=1e-10, atol=1e-12 * float(jnp.max(jnp.abs(g_xla))))
+    tangent = jnp.cos(jnp.arange(model.velocity.size)).reshape(model.shape)
+    _, t_auto = jax.jvp(lambda v: loss(v, "auto"), (model.velocity,), (tangent,))
+    _, t_xla = jax.jvp(lambda v: loss(v, "xla"), (model.velocity,), (tangent,))
+    np.testing.assert_allclose(t_auto, t_xla, rtol=1e-10)
+
+
+@needs_native
+def test_native_row_split_over_many_threads():
+    # more threads than the 2 cores: row ranges must keep clear of the layers and give the
+    # same traces (run in a child process, as OpenMP reads OMP_NUM_THREADS once)
+    code = textwrap.dedent(
+        """
+        import jax, jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        from physax.solvers.wave import CPML, Shot, ricker, simulate, synthetic_model
+        model = synthetic_model(30, 40, 10.0, dtype=jnp.float64)
+        shot = Shot([[3, 15]], [[2, 5], [35, 25], [20, 15]], ricker(15.0, 1e-3, 200))
+        for pml in (CPML(6, f0=15.0), CPML(6, f0=15.0, free_surface=True)):
+            a = simulate(model, shot, dt=1e-3, order=8, boundary=pml, engine="native").traces
+            b = simulate(model, shot, dt=1e-3, order=8, boundary=pml, engine="xla").traces
+            print(float(jnp.linalg.norm(a - b) / jnp.linalg.norm(b)))
+        """
+    )
+    env = dict(os.environ, OMP_NUM_THREADS="7")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    errors = [float(line) for line in out.stdout.split()]
+    assert len(errors) == 2 and max(errors) < 1e-12
+
+
+def test_engine_option_is_checked():
+    model = synthetic_model(36, 48, 10.0)
+    shot = _shot(jnp.float32)
+    with pytest.raises(ValueError, match="`engine` must be one of"):
+        simulate(model, shot, dt=1e-3, engine="fortran")
+    with pytest.raises(ValueError, match="traces only"):
+        simulate(model, shot, dt=1e-3, engine="native", snapshot_every=10)
+    dense = AcousticModel(model.velocity, jnp.ones(model.shape), dx=10.0)
+    with pytest.raises(ValueError, match="constant-density"):
+        simulate(dense, shot, dt=1e-3, engine="native")
+    # a grid too small for separate layers on an axis
+    with pytest.raises(ValueError, match="too small"):
+        simulate(
+            synthetic_model(48, 4, 10.0),
+            Shot([[1, 5]], [[2, 7]], ricker(15.0, 1e-3, 5)),
+            dt=1e-3,
+            boundary=CPML(3, f0=15.0),
+            engine="native",
+        )
+
+
+def test_auto_engine_falls_back_to_xla_where_native_does_not_apply():
+    # snapshots and variable density always run on the XLA loop, whatever the machine
+    model = synthetic_model(36, 48, 10.0)
+    shot = _shot(jnp.float32)
+    pml = CPML(8, f0=15.0)
+    auto = simulate(model, shot, dt=1e-3, boundary=pml, snapshot_every=50)
+    xla = simulate(model, shot, dt=1e-3, boundary=pml, snapshot_every=50, engine="xla")
+    np.testing.assert_array_equal(auto.traces, xla.traces)
+    assert auto.snapshots.shape == (STEPS // 50, *model.shape)
