@@ -9,8 +9,9 @@ steps (or slower). Two problems:
 - `large`: one shot on 300 x 300 cells + CPML 20 (340 x 340), 1000 steps, order 4.
 
 Times: the compiled forward (`simulate_shots(...).traces`, checkpointing off, as a user
-simulates) and the compiled `velocity_gradient` (misfit and gradient, `jax.checkpoint`
-over ~sqrt(n) segments), both warm, best and median of `--repeats`. Memory: XLA's own
+simulates) on the default engine and on the XLA loop, and the compiled
+`velocity_gradient` (misfit and gradient, `jax.checkpoint` over ~sqrt(n) segments), all
+warm, best and median of `--repeats`. Memory: XLA's own
 compile-time accounting (`compiled.memory_analysis()`: temporaries + outputs) of the
 gradient for 4x, 16x the steps, with and without checkpointing; it does not depend on
 the machine's load.
@@ -67,13 +68,19 @@ def timed(fn, arg, repeats):
     return min(times), statistics.median(times)
 
 
-def functions(name, n_steps=None, checkpoint=True):
+def functions(name, n_steps=None, checkpoint=True, engine="auto"):
     true, shots, pml, dt, start = problem(name, n_steps)
     observed = simulate_shots(true, shots, dt=dt, order=4, boundary=pml).traces
     forward = jax.jit(
         lambda v: (
             simulate_shots(
-                AcousticModel(v, dx=true.dx), shots, dt=dt, order=4, boundary=pml, checkpoint=False
+                AcousticModel(v, dx=true.dx),
+                shots,
+                dt=dt,
+                order=4,
+                boundary=pml,
+                checkpoint=False,
+                engine=engine,
             ).traces
         )
     )
@@ -92,13 +99,21 @@ def main() -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"machine: {platform.processor() or 'cpu'}, {os.cpu_count()} cores, load avg {load}")
     print(f"versions: jax {jax.__version__}, physax {physax.__version__}\n")
-    print("| problem | forward best / median (s) | gradient best / median (s) | gradient / forward (best) |")
-    print("|---|---:|---:|---:|")
+    print(
+        "| problem | forward, default engine: best / median (s) | forward, XLA loop (s) | gradient (s) "
+        "| gradient / forward (best), default | XLA loop |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for name in ("fwi", "large"):
         forward, gradient, start = functions(name)
+        forward_xla = functions(name, engine="xla")[0]
         fb, fm = timed(forward, start, args.repeats)
+        xb, xm = timed(forward_xla, start, args.repeats)
         gb, gm = timed(gradient, start, args.repeats)
-        print(f"| {name} | {fb:.3f} / {fm:.3f} | {gb:.3f} / {gm:.3f} | **{gb / fb:.2f}x** |")
+        print(
+            f"| {name} | {fb:.3f} / {fm:.3f} | {xb:.3f} / {xm:.3f} | {gb:.3f} / {gm:.3f} "
+            f"| **{gb / fb:.2f}x** | {gb / xb:.2f}x |"
+        )
     print("\nmemory of the compiled gradient (XLA temporaries + outputs, MB), problem `fwi`:\n")
     print("| steps | checkpointed | growth | plain reverse mode | growth |")
     print("|---:|---:|---:|---:|---:|")

@@ -36,13 +36,19 @@ def setup():
     return true, start, shots, observed
 
 
+# "auto": the native loop and its discrete adjoint where it is built, else XLA
+@pytest.fixture(scope="module", params=["auto", "xla"])
+def engine(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def gradient(setup):
+def gradient(setup, engine):
     _, start, shots, observed = setup
-    return velocity_gradient(start, shots, observed, dt=DT, order=4, boundary=PML)
+    return velocity_gradient(start, shots, observed, dt=DT, order=4, boundary=PML, engine=engine)
 
 
-def test_gradient_matches_finite_differences(setup, gradient):
+def test_gradient_matches_finite_differences(setup, gradient, engine):
     _, start, shots, observed = setup
     misfit, grad = gradient
     direction = jnp.asarray(np.random.default_rng(0).standard_normal(start.shape))
@@ -50,7 +56,7 @@ def test_gradient_matches_finite_differences(setup, gradient):
 
     def j(v):  # the same compiled function as the gradient
         model = AcousticModel(v, dx=DX)
-        return velocity_gradient(model, shots, observed, dt=DT, order=4, boundary=PML)[0]
+        return velocity_gradient(model, shots, observed, dt=DT, order=4, boundary=PML, engine=engine)[0]
 
     fd = (j(start.velocity + eps * direction) - j(start.velocity - eps * direction)) / (2 * eps)
     assert misfit > 0
@@ -59,10 +65,12 @@ def test_gradient_matches_finite_differences(setup, gradient):
     np.testing.assert_allclose(value, misfit, rtol=1e-12)
 
 
-def test_checkpointed_gradient_equals_plain_scan(setup, gradient):
+def test_checkpointed_gradient_equals_plain_scan(setup, gradient, engine):
     _, start, shots, observed = setup
-    j1, g1 = gradient  # segments of ceil(sqrt(150)) = 13 steps under jax.checkpoint
-    j2, g2 = velocity_gradient(start, shots, observed, dt=DT, order=4, boundary=PML, checkpoint=False)
+    j1, g1 = gradient  # segments of ceil(sqrt(150)) = 13 steps (jax.checkpoint / native replay)
+    j2, g2 = velocity_gradient(
+        start, shots, observed, dt=DT, order=4, boundary=PML, checkpoint=False, engine=engine
+    )
     np.testing.assert_allclose(j1, j2, rtol=1e-12)
     np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-12 * float(jnp.abs(g2).max()))
 
@@ -104,8 +112,9 @@ def test_batched_shots_equal_single_shots_and_snapshots(setup):
 
 
 def test_checkpointed_gradient_memory_grows_like_sqrt_of_steps():
-    # XLA's compile-time accounting (temporaries + outputs) of the gradient: 4x the steps
-    # costs ~2x the memory under jax.checkpoint, ~4x with plain reverse mode
+    # XLA's compile-time accounting (temporaries + outputs) of the XLA loop's gradient: 4x
+    # the steps costs ~2x the memory under jax.checkpoint, ~4x with plain reverse mode (the
+    # native adjoint allocates its segment inside the kernel, out of XLA's sight)
     true = synthetic_model(NX, NZ, DX, dtype=jnp.float32)
     start = AcousticModel(smooth_model(true.velocity, 4.0), dx=DX)
 
@@ -117,7 +126,14 @@ def test_checkpointed_gradient_memory_grows_like_sqrt_of_steps():
         observed = jnp.zeros((1, n_steps, shot.receivers.shape[0]), jnp.float32)
         grad = jax.jit(
             lambda v: velocity_gradient(
-                AcousticModel(v, dx=DX), shots, observed, dt=DT, order=4, boundary=PML, checkpoint=checkpoint
+                AcousticModel(v, dx=DX),
+                shots,
+                observed,
+                dt=DT,
+                order=4,
+                boundary=PML,
+                checkpoint=checkpoint,
+                engine="xla",
             )
         )
         stats = grad.lower(start.velocity).compile().memory_analysis()

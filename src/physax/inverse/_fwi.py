@@ -12,6 +12,7 @@ import optax
 from jaxtyping import Array, Float
 
 from ..solvers.wave import CPML, AcousticModel, Shot, simulate_shots
+from ..solvers.wave._propagate import ENGINES, reverse_mode_engine
 from ._objective import MISFITS, data_misfit
 from ._parametrisation import BoundedVelocity
 
@@ -28,10 +29,10 @@ class FWIResult(eqx.Module):
     history: dict = eqx.field(static=True)
 
 
-def _objective(theta, param, model, shots, observed, cutoff, scale, dt, order, boundary, kind):
+def _objective(theta, param, model, shots, observed, cutoff, scale, dt, order, boundary, kind, engine):
     velocity = param(theta)
     model = eqx.tree_at(lambda m: m.velocity, model, velocity)
-    predicted = simulate_shots(model, shots, dt=dt, order=order, boundary=boundary).traces
+    predicted = simulate_shots(model, shots, dt=dt, order=order, boundary=boundary, engine=engine).traces
     return scale * data_misfit(predicted, observed, kind=kind, dt=dt, cutoff=cutoff)
 
 
@@ -89,6 +90,7 @@ def fwi(
     order: int = 4,
     boundary: CPML | None = None,
     callback: Callable[[int, dict], None] | None = None,
+    engine: str = "auto",
 ) -> FWIResult:
     r"""Full-waveform inversion of the velocity model (Tarantola 1984; Virieux & Operto 2009).
 
@@ -118,6 +120,9 @@ def fwi(
     - `misfit`: `"l2"` or `"ncc"`.
     - `smoothing`, `mask_rows`, `depth_power`: see `BoundedVelocity`.
     - `callback`: called as `callback(iteration, record)` after every step.
+    - `engine`: the solver's time loop, as in `simulate`; `"auto"` runs the misfit and
+      its gradient on the native CPU loop and its discrete adjoint where that applies
+      (constant density, CPU), else on the XLA loop.
 
     **Returns:** an `FWIResult`.
 
@@ -151,6 +156,9 @@ def fwi(
         depth_power=depth_power,
     )
     observed = jnp.asarray(observed, start.velocity.dtype)
+    if engine not in ENGINES:
+        raise ValueError(f"`engine` must be one of {ENGINES}, got {engine!r}.")
+    engine = reverse_mode_engine(engine, start, boundary, order)
     theta = jnp.zeros_like(start.velocity)
     history = {"band": [], "cutoff": [], "iteration": [], "misfit": [], "wall_time_s": []}
     t0, it = time.perf_counter(), 0
@@ -158,12 +166,12 @@ def fwi(
         fc = jnp.asarray(np.inf if cutoff is None else cutoff, start.velocity.dtype)
         scale = jnp.ones((), start.velocity.dtype)
         if name == "lbfgs" and n_it > 0:
-            args = (param, start, shots, observed, fc, scale, dt, order, boundary, misfit)
+            args = (param, start, shots, observed, fc, scale, dt, order, boundary, misfit, engine)
             _, g0 = _value_and_grad(theta, *args)
             gmax = float(jnp.max(jnp.abs(g0)))
             if np.isfinite(gmax) and gmax > 0:
                 scale = jnp.asarray(_FIRST_STEP / gmax, start.velocity.dtype)
-        args = (param, start, shots, observed, fc, scale, dt, order, boundary, misfit)
+        args = (param, start, shots, observed, fc, scale, dt, order, boundary, misfit, engine)
         opt, step = _optimizer(
             name, float(learning_rate) if name == "adam" else 0.0, lbfgs_memory if name == "lbfgs" else 0
         )

@@ -7,11 +7,11 @@ from jaxtyping import Array, Float
 
 from ._cpml import CPML
 from ._model import AcousticModel, Shot
-from ._propagate import propagate
+from ._propagate import ENGINES, propagate, reverse_mode_engine
 from ._validate import validate
 
 
-def _misfit(velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length):
+def _misfit(velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length, engine):
     model = eqx.tree_at(lambda m: m.velocity, model, velocity)
     predicted = jax.vmap(
         lambda s: (
@@ -24,6 +24,7 @@ def _misfit(velocity, model, shots, observed, dt, order, boundary, checkpoint, s
                 snapshot_every=None,
                 checkpoint=checkpoint,
                 segment_length=segment_length,
+                engine=engine,
             ).traces
         )
     )(shots)
@@ -34,8 +35,10 @@ _value_and_grad = eqx.filter_jit(jax.value_and_grad(_misfit))
 _value = eqx.filter_jit(_misfit)
 
 
-def _prepare(model, shots, observed, dt, order, boundary, segment_length):
+def _prepare(model, shots, observed, dt, order, boundary, segment_length, engine):
     validate(model, shots, dt, order, boundary, None, segment_length, batched=True)
+    if engine not in ENGINES:
+        raise ValueError(f"`engine` must be one of {ENGINES}, got {engine!r}.")
     observed = jnp.asarray(observed, model.velocity.dtype)
     expected = (shots.sources.shape[0], shots.n_steps, shots.receivers.shape[1])
     if observed.shape != expected:
@@ -55,6 +58,7 @@ def l2_misfit(
     boundary: CPML | None = None,
     checkpoint: bool = True,
     segment_length: int | None = None,
+    engine: str = "auto",
 ) -> Float[Array, ""]:
     r"""Least-squares data misfit $J(c) = \tfrac12 \sum_{s,n,r} (d_{snr}(c) - d^{obs}_{snr})^2$.
 
@@ -69,8 +73,10 @@ def l2_misfit(
     j = l2_misfit(start_model, shots, observed, dt=1e-3, boundary=pml)
     ```
     """
-    observed = _prepare(model, shots, observed, dt, order, boundary, segment_length)
-    return _value(model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length)
+    observed = _prepare(model, shots, observed, dt, order, boundary, segment_length, engine)
+    return _value(
+        model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length, engine
+    )
 
 
 def velocity_gradient(
@@ -83,6 +89,7 @@ def velocity_gradient(
     boundary: CPML | None = None,
     checkpoint: bool = True,
     segment_length: int | None = None,
+    engine: str = "auto",
 ) -> tuple[Float[Array, ""], Float[Array, "nz nx"]]:
     r"""Misfit and its gradient $\partial J / \partial c$ with respect to the velocity model.
 
@@ -92,7 +99,10 @@ def velocity_gradient(
     wavefields when `checkpoint=True`. The density, if any, is held fixed and
     the CPML profile does not depend on the velocity being differentiated.
 
-    **Arguments:** as `l2_misfit`.
+    **Arguments:** as `l2_misfit`. With `engine="auto"` the gradient runs on the native
+    CPU loop and its hand-written discrete adjoint where `simulate` would use the native
+    loop (`engine="native"`), else on the XLA loop; both give the same gradient to float
+    rounding.
 
     **Returns:** `(misfit, gradient)` with the gradient shaped like `model.velocity`.
 
@@ -102,7 +112,8 @@ def velocity_gradient(
     j, g = velocity_gradient(start_model, shots, observed, dt=1e-3, boundary=pml)
     ```
     """
-    observed = _prepare(model, shots, observed, dt, order, boundary, segment_length)
+    observed = _prepare(model, shots, observed, dt, order, boundary, segment_length, engine)
+    engine = reverse_mode_engine(engine, model, boundary, order)
     return _value_and_grad(
-        model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length
+        model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length, engine
     )

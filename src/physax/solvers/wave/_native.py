@@ -1,8 +1,9 @@
 """The native CPU time loop: build, load and call `native/acoustic_cpml.cc` through XLA's FFI.
 
-The kernel runs the whole forward time loop of the constant-density solver in one
-custom call (OpenMP over grid rows), the way compiled wave codes such as deepwave do;
-XLA's own loop pays a fused-kernel launch and buffer copies at every step. It is built
+The kernels run the whole forward time loop of the constant-density solver in one
+custom call (OpenMP over grid rows, or one thread per shot), the way compiled wave codes
+such as deepwave do, and its discrete adjoint from checkpoints (reverse mode); XLA's own
+loop pays a fused-kernel launch and buffer copies at every step. It is built
 at first use with the machine's C++ compiler (``$CXX``, else ``c++``/``g++``) against
 the headers that ship with jaxlib, for this CPU (``-march=native``), and kept under the
 physax cache directory (``$PHYSAX_CACHE_DIR``, else ``~/.cache/physax``), keyed by a
@@ -32,10 +33,16 @@ from ._coefficients import central_coefficients, staggered_coefficients
 
 log = logging.getLogger(__name__)
 
-_SOURCE = Path(__file__).parent / "native" / "acoustic_cpml.cc"
+_DIR = Path(__file__).parent / "native"
+_SOURCE = _DIR / "acoustic_cpml.cc"
+_HEADERS = (_DIR / "wave_shot.h", _DIR / "wave_adjoint.h")
 _FLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-std=c++17")
-_TARGETS = {jnp.dtype("float32"): "physax_acoustic_f32", jnp.dtype("float64"): "physax_acoustic_f64"}
-_SYMBOLS = {"physax_acoustic_f32": "PhysaxAcousticF32", "physax_acoustic_f64": "PhysaxAcousticF64"}
+_SUFFIX = {jnp.dtype("float32"): "F32", jnp.dtype("float64"): "F64"}
+_KERNELS = ("Forward", "Adjoint")
+
+
+def _target(kernel: str, dtype) -> str:
+    return f"physax_acoustic_{kernel.lower()}_{_SUFFIX[jnp.dtype(dtype)].lower()}"
 
 
 class NativeBuildError(RuntimeError):
@@ -64,7 +71,14 @@ def _library_path(compiler: str) -> Path:
     from physax.problems._cache import cache_dir  # lazy: problems imports the solvers
 
     key = "\n".join(
-        [_SOURCE.read_text(), compiler, " ".join(_FLAGS), jaxlib.__version__, _cpu_tag(), platform.system()]
+        [
+            *(f.read_text() for f in (_SOURCE, *_HEADERS)),
+            compiler,
+            " ".join(_FLAGS),
+            jaxlib.__version__,
+            _cpu_tag(),
+            platform.system(),
+        ]
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     suffix = ".dylib" if platform.system() == "Darwin" else ".so"
@@ -104,8 +118,10 @@ def _load() -> None:
             lib = ctypes.cdll.LoadLibrary(str(path))
         except OSError:
             raise NativeBuildError(f"cannot load {path}: {err}") from err
-    for name, symbol in _SYMBOLS.items():
-        jax.ffi.register_ffi_target(name, jax.ffi.pycapsule(getattr(lib, symbol)), platform="cpu")
+    for kernel in _KERNELS:
+        for dtype, suffix in _SUFFIX.items():
+            handler = jax.ffi.pycapsule(getattr(lib, f"PhysaxAcoustic{kernel}{suffix}"))
+            jax.ffi.register_ffi_target(_target(kernel, dtype), handler, platform="cpu")
 
 
 @functools.cache
@@ -123,35 +139,11 @@ def native_available() -> bool:
 
 def supports(dtype) -> bool:
     """Whether the kernel handles this floating dtype (float32 and float64)."""
-    return jnp.dtype(dtype) in _TARGETS
+    return jnp.dtype(dtype) in _SUFFIX
 
 
-def native_traces(
-    c2dt2, prof_z, prof_x, sources, src_scale, wavelets, receivers, *, order, dx, free, z_slab, x_slab
-):
-    """Receiver traces `(n_steps, n_receivers)` of one shot from the native loop.
-
-    `c2dt2` is $\\Delta t^2 c^2$ on the padded grid, `prof_z`/`prof_x` the stacked CPML
-    coefficients `(4, n)` = (a, b, a_half, b_half), `sources`/`receivers` padded-grid
-    indices `(k, 2)`, `src_scale` the per-source factor and `wavelets` `(n_src, n_steps)`;
-    `z_slab = (lo, hi)` means memory variables on rows `[0, lo)` and `[hi, nz)`. Under
-    `vmap` every argument gets the batch axis and the kernel loops over it.
-    """
-    dtype = c2dt2.dtype
-    n_steps, n_rec = wavelets.shape[-1], receivers.shape[-2]
-    call = jax.ffi.ffi_call(
-        _TARGETS[jnp.dtype(dtype)],
-        jax.ShapeDtypeStruct((n_steps, n_rec), dtype),
-        vmap_method="broadcast_all",
-    )
-    return call(
-        c2dt2,
-        prof_z,
-        prof_x,
-        sources.astype(jnp.int32),
-        src_scale,
-        wavelets,
-        receivers.astype(jnp.int32),
+def _attributes(order, dx, free, z_slab, x_slab, segment):
+    return dict(
         central=np.asarray(central_coefficients(order), np.float64),
         staggered=np.asarray(staggered_coefficients(order), np.float64),
         dx=np.float64(dx),
@@ -160,4 +152,105 @@ def native_traces(
         z_hi=np.int64(z_slab[1]),
         x_lo=np.int64(x_slab[0]),
         x_hi=np.int64(x_slab[1]),
+        segment=np.int64(segment),
+    )
+
+
+def _forward(inputs, static, segment):
+    c2dt2, wavelets, receivers = inputs[0], inputs[5], inputs[6]
+    nz, nx = c2dt2.shape[-2:]
+    n_steps, n_rec = wavelets.shape[-1], receivers.shape[-2]
+    n_ckpt = -(-n_steps // segment) if segment else 0
+    call = jax.ffi.ffi_call(
+        _target("Forward", c2dt2.dtype),
+        (
+            jax.ShapeDtypeStruct((n_steps, n_rec), c2dt2.dtype),
+            jax.ShapeDtypeStruct((n_ckpt, 6, nz, nx), c2dt2.dtype),
+        ),
+        vmap_method="broadcast_all",
+    )
+    return call(*inputs, **_attributes(*static, segment))
+
+
+def _inputs(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers):
+    # the kernel's argument order
+    return (
+        c2dt2,
+        prof_z,
+        prof_x,
+        sources.astype(jnp.int32),
+        src_scale,
+        wavelets,
+        receivers.astype(jnp.int32),
+    )
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(7, 8))
+def _adjointed_traces(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers, static, segment):
+    traces, _ = _forward(_inputs(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers), static, 0)
+    return traces
+
+
+def _adjointed_fwd(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers, static, segment):
+    inputs = _inputs(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers)
+    traces, checkpoints = _forward(inputs, static, segment)
+    return traces, (inputs, checkpoints)
+
+
+def _adjointed_bwd(static, segment, residuals, traces_ct):
+    inputs, checkpoints = residuals
+    c2dt2, src_scale, wavelets = inputs[0], inputs[4], inputs[5]
+    call = jax.ffi.ffi_call(
+        _target("Adjoint", c2dt2.dtype),
+        (
+            jax.ShapeDtypeStruct(c2dt2.shape, c2dt2.dtype),
+            jax.ShapeDtypeStruct(src_scale.shape, c2dt2.dtype),
+            jax.ShapeDtypeStruct(wavelets.shape, c2dt2.dtype),
+        ),
+        vmap_method="broadcast_all",
+    )
+    ct = jnp.asarray(traces_ct, c2dt2.dtype)
+    g_c2dt2, g_scale, g_wavelets = call(*inputs, checkpoints, ct, **_attributes(*static, segment))
+    # the CPML coefficients are constants of the scheme (fixed or stop_gradient velocity_max)
+    return g_c2dt2, g_scale, g_wavelets, None, None, None, None
+
+
+_adjointed_traces.defvjp(_adjointed_fwd, _adjointed_bwd)
+
+
+def native_traces(
+    c2dt2,
+    prof_z,
+    prof_x,
+    sources,
+    src_scale,
+    wavelets,
+    receivers,
+    *,
+    order,
+    dx,
+    free,
+    z_slab,
+    x_slab,
+    adjoint_segment=None,
+):
+    r"""Receiver traces `(n_steps, n_receivers)` of one shot from the native loop.
+
+    `c2dt2` is $\Delta t^2 c^2$ on the padded grid, `prof_z`/`prof_x` the stacked CPML
+    coefficients `(4, n)` = (a, b, a_half, b_half), `sources`/`receivers` padded-grid
+    indices `(k, 2)`, `src_scale` the per-source factor and `wavelets` `(n_src, n_steps)`;
+    `z_slab = (lo, hi)` means memory variables on rows `[0, lo)` and `[hi, nz)`. Under
+    `vmap` every argument gets the batch axis and the kernel loops over it.
+
+    With `adjoint_segment = k` the result has a reverse-mode derivative (in `c2dt2`,
+    `src_scale` and `wavelets`) from the native adjoint loop, which keeps the state every
+    `k` steps and replays one segment at a time (no forward mode); with `None` it is a
+    plain call with no derivative of its own.
+    """
+    static = (order, float(dx), bool(free), tuple(z_slab), tuple(x_slab))
+    if adjoint_segment is None:
+        inputs = _inputs(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers)
+        return _forward(inputs, static, 0)[0]
+    return _adjointed_traces(
+        c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers, static, int(adjoint_segment)
     )

@@ -235,7 +235,9 @@ def native_unsupported(model: AcousticModel, boundary: CPML | None, order: int, 
     return None
 
 
-def _native_loop(model: AcousticModel, shot: Shot, *, dt: float, order: int, boundary: CPML | None):
+def _native_loop(
+    model: AcousticModel, shot: Shot, *, dt: float, order: int, boundary: CPML | None, adjoint_segment=None
+):
     setup = _prepare(model, shot, dt, order, boundary)
     dtype = setup.vel.dtype
     stacked, slab_ends = [], []
@@ -263,6 +265,7 @@ def _native_loop(model: AcousticModel, shot: Shot, *, dt: float, order: int, bou
         free=free,
         z_slab=slab_ends[0],
         x_slab=slab_ends[1],
+        adjoint_segment=adjoint_segment,
     )
 
 
@@ -286,15 +289,44 @@ def _fast_traces_jvp(options, primals, tangents):
     return jax.jvp(lambda m, s: _xla_propagate(m, s, **dict(options)).traces, primals, tangents)
 
 
+def reverse_mode_engine(engine: str, model: AcousticModel, boundary: CPML | None, order: int) -> str:
+    """The engine for code that only differentiates in reverse mode (misfits, FWI).
+
+    `"auto"` becomes `"native"` (native forward loop and native adjoint) where the
+    native kernel runs this problem, else `"xla"`; other values are returned as given.
+    """
+    if engine != "auto":
+        return engine
+    if native_unsupported(model, boundary, order, None) is None and _native.native_available():
+        return "native"
+    return "xla"
+
+
 def propagate(model: AcousticModel, shot: Shot, *, engine: str = "auto", **kwargs) -> WaveSolution:
     """Run one shot (no input validation; see `simulate`) on the chosen time-loop engine.
 
     `engine="auto"` takes the native CPU loop for what it supports (traces only,
-    constant density) when it is built, else the XLA loop; `"native"` insists on it
-    (`simulate` checks that first) and `"xla"` never uses it.
+    constant density) when it is built, with derivatives of any kind from the XLA
+    loop, else the XLA loop; `"native"` (checked by `simulate` first) runs the native
+    loop with its native reverse-mode adjoint; `"xla"` never uses the native loop.
     """
     reason = native_unsupported(model, kwargs["boundary"], kwargs["order"], kwargs["snapshot_every"])
     if engine == "xla" or reason is not None or not _native.native_available():
         return _xla_propagate(model, shot, **kwargs)
-    traces = _fast_traces(model, shot, tuple(sorted(kwargs.items())))
+    if engine == "native":
+        n_steps = shot.wavelets.shape[-1]
+        if kwargs["segment_length"] is not None:
+            segment = kwargs["segment_length"]
+        else:
+            segment = max(1, math.isqrt(n_steps - 1) + 1) if kwargs["checkpoint"] else n_steps
+        traces = _native_loop(
+            model,
+            shot,
+            dt=kwargs["dt"],
+            order=kwargs["order"],
+            boundary=kwargs["boundary"],
+            adjoint_segment=min(segment, n_steps),
+        )
+    else:
+        traces = _fast_traces(model, shot, tuple(sorted(kwargs.items())))
     return WaveSolution(traces=traces, snapshots=None)
