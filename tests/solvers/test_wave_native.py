@@ -126,7 +126,7 @@ def test_native_batched_shots_and_gradients_follow_the_xla_loop():
 @needs_native
 def test_native_row_split_over_many_threads():
     # more threads than the 2 cores: row ranges must keep clear of the layers and give the
-    # same traces (run in a child process, as OpenMP reads OMP_NUM_THREADS once)
+    # same traces (in a child process, with PHYSAX_NUM_THREADS=7)
     code = textwrap.dedent(
         """
         import jax, jax.numpy as jnp
@@ -140,7 +140,7 @@ def test_native_row_split_over_many_threads():
             print(float(jnp.linalg.norm(a - b) / jnp.linalg.norm(b)))
         """
     )
-    env = dict(os.environ, OMP_NUM_THREADS="7")
+    env = dict(os.environ, PHYSAX_NUM_THREADS="7")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     errors = [float(line) for line in out.stdout.split()]
@@ -177,3 +177,34 @@ def test_auto_engine_falls_back_to_xla_where_native_does_not_apply():
     xla = simulate(model, shot, dt=1e-3, boundary=pml, snapshot_every=50, engine="xla")
     np.testing.assert_array_equal(auto.traces, xla.traces)
     assert auto.snapshots.shape == (STEPS // 50, *model.shape)
+
+
+@pytest.mark.parametrize("switch", ["no-compiler", "PHYSAX_NATIVE=0"])
+def test_without_the_native_kernel_the_xla_loop_runs(tmp_path, switch):
+    # no C++ compiler on PATH (and an empty cache), or the kernel switched off: simulate
+    # and velocity_gradient still work, on the XLA loop, and say why on stderr
+    code = textwrap.dedent(
+        """
+        import jax.numpy as jnp
+        from physax.solvers.wave import (CPML, Shot, native_available, ricker, simulate,
+                                         simulate_shots, stack_shots, synthetic_model,
+                                         velocity_gradient)
+        model = synthetic_model(30, 20, 10.0)
+        shot = Shot([[3, 15]], [[2, 5], [15, 25]], ricker(15.0, 1e-3, 100))
+        traces = simulate(model, shot, dt=1e-3, boundary=CPML(5, f0=15.0)).traces
+        shots = stack_shots([shot])
+        _, grad = velocity_gradient(model, shots, 0.0 * traces[None], dt=1e-3, boundary=CPML(5, f0=15.0))
+        print(native_available(), float(jnp.abs(traces).max()) > 0, bool(jnp.isfinite(grad).all()))
+        """
+    )
+    env = dict(os.environ, PHYSAX_CACHE_DIR=str(tmp_path))
+    env.pop("CXX", None)
+    if switch == "no-compiler":
+        env["PATH"] = str(tmp_path)
+    else:
+        env["PHYSAX_NATIVE"] = "0"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "True", "True"]
+    if switch == "no-compiler":
+        assert "no C++ compiler found" in out.stderr

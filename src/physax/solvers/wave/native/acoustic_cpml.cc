@@ -10,13 +10,14 @@
 // They evaluate exactly the scheme of physax's XLA loop (`_propagate.py` with
 // `_slab_cpml.py`), which stays the reference; `_native.py` compiles this file at first
 // use and registers the handlers. Several shots run one per thread; one shot splits its
-// rows over the threads.
+// rows over the threads (threads.h: $PHYSAX_NUM_THREADS, else the available CPUs).
 
 #include <cstdint>
 #include <string>
 #include <tuple>
 
 #include "wave_adjoint.h"
+#include "threads.h"
 #include "wave_shot.h"
 #include "xla/ffi/api/ffi.h"
 
@@ -28,13 +29,7 @@ using physax::Geometry;
 using physax::ShotData;
 using physax::Stencil;
 
-int max_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
+int max_threads() { return physax::available_threads(); }
 
 // Shared checks and the per-shot views of the batched inputs.
 template <ffi::DataType D>
@@ -135,12 +130,11 @@ ffi::Error Forward(ffi::Buffer<D> c2dt2, ffi::Buffer<D> prof_z, ffi::Buffer<D> p
   with_half_order(staggered.size(), [&](auto m) {
     constexpr int M = decltype(m)::value;
     const Stencil<T, M> st(central.begin(), staggered.begin());
-#pragma omp parallel for schedule(dynamic) num_threads(threads) if (per_shot && threads > 1)
-    for (int64_t b = 0; b < in.batch; ++b) {
+    physax::parallel_for(per_shot ? threads : 1, in.batch, [&](int64_t b) {
       physax::run_forward<T, M>(in.g, dx, st, in.shot(b), segment,
                                 traces->typed_data() + b * in.n_steps * in.n_rec,
                                 checkpoints->typed_data() + b * ck_shot, per_shot ? 1 : threads);
-    }
+    });
   });
   return ffi::Error::Success();
 }
@@ -170,13 +164,12 @@ ffi::Error Adjoint(ffi::Buffer<D> c2dt2, ffi::Buffer<D> prof_z, ffi::Buffer<D> p
   with_half_order(staggered.size(), [&](auto m) {
     constexpr int M = decltype(m)::value;
     const Stencil<T, M> st(central.begin(), staggered.begin());
-#pragma omp parallel for schedule(dynamic) num_threads(threads) if (per_shot && threads > 1)
-    for (int64_t b = 0; b < in.batch; ++b) {
+    physax::parallel_for(per_shot ? threads : 1, in.batch, [&](int64_t b) {
       physax::run_adjoint<T, M>(in.g, dx, st, in.shot(b), segment, checkpoints.typed_data() + b * ck_shot,
                                 traces_ct.typed_data() + b * in.n_steps * in.n_rec,
                                 g_c2dt2->typed_data() + b * in.cells, g_scale->typed_data() + b * in.n_src,
                                 g_wavelets->typed_data() + b * in.n_src * in.n_steps, per_shot ? 1 : threads);
-    }
+    });
   });
   return ffi::Error::Success();
 }

@@ -24,6 +24,7 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
                  int64_t segment, const T* checkpoints, const T* traces_ct, T* g_c2dt2, T* g_scale,
                  T* g_wavelets, int threads) {
   using S = Stencil<T, M>;
+  threads = useful_threads(g, threads);
   Shot<T, M> shot(g, dx, st, d);
   const Layout<T, M> lay(g);
   const int64_t nz = g.nz, nx = g.nx, w = lay.w, cells = nz * nx, n = d.n_steps;
@@ -41,31 +42,33 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
   const T* pz = d.prof_z;
   const T* px = d.prof_x;
 
-#pragma omp parallel num_threads(threads) if (threads > 1)
+  // one team for the whole sweep: static row ranges, a barrier wherever a phase reads
+  // neighbours written by the one before; thread 0 does the serial bits
+  run_team(threads, [&](int t, Barrier& barrier) {
+  const auto [r0, r1] = static_rows(nz, t, threads);
   for (int64_t seg = (n - 1) / segment; seg >= 0; --seg) {
     const int64_t s0 = seg * segment, s1 = std::min(n, s0 + segment);
     // replay the segment from its checkpoint, keeping L p of every step
-#pragma omp single
-    shot.restore(s0, checkpoints + seg * ck_size);
+    if (t == 0) shot.restore(s0, checkpoints + seg * ck_size);
+    barrier.wait();
     for (int64_t step = s0; step < s1; ++step) {
       const T* p = shot.field(step);
       T* next = shot.field(step + 1);
       T* lap = laps.data() + (step - s0) * cells;
-#pragma omp for schedule(static)
-      for (int64_t z = 0; z < nz; ++z) shot.update_psi(z, p);
-#pragma omp for schedule(static)
-      for (int64_t z = 0; z < nz; ++z) shot.template update_row<true>(z, p, next, lap + z * nx);
-#pragma omp single
-      {
+      for (int64_t z = r0; z < r1; ++z) shot.update_psi(z, p);
+      barrier.wait();
+      for (int64_t z = r0; z < r1; ++z) shot.template update_row<true>(z, p, next, lap + z * nx);
+      barrier.wait();
+      if (t == 0) {
         shot.add_sources(step, next, 0, nz);
         if (g.free) shot.free_surface(next);
       }
+      barrier.wait();
     }
     // sweep the segment backwards
     for (int64_t step = s1 - 1; step >= s0; --step) {
       const T* lap = laps.data() + (step - s0) * cells;
-#pragma omp single
-      {
+      if (t == 0) {
         T* ap = a[AP];
         if (g.free) std::fill(ap + lay.at(0, 0), ap + lay.at(0, 0) + nx, T(0));
         for (int64_t k = 0; k < d.n_src; ++k) {
@@ -74,9 +77,9 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
           g_scale[k] += lam * d.wavelets[k * n + step];
         }
       }
+      barrier.wait();
       // model gradient, aL and the slab adjoints zeta, t, acorr
-#pragma omp for schedule(static)
-      for (int64_t z = 0; z < nz; ++z) {
+      for (int64_t z = r0; z < r1; ++z) {
         const int64_t r = lay.at(z, 0);
         const T* __restrict ap = a[AP] + r;
         T* __restrict al = a[AL] + r;
@@ -114,9 +117,9 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
           }
         }
       }
+      barrier.wait();
       // psi adjoints and u on the slabs
-#pragma omp for schedule(static)
-      for (int64_t z = 0; z < nz; ++z) {
+      for (int64_t z = r0; z < r1; ++z) {
         const int64_t r = lay.at(z, 0);
         if (g.in_z_slab(z)) {
           T* __restrict psi = a[PSIZ] + r;
@@ -142,9 +145,9 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
           }
         }
       }
+      barrier.wait();
       // lambda_p of the state before the step, and lambda_q = -lambda_p'
-#pragma omp for schedule(static)
-      for (int64_t z = 0; z < nz; ++z) {
+      for (int64_t z = r0; z < r1; ++z) {
         const int64_t r = lay.at(z, 0);
         T* __restrict ap = a[AP] + r;
         T* __restrict aq = a[AQ] + r;
@@ -182,14 +185,16 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
 #pragma omp simd
         for (int64_t x = 0; x < nx; ++x) aq[x] = -ap[x];
       }
-#pragma omp single
-      {
+      barrier.wait();
+      if (t == 0) {
         const T* ct = traces_ct + step * d.n_rec;
         for (int64_t k = 0; k < d.n_rec; ++k) a[NP][lay.at(d.rec[2 * k], d.rec[2 * k + 1])] += ct[k];
         std::swap(a[AP], a[NP]);
       }
+      barrier.wait();
     }
   }
+  });
 }
 
 }  // namespace physax

@@ -17,9 +17,7 @@
 #include <utility>
 #include <vector>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "threads.h"
 
 namespace physax {
 
@@ -229,10 +227,17 @@ class Shot {
   T* f_[kFields];
 };
 
+// Threads worth using on the rows of one shot: at least 16 rows each, as every step ends
+// in a barrier.
+inline int useful_threads(const Geometry& g, int threads) {
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, g.nz / 16)));
+}
+
 // Row ranges of the threads of one shot. A thread updates psi_z on its own rows only, so
 // no boundary may lie within M rows of a z-slab row (each row's D-psi then reads psi rows
 // of its own range), and the first range must hold rows 0..M for the free-surface mirror.
 inline std::vector<int64_t> row_ranges(const Geometry& g, int M, int threads) {
+  threads = useful_threads(g, threads);
   const int64_t lo = std::max(g.z_lo + M, static_cast<int64_t>(M + 1)), hi = g.z_hi - M;
   std::vector<int64_t> bounds{0};
   for (int t = 1; t < threads && lo <= hi; ++t) {
@@ -256,20 +261,15 @@ void run_forward(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
   // rows (psi of row i, then the leapfrog update of row i - M + 1, which reads psi up to
   // row i), records its receivers, adds its sources and, on the top range, applies the
   // free surface; the barrier then publishes p_next before anyone reads it.
-#pragma omp parallel num_threads(teams) if (teams > 1)
-  {
-#ifdef _OPENMP
-    const int t = omp_get_thread_num();
-#else
-    const int t = 0;
-#endif
+  run_team(teams, [&](int t, Barrier& barrier) {
     const int64_t z0 = bounds[t], z1 = bounds[t + 1];
-    std::vector<int64_t> my_rec;
-    for (int64_t k = 0; k < d.n_rec; ++k)
-      if (d.rec[2 * k] >= z0 && d.rec[2 * k] < z1) my_rec.push_back(shot.at(d.rec[2 * k], d.rec[2 * k + 1]));
-    std::vector<int64_t> my_rec_index;
-    for (int64_t k = 0; k < d.n_rec; ++k)
-      if (d.rec[2 * k] >= z0 && d.rec[2 * k] < z1) my_rec_index.push_back(k);
+    std::vector<int64_t> my_rec, my_rec_index;
+    for (int64_t k = 0; k < d.n_rec; ++k) {
+      if (d.rec[2 * k] >= z0 && d.rec[2 * k] < z1) {
+        my_rec.push_back(shot.at(d.rec[2 * k], d.rec[2 * k + 1]));
+        my_rec_index.push_back(k);
+      }
+    }
     for (int64_t step = 0; step < d.n_steps; ++step) {
       if (segment > 0 && step % segment == 0) shot.save(step, z0, z1, checkpoints + (step / segment) * ck_size);
       const T* p = shot.field(step);
@@ -282,9 +282,9 @@ void run_forward(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
       for (size_t k = 0; k < my_rec.size(); ++k) out[my_rec_index[k]] = p[my_rec[k]];
       shot.add_sources(step, next, z0, z1);
       if (z0 == 0 && g.free) shot.free_surface(next);
-#pragma omp barrier
+      barrier.wait();
     }
-  }
+  });
 }
 
 }  // namespace physax
