@@ -161,11 +161,15 @@ def _forward(inputs, static, segment):
     nz, nx = c2dt2.shape[-2:]
     n_steps, n_rec = wavelets.shape[-1], receivers.shape[-2]
     n_ckpt = -(-n_steps // segment) if segment else 0
+    # p_prev and p on the grid, the CPML memories on the slab rows / columns only
+    z_lo, z_hi = static[3]
+    x_lo, x_hi = static[4]
+    size = 2 * nz * nx + 2 * (z_lo + nz - z_hi) * nx + 2 * nz * (x_lo + nx - x_hi)
     call = jax.ffi.ffi_call(
         _target("Forward", c2dt2.dtype),
         (
             jax.ShapeDtypeStruct((n_steps, n_rec), c2dt2.dtype),
-            jax.ShapeDtypeStruct((n_ckpt, 6, nz, nx), c2dt2.dtype),
+            jax.ShapeDtypeStruct((n_ckpt, size), c2dt2.dtype),
         ),
         vmap_method="broadcast_all",
     )

@@ -120,7 +120,7 @@ ffi::Error Forward(ffi::Buffer<D> c2dt2, ffi::Buffer<D> prof_z, ffi::Buffer<D> p
   Batch<D> in(c2dt2, prof_z, prof_x, sources, src_scale, wavelets, receivers, free, z_lo, z_hi, x_lo, x_hi);
   if (auto err = check_common(central, staggered, segment, in.error); err.failure()) return err;
   const int64_t n_ckpt = segment > 0 ? (in.n_steps + segment - 1) / segment : 0;
-  const int64_t ck_shot = n_ckpt * 6 * in.cells;
+  const int64_t ck_shot = n_ckpt * in.g.checkpoint_size();
   if (static_cast<int64_t>(traces->element_count()) != in.batch * in.n_steps * in.n_rec ||
       static_cast<int64_t>(checkpoints->element_count()) != in.batch * ck_shot) {
     return ffi::Error::InvalidArgument("physax wave kernel: output sizes do not match");
@@ -151,7 +151,7 @@ ffi::Error Adjoint(ffi::Buffer<D> c2dt2, ffi::Buffer<D> prof_z, ffi::Buffer<D> p
   if (auto err = check_common(central, staggered, segment, in.error); err.failure()) return err;
   if (segment < 1) return ffi::Error::InvalidArgument("physax wave kernel: the adjoint needs checkpoints");
   const int64_t n_ckpt = (in.n_steps + segment - 1) / segment;
-  const int64_t ck_shot = n_ckpt * 6 * in.cells;
+  const int64_t ck_shot = n_ckpt * in.g.checkpoint_size();
   if (static_cast<int64_t>(checkpoints.element_count()) != in.batch * ck_shot ||
       static_cast<int64_t>(traces_ct.element_count()) != in.batch * in.n_steps * in.n_rec ||
       static_cast<int64_t>(g_c2dt2->element_count()) != in.batch * in.cells ||

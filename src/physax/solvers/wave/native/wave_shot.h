@@ -26,6 +26,10 @@ struct Geometry {
   int64_t z_lo, z_hi, x_lo, x_hi;  // slabs [0, z_lo) and [z_hi, nz) (same for x); empty if 0 / n
   bool free;
   bool in_z_slab(int64_t z) const { return z < z_lo || z >= z_hi; }
+  int64_t slab_rows() const { return z_lo + (nz - z_hi); }
+  int64_t slab_cols() const { return x_lo + (nx - x_hi); }
+  // one checkpoint: p_prev and p on the grid, psi and zeta on the slabs only
+  int64_t checkpoint_size() const { return 2 * nz * nx + 2 * slab_rows() * nx + 2 * nz * slab_cols(); }
 };
 
 // What one shot reads: the model term dt^2 c^2, the CPML coefficients (4, n) = (a, b,
@@ -191,30 +195,58 @@ class Shot {
     }
   }
 
-  // the state before `step` (p_prev, p, psi_z, zeta_z, psi_x, zeta_x) on rows [z0, z1)
-  // to / from a checkpoint of kFields interior (nz, nx) arrays
-  void save(int64_t step, int64_t z0, int64_t z1, T* ck) const {
-    copy_rows(step, z0, z1, ck, true);
+  // the state before `step` on rows [z0, z1) to / from a checkpoint (Geometry::
+  // checkpoint_size): p_prev, p, then psi_z, zeta_z on the slab rows, psi_x, zeta_x on the
+  // slab columns (the memory variables are zero elsewhere)
+  void save(int64_t step, int64_t z0, int64_t z1, T* ck) const { copy_rows(step, z0, z1, ck, true); }
+  void restore(int64_t step, int64_t z0, int64_t z1, const T* ck) {
+    copy_rows(step, z0, z1, const_cast<T*>(ck), false);
+    if (z0 == 0 && lay_.g.free) free_surface(field(step));  // the mirror rows are not stored
   }
-  void restore(int64_t step, const T* ck) {
-    copy_rows(step, 0, lay_.g.nz, const_cast<T*>(ck), false);
-    if (lay_.g.free) free_surface(field(step));  // the mirror rows are not stored
+
+  // one thread's rows of a step: psi of row i, then the update of row i - M + 1 (which
+  // reads psi up to row i); with `lap` also L p into lap (nz, nx)
+  template <bool StoreL>
+  void advance_rows(int64_t z0, int64_t z1, const T* p, T* next, T* lap = nullptr) const {
+    for (int64_t i = z0; i < z1 + M - 1; ++i) {
+      if (i < z1) update_psi(i, p);
+      const int64_t z = i - (M - 1);
+      if (z >= z0) update_row<StoreL>(z, p, next, StoreL ? lap + z * lay_.g.nx : nullptr);
+    }
   }
 
  private:
   using S = Stencil<T, M>;
+  static void copy(T* fld, T* c, int64_t count, bool out) {
+    if (out) {
+      std::memcpy(c, fld, sizeof(T) * count);
+    } else {
+      std::memcpy(fld, c, sizeof(T) * count);
+    }
+  }
   void copy_rows(int64_t step, int64_t z0, int64_t z1, T* ck, bool out) const {
-    const T* order[kFields] = {field(step + 1), field(step), f_[2], f_[3], f_[4], f_[5]};
-    const int64_t nz = lay_.g.nz, nx = lay_.g.nx;
-    for (int k = 0; k < kFields; ++k) {
-      for (int64_t z = z0; z < z1; ++z) {
-        T* fld = const_cast<T*>(order[k]) + at(z, 0);
-        T* c = ck + (k * nz + z) * nx;
-        if (out) {
-          std::memcpy(c, fld, sizeof(T) * nx);
-        } else {
-          std::memcpy(fld, c, sizeof(T) * nx);
-        }
+    const Geometry& g = lay_.g;
+    const int64_t nz = g.nz, nx = g.nx, rows = g.slab_rows(), cols = g.slab_cols();
+    T* p_prev = ck;
+    T* p = ck + nz * nx;
+    T* psi_z = p + nz * nx;
+    T* zeta_z = psi_z + rows * nx;
+    T* psi_x = zeta_z + rows * nx;
+    T* zeta_x = psi_x + nz * cols;
+    for (int64_t z = z0; z < z1; ++z) {
+      const int64_t r = at(z, 0);
+      copy(field(step + 1) + r, p_prev + z * nx, nx, out);
+      copy(field(step) + r, p + z * nx, nx, out);
+      if (g.in_z_slab(z)) {
+        const int64_t k = z < g.z_lo ? z : g.z_lo + (z - g.z_hi);
+        copy(f_[2] + r, psi_z + k * nx, nx, out);
+        copy(f_[3] + r, zeta_z + k * nx, nx, out);
+      }
+      if (cols > 0) {
+        copy(f_[4] + r, psi_x + z * cols, g.x_lo, out);
+        copy(f_[4] + r + g.x_hi, psi_x + z * cols + g.x_lo, nx - g.x_hi, out);
+        copy(f_[5] + r, zeta_x + z * cols, g.x_lo, out);
+        copy(f_[5] + r + g.x_hi, zeta_x + z * cols + g.x_lo, nx - g.x_hi, out);
       }
     }
   }
@@ -249,14 +281,14 @@ inline std::vector<int64_t> row_ranges(const Geometry& g, int M, int threads) {
 }
 
 // The forward time loop of one shot: traces (n_steps, n_rec), and with `segment` > 0 the
-// state before every `segment`-th step into `checkpoints` (n_ckpt, kFields, nz, nx).
+// state before every `segment`-th step into `checkpoints` (n_ckpt, checkpoint_size).
 template <typename T, int M>
 void run_forward(const Geometry& g, double dx, const Stencil<T, M>& st, const ShotData<T>& d,
                  int64_t segment, T* traces, T* checkpoints, int threads) {
   Shot<T, M> shot(g, dx, st, d);
   const std::vector<int64_t> bounds = row_ranges(g, M, threads);
   const int teams = static_cast<int>(bounds.size()) - 1;
-  const int64_t ck_size = Shot<T, M>::kFields * g.nz * g.nx;
+  const int64_t ck_size = g.checkpoint_size();
   // One team for the whole time loop and one barrier per step: each thread advances its
   // rows (psi of row i, then the leapfrog update of row i - M + 1, which reads psi up to
   // row i), records its receivers, adds its sources and, on the top range, applies the
@@ -274,10 +306,7 @@ void run_forward(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
       if (segment > 0 && step % segment == 0) shot.save(step, z0, z1, checkpoints + (step / segment) * ck_size);
       const T* p = shot.field(step);
       T* next = shot.field(step + 1);
-      for (int64_t i = z0; i < z1 + M - 1; ++i) {
-        if (i < z1) shot.update_psi(i, p);
-        if (i - (M - 1) >= z0) shot.template update_row<false>(i - (M - 1), p, next);
-      }
+      shot.template advance_rows<false>(z0, z1, p, next);
       T* out = traces + step * d.n_rec;
       for (size_t k = 0; k < my_rec.size(); ++k) out[my_rec_index[k]] = p[my_rec[k]];
       shot.add_sources(step, next, z0, z1);
