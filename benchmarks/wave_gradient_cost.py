@@ -8,18 +8,19 @@ steps (or slower). Two problems:
   free surface (130 x 65 grid), 600 steps, order 4, 96 receivers;
 - `large`: one shot on 300 x 300 cells + CPML 20 (340 x 340), 1000 steps, order 4.
 
-Times: the compiled forward (`simulate_shots(...).traces`, checkpointing off, as a user
-simulates) on the default engine and on the XLA loop, and the compiled
-`velocity_gradient` (misfit and gradient, `jax.checkpoint` over ~sqrt(n) segments), all
-warm, best and median of `--repeats`. Memory: XLA's own
-compile-time accounting (`compiled.memory_analysis()`: temporaries + outputs) of the
-gradient for 4x, 16x the steps, with and without checkpointing; it does not depend on
-the machine's load.
+Times, for each engine (the default: the native loop and its discrete adjoint; and the
+XLA loop): the compiled forward (`simulate_shots(...).traces`, checkpointing off, as a
+user simulates) and the compiled `velocity_gradient` (misfit and gradient, checkpoints
+every ~sqrt(n) steps), all warm, best and median of `--repeats`. Memory for 4x, 16x the
+steps: XLA's own compile-time accounting (`compiled.memory_analysis()`: temporaries +
+outputs), plus, for the native adjoint, the workspace the kernel allocates itself; it
+does not depend on the machine's load.
 
     /work/venv/bin/python benchmarks/wave_gradient_cost.py [--repeats 5]
 """
 
 import argparse
+import math
 import os
 import platform
 import statistics
@@ -68,7 +69,7 @@ def timed(fn, arg, repeats):
     return min(times), statistics.median(times)
 
 
-def functions(name, n_steps=None, checkpoint=True, engine="auto"):
+def functions(name, n_steps=None, checkpoint=True, engine="auto", gradient_engine="auto"):
     true, shots, pml, dt, start = problem(name, n_steps)
     observed = simulate_shots(true, shots, dt=dt, order=4, boundary=pml).traces
     forward = jax.jit(
@@ -86,7 +87,14 @@ def functions(name, n_steps=None, checkpoint=True, engine="auto"):
     )
     gradient = jax.jit(
         lambda v: velocity_gradient(
-            AcousticModel(v, dx=true.dx), shots, observed, dt=dt, order=4, boundary=pml, checkpoint=checkpoint
+            AcousticModel(v, dx=true.dx),
+            shots,
+            observed,
+            dt=dt,
+            order=4,
+            boundary=pml,
+            checkpoint=checkpoint,
+            engine=gradient_engine,
         )
     )
     return forward, gradient, start
@@ -100,34 +108,46 @@ def main() -> None:
     print(f"machine: {platform.processor() or 'cpu'}, {os.cpu_count()} cores, load avg {load}")
     print(f"versions: jax {jax.__version__}, physax {physax.__version__}\n")
     print(
-        "| problem | forward, default engine: best / median (s) | forward, XLA loop (s) | gradient (s) "
-        "| gradient / forward (best), default | XLA loop |"
+        "| problem | engine | forward best / median (s) | gradient best / median (s) "
+        "| gradient / forward (best) |"
     )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|")
     for name in ("fwi", "large"):
-        forward, gradient, start = functions(name)
-        forward_xla = functions(name, engine="xla")[0]
-        fb, fm = timed(forward, start, args.repeats)
-        xb, xm = timed(forward_xla, start, args.repeats)
-        gb, gm = timed(gradient, start, args.repeats)
-        print(
-            f"| {name} | {fb:.3f} / {fm:.3f} | {xb:.3f} / {xm:.3f} | {gb:.3f} / {gm:.3f} "
-            f"| **{gb / fb:.2f}x** | {gb / xb:.2f}x |"
-        )
-    print("\nmemory of the compiled gradient (XLA temporaries + outputs, MB), problem `fwi`:\n")
-    print("| steps | checkpointed | growth | plain reverse mode | growth |")
-    print("|---:|---:|---:|---:|---:|")
+        for label, engine in (("native (default)", "auto"), ("XLA loop", "xla")):
+            forward, gradient, start = functions(name, engine=engine, gradient_engine=engine)
+            fb, fm = timed(forward, start, args.repeats)
+            gb, gm = timed(gradient, start, args.repeats)
+            print(f"| {name} | {label} | {fb:.3f} / {fm:.3f} | {gb:.3f} / {gm:.3f} | **{gb / fb:.2f}x** |")
+    print("\ngradient memory (MB), problem `fwi`: XLA loop from XLA's compile-time accounting")
+    print("(temporaries + outputs); native adjoint: its checkpoints (an XLA output, same accounting)")
+    print("plus the kernel's own workspace per shot in flight (18 haloed grids and one segment of L p)\n")
+    print(
+        "| steps | XLA, checkpointed | growth | XLA, plain reverse mode | growth | native adjoint | growth |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     prev = None
     for n in (150, 600, 2400):
         row = []
-        for ckpt in (True, False):
-            _, gradient, start = functions("fwi", n, ckpt)
+        for ckpt, engine in ((True, "xla"), (False, "xla"), (True, "native")):
+            _, gradient, start = functions("fwi", n, ckpt, gradient_engine=engine)
             mem = gradient.lower(start).compile().memory_analysis()
-            row.append((mem.temp_size_in_bytes + mem.output_size_in_bytes) / 2**20)
-        grow = ("", "") if prev is None else (f"{row[0] / prev[0]:.2f}x", f"{row[1] / prev[1]:.2f}x")
-        print(f"| {n} | {row[0]:.1f} | {grow[0]} | {row[1]:.1f} | {grow[1]} |")
+            total = mem.temp_size_in_bytes + mem.output_size_in_bytes
+            if engine == "native":
+                total += native_workspace(n)
+            row.append(total / 2**20)
+        grow = [""] * 3 if prev is None else [f"{a / b:.2f}x" for a, b in zip(row, prev)]
+        print(f"| {n} | {row[0]:.1f} | {grow[0]} | {row[1]:.1f} | {grow[1]} | {row[2]:.1f} | {grow[2]} |")
         prev = row
     print("\n(4x the steps: sqrt growth is 2x, linear 4x)")
+
+
+def native_workspace(n_steps: int) -> int:
+    """Bytes the native adjoint allocates itself on problem `fwi` (float32, order 4)."""
+    nz, nx, half = 65, 130, 2  # padded grid, order / 2
+    segment = math.isqrt(n_steps - 1) + 1
+    haloed = (nz + 2 * half) * (nx + 2 * half)
+    per_shot = 4 * (18 * haloed + segment * nz * nx)  # forward + adjoint fields, L p of a segment
+    return min(8, os.cpu_count() or 1) * per_shot  # 8 shots, one per thread
 
 
 if __name__ == "__main__":

@@ -82,11 +82,14 @@ def simulate(
     staggered first differences of the same order and $\rho_{i+1/2}$ the mean of
     the neighbours. Absorbing layers follow Komatitsch & Martin (2007), see `CPML`.
 
-    The time loop is a `lax.scan` over segments of `segment_length` steps (default
+    The XLA time loop is a `lax.scan` over segments of `segment_length` steps (default
     $\lceil\sqrt{n_{\text{steps}}}\rceil$), each wrapped in `jax.checkpoint`, so
     reverse-mode gradients store one state per segment plus one segment of steps:
     memory grows like $\sqrt{n_{\text{steps}}}$ (Griewank 1992 style two-level
-    checkpointing). All arrays follow the dtype of `model.velocity`.
+    checkpointing). The native loop (see `engine`) runs all steps in one compiled
+    C++ call and, with `engine="native"`, its own discrete adjoint from checkpoints
+    taken every `segment_length` steps (reverse mode only). All arrays follow the
+    dtype of `model.velocity`.
 
     In a homogeneous medium the trace at distance $r$ is
     $\rho\, \mathcal{F}^{-1}\big[\tfrac{i}{4}H_0^{(1)}(\omega r / c)\,\hat s(\omega)\big]$
