@@ -45,8 +45,10 @@ class AdjointShot {
     return a;
   }
 
-  // a thread's private rows [z0 - M, z1 + M) of aL = K lambda_p' (zero beyond the grid)
-  std::vector<T> al_buffer(int64_t z0, int64_t z1) const { return std::vector<T>((z1 - z0 + 2 * M) * lay_.w, T(0)); }
+  // a thread's private ring of kRing rows of aL = K lambda_p' (with zero halo columns):
+  // phase 3 of row z reads rows z - M .. z + M while phase 1 writes row z + 2M
+  static constexpr int kRing = 4 * M;
+  std::vector<T> al_buffer() const { return std::vector<T>(kRing * lay_.w, T(0)); }
 
   // one thread's rows [z0, z1) of the backward step `step`, with L p of that step in lap
   void step_rows(int64_t step, int64_t z0, int64_t z1, const T* lap, const T* traces_ct, T* g_c2dt2,
@@ -61,12 +63,22 @@ class AdjointShot {
       g_wavelets[k * n + step] = lam * d_.src_scale[k];
       g_scale[k] += lam * d_.wavelets[k * n + step];
     }
-    // al row z lives at al + (z - z0 + M) * w + M
-    T* al0 = al + (M - z0) * lay_.w + M;
+    auto row = [&](int64_t z) { return al + ((z - z0 + M) % kRing) * lay_.w + M; };
     for (int64_t i = z0 - M; i < z1 + 2 * M; ++i) {
-      if (i >= 0 && i < g.nz && i < z1 + M) phase1(i, i >= z0 && i < z1, lap, g_c2dt2, a, al0);
+      if (i < z1 + M) {
+        if (i >= 0 && i < g.nz) {
+          phase1(i, i >= z0 && i < z1, lap, g_c2dt2, a, row(i));
+        } else {
+          std::fill(row(i), row(i) + nx, T(0));  // beyond the grid lambda_p' is zero
+        }
+      }
       if (i - M >= z0 && i - M < z1) phase2(i - M, a);
-      if (i - 2 * M >= z0 && i - 2 * M < z1) phase3(i - 2 * M, a, al0);
+      const int64_t z = i - 2 * M;
+      if (z >= z0 && z < z1) {
+        const T* rows[2 * M + 1];
+        for (int k = -M; k <= M; ++k) rows[k + M] = row(z + k);
+        phase3(z, a, rows);
+      }
     }
     const T* ct = traces_ct + step * d_.n_rec;
     for (int64_t k = 0; k < d_.n_rec; ++k) {
@@ -80,12 +92,12 @@ class AdjointShot {
 
   // aL of row z; on the thread's own rows also the model gradient and the slab adjoints
   // zeta, t, acorr
-  void phase1(int64_t z, bool own, const T* lap, T* g_c2dt2, std::array<T*, kArrays>& a, T* al0) const {
+  void phase1(int64_t z, bool own, const T* lap, T* g_c2dt2, std::array<T*, kArrays>& a, T* al_row) const {
     const Geometry& g = lay_.g;
     const int64_t nx = g.nx, r = lay_.at(z, 0);
     const T* __restrict ap = a[AP] + r;
     const T* __restrict k2 = d_.c2dt2 + z * nx;
-    T* __restrict al = al0 + z * lay_.w;
+    T* __restrict al = al_row;
 #pragma omp simd
     for (int64_t x = 0; x < nx; ++x) al[x] = k2[x] * ap[x];
     if (!own) return;
@@ -156,7 +168,7 @@ class AdjointShot {
 
   // lambda_p of the state before the step, in place over the lambda_p' of a step later in
   // NP (lambda_q' = -that)
-  void phase3(int64_t z, std::array<T*, kArrays>& a, const T* al0) const {
+  void phase3(int64_t z, std::array<T*, kArrays>& a, const T* const* rows) const {
     const Geometry& g = lay_.g;
     const int64_t nx = g.nx, nz = g.nz, r = lay_.at(z, 0), w = lay_.w;
     const T ih = ih_, ih2 = ih2_;
@@ -165,12 +177,18 @@ class AdjointShot {
     const T c00 = c[0] + c[0];
     const T* __restrict ap = a[AP] + r;
     T* __restrict np = a[NP] + r;
-    const T* __restrict al = al0 + z * w;
+    const T* __restrict al = rows[M];
+    const T* up[M + 1];
+    const T* down[M + 1];
+    for (int k = 1; k <= M; ++k) {
+      up[k] = rows[M + k];
+      down[k] = rows[M - k];
+    }
 #pragma omp simd
     for (int64_t x = 0; x < nx; ++x) {
       T lap_t = c00 * al[x];
       for (int k = 1; k <= M; ++k) {
-        lap_t += c[k] * ((al[x + k * w] + al[x - k * w]) + (al[x + k] + al[x - k]));
+        lap_t += c[k] * ((up[k][x] + down[k][x]) + (al[x + k] + al[x - k]));
       }
       np[x] = (ap[x] + ap[x]) - np[x] + lap_t * ih2;
     }
@@ -178,7 +196,7 @@ class AdjointShot {
       // the mirror p_{-z} = -p_z: fold the transposed stencil's value at row -z
       for (int64_t x = 0; x < nx; ++x) {
         T fold = 0;
-        for (int j = static_cast<int>(z); j <= M; ++j) fold += c[j] * al[x + (j - 2 * z) * w];
+        for (int j = static_cast<int>(z); j <= M; ++j) fold += c[j] * rows[M + j - 2 * z][x];
         np[x] -= fold * ih2;
       }
     }
@@ -221,7 +239,7 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
   run_team(teams, [&](int t, Barrier& barrier) {
     const int64_t z0 = bounds[t], z1 = bounds[t + 1];
     auto a = adjoint.arrays();
-    std::vector<T> al = adjoint.al_buffer(z0, z1);
+    std::vector<T> al = adjoint.al_buffer();
     for (int64_t seg = (n - 1) / segment; seg >= 0; --seg) {
       const int64_t s0 = seg * segment, s1 = std::min(n, s0 + segment);
       // replay the segment from its checkpoint, keeping L p of every step
