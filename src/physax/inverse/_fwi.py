@@ -12,7 +12,7 @@ import optax
 from jaxtyping import Array, Float
 
 from ..solvers.wave import CPML, AcousticModel, Shot, simulate_shots
-from ..solvers.wave._propagate import ENGINES, reverse_mode_engine
+from ..solvers.wave._engine import ENGINES, reverse_mode_engine
 from ._objective import MISFITS, data_misfit
 from ._parametrisation import BoundedVelocity
 

@@ -6,8 +6,8 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ._cpml import CPML
+from ._engine import ENGINES, propagate, reverse_mode_engine
 from ._model import AcousticModel, Shot
-from ._propagate import ENGINES, propagate, reverse_mode_engine
 from ._validate import validate
 
 

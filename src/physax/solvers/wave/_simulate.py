@@ -6,8 +6,8 @@ import jax.numpy as jnp
 
 from . import _native
 from ._cpml import CPML
+from ._engine import ENGINES, native_unsupported, propagate
 from ._model import AcousticModel, Shot, WaveSolution
-from ._propagate import ENGINES, native_unsupported, propagate
 from ._validate import validate
 
 
