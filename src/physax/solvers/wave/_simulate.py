@@ -115,8 +115,11 @@ def simulate(
       (one compiled loop over all steps, built at first use with the machine's C++
       compiler; see `physax.solvers.wave.native_available`) and everything else,
       every derivative included, on the XLA `lax.scan` loop; `"xla"` always uses the
-      XLA loop; `"native"` raises if the native kernel cannot run the problem. The
-      two loops evaluate the same scheme and agree to float rounding.
+      XLA loop; `"native"` runs the native kernel with reverse-mode derivatives from
+      its own discrete adjoint (checkpoints every `segment_length` steps; no forward
+      mode: use `"auto"` for `jax.jvp`) and raises if it cannot run the problem.
+      `velocity_gradient` and `fwi` pick `"native"` by themselves where it applies.
+      The loops evaluate the same scheme and agree to float rounding.
 
     **Returns:** a `WaveSolution` with `traces` `(n_steps, n_receivers)`, where
     `traces[n]` is $p(n\,\Delta t)$, and optional `snapshots`.
