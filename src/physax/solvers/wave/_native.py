@@ -5,7 +5,9 @@ custom call (threads over grid rows, or one thread per shot; ``$PHYSAX_NUM_THREA
 all available CPUs), the way compiled wave codes such as deepwave do, and its discrete adjoint from checkpoints (reverse mode); XLA's own
 loop pays a fused-kernel launch and buffer copies at every step. It is built
 at first use with the machine's C++ compiler (``$CXX``, else ``c++``/``g++``) against
-the headers that ship with jaxlib, for this CPU (``-march=native``), and kept under the
+the headers that ship with jaxlib, for this CPU (``-march=native``; ``-ffp-contract=fast``
+lets the compiler fuse multiply-adds, ~20 % faster, results differ from the XLA loop's at
+float rounding as before), and kept under the
 physax cache directory (``$PHYSAX_CACHE_DIR``, else ``~/.cache/physax``), keyed by a
 hash of the source, the flags, the jaxlib version and the CPU. Without a compiler, or
 if the build fails, `native_available()` is False and the solver stays on its XLA path:
@@ -36,7 +38,16 @@ log = logging.getLogger(__name__)
 _DIR = Path(__file__).parent / "native"
 _SOURCE = _DIR / "acoustic_cpml.cc"
 _HEADERS = (_DIR / "threads.h", _DIR / "wave_shot.h", _DIR / "wave_adjoint.h")
-_FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-pthread", "-shared", "-fPIC", "-std=c++17")
+_FLAGS = (
+    "-O3",
+    "-march=native",
+    "-ffp-contract=fast",
+    "-fopenmp-simd",
+    "-pthread",
+    "-shared",
+    "-fPIC",
+    "-std=c++17",
+)
 _SUFFIX = {jnp.dtype("float32"): "F32", jnp.dtype("float64"): "F64"}
 _KERNELS = ("Forward", "Adjoint")
 
