@@ -1,17 +1,17 @@
 """The native CPU time loop: build, load and call `native/acoustic_cpml.cc` through XLA's FFI.
 
-The kernels run the whole forward time loop of the constant-density solver in one
-custom call (threads over grid rows, or one thread per shot; ``$PHYSAX_NUM_THREADS``, else
-all available CPUs), the way compiled wave codes such as deepwave do, and its discrete adjoint from checkpoints (reverse mode); XLA's own
-loop pays a fused-kernel launch and buffer copies at every step. It is built
-at first use with the machine's C++ compiler (``$CXX``, else ``c++``/``g++``) against
-the headers that ship with jaxlib, for this CPU (``-march=native``; ``-ffp-contract=fast``
-lets the compiler fuse multiply-adds, ~20 % faster, results differ from the XLA loop's at
-float rounding as before), and kept under the
-physax cache directory (``$PHYSAX_CACHE_DIR``, else ``~/.cache/physax``), keyed by a
-hash of the source, the flags, the jaxlib version and the CPU. Without a compiler, or
-if the build fails, `native_available()` is False and the solver stays on its XLA path:
-results are the same up to float rounding. ``PHYSAX_NATIVE=0`` switches it off.
+The kernels run the whole forward time loop of the constant-density solver in one custom
+call (threads over grid rows, or one thread per shot; ``$PHYSAX_NUM_THREADS``, else all
+available CPUs), the way compiled wave codes such as deepwave do, and its discrete adjoint
+from checkpoints (reverse mode); XLA's own loop pays a fused-kernel launch and buffer
+copies at every step. It is built at first use with the machine's C++ compiler (``$CXX``,
+else ``c++``/``g++``) against the headers that ship with jaxlib, for this CPU
+(``-march=native``; ``-ffp-contract=fast`` lets the compiler fuse multiply-adds, ~20 %
+faster), and kept under the physax cache directory (``$PHYSAX_CACHE_DIR``, else
+``~/.cache/physax``), keyed by a hash of the source, the flags, the jaxlib version and the
+CPU. Without a compiler, or if the build fails, `native_available()` is False and the
+solver stays on its XLA path: results are the same up to float rounding.
+``PHYSAX_NATIVE=0`` switches it off.
 """
 
 from __future__ import annotations
