@@ -6,8 +6,7 @@ available CPUs), the way compiled wave codes such as deepwave do, and its discre
 from checkpoints (reverse mode); XLA's own loop pays a fused-kernel launch and buffer
 copies at every step. It is built at first use with the machine's C++ compiler (``$CXX``,
 else ``c++``/``g++``) against the headers that ship with jaxlib, for this CPU
-(``-march=native``; ``-ffp-contract=fast`` lets the compiler fuse multiply-adds, ~20 %
-faster), and kept under the physax cache directory (``$PHYSAX_CACHE_DIR``, else
+(``-march=native``), and kept under the physax cache directory (``$PHYSAX_CACHE_DIR``, else
 ``~/.cache/physax``), keyed by a hash of the source, the flags, the jaxlib version and the
 CPU. Without a compiler, or if the build fails, `native_available()` is False and the
 solver stays on its XLA path: results are the same up to float rounding.
@@ -41,7 +40,6 @@ _HEADERS = (_DIR / "threads.h", _DIR / "wave_shot.h", _DIR / "wave_adjoint.h")
 _FLAGS = (
     "-O3",
     "-march=native",
-    "-ffp-contract=fast",
     "-fopenmp-simd",
     "-pthread",
     "-shared",
