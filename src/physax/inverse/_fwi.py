@@ -12,7 +12,7 @@ import optax
 from jaxtyping import Array, Float
 
 from ..solvers.wave import CPML, AcousticModel, Shot, simulate_shots
-from ..solvers.wave._engine import ENGINES, reverse_mode_engine
+from ..solvers.wave._engine import check_engine, reverse_mode_engine
 from ._objective import MISFITS, data_misfit
 from ._parametrisation import BoundedVelocity
 
@@ -156,8 +156,7 @@ def fwi(
         depth_power=depth_power,
     )
     observed = jnp.asarray(observed, start.velocity.dtype)
-    if engine not in ENGINES:
-        raise ValueError(f"`engine` must be one of {ENGINES}, got {engine!r}.")
+    check_engine(engine)
     engine = reverse_mode_engine(engine, start, boundary, order)
     theta = jnp.zeros_like(start.velocity)
     history = {"band": [], "cutoff": [], "iteration": [], "misfit": [], "wall_time_s": []}

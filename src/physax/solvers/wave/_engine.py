@@ -1,7 +1,6 @@
 """Which time loop runs a shot: the native CPU loop (and its adjoint) or the XLA loop."""
 
 import functools
-import math
 
 import jax
 import jax.numpy as jnp
@@ -11,10 +10,15 @@ from jaxtyping import Array, Float
 from . import _native
 from ._cpml import CPML
 from ._model import AcousticModel, Shot, WaveSolution
-from ._propagate import _prepare, _xla_propagate
+from ._propagate import _prepare, _xla_propagate, checkpoint_segment
 from ._slab_cpml import slabs
 
 ENGINES = ("auto", "native", "xla")
+
+
+def check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"`engine` must be one of {ENGINES}, got {engine!r}.")
 
 
 def native_unsupported(model: AcousticModel, boundary: CPML | None, order: int, snapshot_every) -> str | None:
@@ -115,10 +119,7 @@ def propagate(model: AcousticModel, shot: Shot, *, engine: str = "auto", **kwarg
         return _xla_propagate(model, shot, **kwargs)
     if engine == "native":
         n_steps = shot.wavelets.shape[-1]
-        if kwargs["segment_length"] is not None:
-            segment = kwargs["segment_length"]
-        else:
-            segment = max(1, math.isqrt(n_steps - 1) + 1) if kwargs["checkpoint"] else n_steps
+        segment = checkpoint_segment(n_steps, kwargs["checkpoint"], kwargs["segment_length"])
         traces = _native_loop(
             model,
             shot,

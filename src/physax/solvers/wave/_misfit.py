@@ -6,7 +6,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ._cpml import CPML
-from ._engine import ENGINES, propagate, reverse_mode_engine
+from ._engine import check_engine, propagate, reverse_mode_engine
 from ._model import AcousticModel, Shot
 from ._validate import validate
 
@@ -37,8 +37,7 @@ _value = eqx.filter_jit(_misfit)
 
 def _prepare(model, shots, observed, dt, order, boundary, segment_length, engine):
     validate(model, shots, dt, order, boundary, None, segment_length, batched=True)
-    if engine not in ENGINES:
-        raise ValueError(f"`engine` must be one of {ENGINES}, got {engine!r}.")
+    check_engine(engine)
     observed = jnp.asarray(observed, model.velocity.dtype)
     expected = (shots.sources.shape[0], shots.n_steps, shots.receivers.shape[1])
     if observed.shape != expected:

@@ -35,6 +35,13 @@ def _axis_profiles(shape, widths, dx, dt, c_max, pml, dtype):
     return out
 
 
+def checkpoint_segment(n_steps: int, checkpoint: bool, segment_length: int | None) -> int:
+    """Steps between stored states: `segment_length`, else ceil(sqrt(n)), or all steps without checkpointing."""
+    if segment_length is not None:
+        return segment_length
+    return max(1, math.isqrt(n_steps - 1) + 1) if checkpoint else n_steps
+
+
 class _Setup(NamedTuple):
     """Everything the time loops need, derived once from the model, shot and boundary."""
 
@@ -175,10 +182,8 @@ def _xla_propagate(
 
     if snapshot_every is not None:
         seg = snapshot_every
-    elif segment_length is not None:
-        seg = segment_length
     else:
-        seg = max(1, math.isqrt(n_steps - 1) + 1) if checkpoint else n_steps
+        seg = checkpoint_segment(n_steps, checkpoint, segment_length)
     n_seg = -(-n_steps // seg)
     forcing = jnp.pad(forcing, ((0, n_seg * seg - n_steps), (0, 0)))
     forcing = forcing.reshape(n_seg, seg, forcing.shape[-1])

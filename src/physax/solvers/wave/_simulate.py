@@ -6,7 +6,7 @@ import jax.numpy as jnp
 
 from . import _native
 from ._cpml import CPML
-from ._engine import ENGINES, native_unsupported, propagate
+from ._engine import check_engine, native_unsupported, propagate
 from ._model import AcousticModel, Shot, WaveSolution
 from ._validate import validate
 
@@ -38,8 +38,7 @@ def _run(
 def _check_options(unroll, engine, model, boundary, order, snapshot_every):
     if unroll is not None and not (isinstance(unroll, int) and unroll >= 1):
         raise ValueError(f"`unroll` must be a positive int or None, got {unroll!r}.")
-    if engine not in ENGINES:
-        raise ValueError(f"`engine` must be one of {ENGINES}, got {engine!r}.")
+    check_engine(engine)
     if engine == "native":
         reason = native_unsupported(model, boundary, order, snapshot_every)
         if reason is not None:

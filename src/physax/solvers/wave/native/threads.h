@@ -74,9 +74,4 @@ void parallel_for(int threads, int64_t n, F&& fn) {
   });
 }
 
-// The rows [lo, hi) of thread t among n for a static split of `rows`.
-inline std::pair<int64_t, int64_t> static_rows(int64_t rows, int t, int n) {
-  return {rows * t / n, rows * (t + 1) / n};
-}
-
 }  // namespace physax
