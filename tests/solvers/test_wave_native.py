@@ -126,25 +126,36 @@ def test_native_batched_shots_and_gradients_follow_the_xla_loop():
 @needs_native
 def test_native_row_split_over_many_threads():
     # more threads than the 2 cores: row ranges must keep clear of the layers and give the
-    # same traces (in a child process, with PHYSAX_NUM_THREADS=7)
+    # same traces and gradients (in a child process, with PHYSAX_NUM_THREADS=7). 112 or 106
+    # padded rows give 7 or 6 ranges of 16 rows; sources and receivers sit on or next to
+    # their boundaries (model rows 10, 26, 42 or 16, 32, 48), one receiver on a source; 200
+    # steps in segments of 15 (paired and single backward steps).
     code = textwrap.dedent(
         """
         import jax, jax.numpy as jnp
         jax.config.update("jax_enable_x64", True)
-        from physax.solvers.wave import CPML, Shot, ricker, simulate, synthetic_model
-        model = synthetic_model(30, 40, 10.0, dtype=jnp.float64)
-        shot = Shot([[3, 15]], [[2, 5], [35, 25], [20, 15]], ricker(15.0, 1e-3, 200))
+        from physax.solvers.wave import AcousticModel, CPML, Shot, ricker, simulate, synthetic_model
+        model = synthetic_model(24, 100, 10.0, dtype=jnp.float64)  # (nx, nz)
+        rec = [[2, 5], [10, 9], [16, 12], [26, 3], [32, 10], [42, 20], [48, 12], [95, 20], [3, 15]]
+        wavelet = ricker(15.0, 1e-3, 200)
+        shot = Shot([[3, 15], [48, 12], [80, 7]], rec, jnp.stack([wavelet, 0.5 * wavelet, -wavelet]))
+        start = 0.98 * model.velocity
         for pml in (CPML(6, f0=15.0), CPML(6, f0=15.0, free_surface=True)):
-            a = simulate(model, shot, dt=1e-3, order=8, boundary=pml, engine="native").traces
-            b = simulate(model, shot, dt=1e-3, order=8, boundary=pml, engine="xla").traces
+            run = lambda v, engine: simulate(
+                AcousticModel(v, dx=10.0), shot, dt=1e-3, order=8, boundary=pml, engine=engine
+            ).traces
+            a, b = run(model.velocity, "native"), run(model.velocity, "xla")
             print(float(jnp.linalg.norm(a - b) / jnp.linalg.norm(b)))
+            loss = lambda v, engine: 0.5 * jnp.sum((run(v, engine) - b) ** 2)
+            ga, gb = jax.grad(loss)(start, "native"), jax.grad(loss)(start, "xla")
+            print(float(jnp.linalg.norm(ga - gb) / jnp.linalg.norm(gb)))
         """
     )
     env = dict(os.environ, PHYSAX_NUM_THREADS="7")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     errors = [float(line) for line in out.stdout.split()]
-    assert len(errors) == 2 and max(errors) < 1e-12
+    assert len(errors) == 4 and max(errors) < 1e-12, errors
 
 
 def test_engine_option_is_checked():

@@ -1,23 +1,28 @@
 // The discrete adjoint of one shot's time loop (wave_shot.h): reverse-mode derivatives of
-// the traces with respect to dt^2 c^2, the source scales and the wavelets, from the
-// forward checkpoints (state every `segment` steps; each segment is replayed storing the
-// operator L p of its steps, then swept backwards). Memory: the checkpoints plus one
-// segment of L, i.e. O(sqrt(n_steps)) grids for segment ~ sqrt(n_steps).
+// the traces with respect to K = dt^2 c^2, the source scales and the wavelets, from the
+// forward checkpoints (state every `segment` steps; each segment is replayed keeping its
+// wavefields p, then swept backwards). Memory: the checkpoints plus one segment of p,
+// i.e. O(sqrt(n_steps)) grids for segment ~ sqrt(n_steps).
 //
-// With lambda' the adjoints of the state after step n (p_next, p, psi', zeta'), K the
-// model term dt^2 c^2 and aL = K lambda_p', the transposed step is (h the grid spacing):
-//   free surface: lambda_p' = 0 on row 0;  g_src += lambda_p'(x_s) f(n), g_f(n) = lambda_p'(x_s) s
-//   g_K += lambda_p' L_n
+// With lambda' the adjoints of the state after step n (p_next, p, psi', zeta'), the sweep
+// carries mu = K lambda_p, the adjoint scaled by the model term, so that the transposed
+// step reads like the forward one (h the grid spacing, aL = K lambda_p' = mu'):
+//   free surface: mu' = 0 on row 0;  g_src += lambda_p'(x_s) f(n), g_f(n) = lambda_p'(x_s) s
 //   slabs:  zt = lambda_zeta' + aL;  lambda_zeta = b zt;  t = a zt;  acorr = aL + t
 //           pt = lambda_psi' - D+(acorr) / h;  lambda_psi = b_half pt;  u = a_half pt
-//   lambda_p = 2 lambda_p' + lambda_q' + (D2z + D2x)(aL) / h^2 [+ the free-surface fold]
-//              + sum_slabs [D2(t) / h^2 - D-(u) / h] + dJ/dtraces(n)
-//   lambda_q = -lambda_p'  (not stored: lambda_p is written over the lambda_p' of a step
-//                          later, which is -lambda_q')
-// (D2^T = D2, D+^T = -D-, D-^T = -D+ on zero-extended arrays.) Each thread sweeps its
-// rows as a wavefront, row i in phase 1, row i - M in phase 2, row i - 2M in phase 3, so
-// a step needs one barrier; aL is formed on the fly (from K with a zero halo), as row ranges never start within
-// M rows of a slab (wave_shot.h, row_ranges).
+//   mu = 2 mu' - mu'' + inc,  inc = K [(D2z + D2x)(mu') / h^2 (+ the free-surface fold)
+//                                       + sum_slabs (D2(t) / h^2 - D-(u) / h) + dJ/dtraces(n)]
+// (D2^T = D2, D+^T = -D-, D-^T = -D+ on zero-extended arrays; mu'' is the mu' of a step
+// later, i.e. -K lambda_q', and mu is written over it.)
+//
+// The model gradient g_K = sum_n lambda_p'(n) L(n) is summed by parts: as K L(n) =
+// p(n+1) - 2 p(n) + p(n-1) - s(n) (zero initial state),
+//   g_K = [sum_n p(n) inc(n)] / K^2 - sum_sources scale g_src / K  (at each source cell),
+// so the replay keeps the fields p it computes anyway (no extra array of L) and the sweep
+// adds p inc as it forms inc (no cancellation: inc is the sum of its terms, not a
+// difference). Each thread sweeps its rows as a wavefront, row i in phase 1, row i - M in
+// phase 2, row i - 2M in phase 3, so a step needs one barrier; row ranges never start
+// within M rows of a slab (wave_shot.h, row_ranges).
 #pragma once
 
 #include <array>
@@ -30,81 +35,125 @@ namespace physax {
 template <typename T, int M>
 class AdjointShot {
  public:
-  // AP holds lambda_p' and NP the lambda_p' of one step later, overwritten in place by
-  // the new lambda_p (lambda_q' = -that, so no array for it); then they swap
+  // AP holds mu' and NP the mu' of one step later, overwritten in place by the new mu;
+  // then they swap
   enum { AP, NP, TZ, CZ, UZ, TX, CX, UX, PSIZ, ZETAZ, PSIX, ZETAX, kArrays };
 
   AdjointShot(const Geometry& g, double dx, const Stencil<T, M>& st, const ShotData<T>& d)
       : lay_(g), st_(st), d_(d), ih_(static_cast<T>(1.0 / dx)), ih2_(static_cast<T>(1.0 / (dx * dx))),
-        storage_(kArrays * lay_.size, T(0)) {}
+        storage_(kArrays * lay_.size, T(0)) {
+    by_row(g.nz, d.n_src, d.src, src_rows_, src_order_);
+    by_row(g.nz, d.n_rec, d.rec, rec_rows_, rec_order_);
+  }
+
+  const Layout<T, M>& layout() const { return lay_; }
 
   // the arrays of this step (AP and NP swap every step: each thread keeps its own view)
-  std::array<T*, kArrays> arrays() { 
+  std::array<T*, kArrays> arrays() {
     std::array<T*, kArrays> a;
     for (int k = 0; k < kArrays; ++k) a[k] = storage_.data() + k * lay_.size;
     return a;
   }
 
-  // a thread's private ring of kRing rows of aL = K lambda_p' (with zero halo columns):
-  // phase 3 of row z reads rows z - M .. z + M while phase 1 writes row z + 2M
-  static constexpr int kRing = 4 * M;
-  std::vector<T> al_buffer() const { return std::vector<T>(kRing * lay_.w, T(0)); }
-
-  // one thread's rows [z0, z1) of the backward step `step`, with L p of that step in lap
-  void step_rows(int64_t step, int64_t z0, int64_t z1, const T* lap, const T* traces_ct, T* g_c2dt2,
-                 T* g_scale, T* g_wavelets, std::array<T*, kArrays>& a, T* al) const {
+  // One thread's rows [z0, z1) of the backward step `step` (with p of that step, haloed),
+  // and with `pair` also of step - 1 (with p_before) in the same pass over the rows: step -
+  // 1 trails by 3M rows, enough for its reads of the arrays `step` writes and its writes
+  // to arrays `step` still reads (see phase1..3). Near a boundary with another thread
+  // `step - 1` reads, in phase 3, that thread's results of `step`, and writes what that
+  // thread's `step` reads: those M rows wait for the barrier in the middle. Adds p inc to
+  // gk (nz, nx). Ends with the threads synchronised; after a pair AP and NP are where they
+  // were (two swaps), after a single step the caller swaps them.
+  void sweep_rows(int64_t step, bool pair, int64_t z0, int64_t z1, const T* p, const T* p_before,
+                  const T* traces_ct, T* gk, T* g_scale, T* g_wavelets, const std::array<T*, kArrays>& a,
+                  Barrier& barrier) const {
     const Geometry& g = lay_.g;
-    const int64_t nx = g.nx, n = d_.n_steps;
-    if (z0 == 0 && g.free) std::fill(a[AP] + lay_.at(0, 0), a[AP] + lay_.at(0, 0) + nx, T(0));
-    for (int64_t k = 0; k < d_.n_src; ++k) {
-      const int64_t z = d_.src[2 * k];
-      if (z < z0 || z >= z1) continue;
-      const T lam = a[AP][lay_.at(z, d_.src[2 * k + 1])];
-      g_wavelets[k * n + step] = lam * d_.src_scale[k];
-      g_scale[k] += lam * d_.wavelets[k * n + step];
-    }
-    auto row = [&](int64_t z) { return al + ((z - z0 + M) % kRing) * lay_.w + M; };
-    for (int64_t i = z0 - M; i < z1 + 2 * M; ++i) {
-      if (i < z1 + M) {
-        if (i >= 0 && i < g.nz) {
-          phase1(i, i >= z0 && i < z1, lap, g_c2dt2, a, row(i));
-        } else {
-          std::fill(row(i), row(i) + nx, T(0));  // beyond the grid lambda_p' is zero
-        }
+    std::array<T*, kArrays> b = a;  // step - 1 reads what step writes
+    std::swap(b[AP], b[NP]);
+    const int64_t lag = pair ? 3 * M : 0;
+    const int64_t b_lo = pair && z0 > 0 ? z0 + M : z0, b_hi = pair && z1 < g.nz ? z1 - M : z1;
+    for (int64_t i = z0; i < z1 + 2 * M + lag; ++i) {
+      if (i < z1) {
+        start_row(step, i, z0, a, g_scale, g_wavelets);
+        phase1(i, a);
       }
       if (i - M >= z0 && i - M < z1) phase2(i - M, a);
-      const int64_t z = i - 2 * M;
-      if (z >= z0 && z < z1) {
-        const T* rows[2 * M + 1];
-        for (int k = -M; k <= M; ++k) rows[k + M] = row(z + k);
-        phase3(z, a, rows);
+      if (i - 2 * M >= z0 && i - 2 * M < z1) finish_row(step, i - 2 * M, p, traces_ct, gk, a);
+      if (!pair) continue;
+      const int64_t k = i - lag;
+      if (k >= z0 && k < z1) {
+        start_row(step - 1, k, z0, b, g_scale, g_wavelets);
+        phase1(k, b);
       }
+      if (k - M >= z0 && k - M < z1) phase2(k - M, b);
+      if (k - 2 * M >= b_lo && k - 2 * M < b_hi) finish_row(step - 1, k - 2 * M, p_before, traces_ct, gk, b);
     }
-    const T* ct = traces_ct + step * d_.n_rec;
-    for (int64_t k = 0; k < d_.n_rec; ++k) {
-      const int64_t z = d_.rec[2 * k];
-      if (z >= z0 && z < z1) a[NP][lay_.at(z, d_.rec[2 * k + 1])] += ct[k];
+    barrier.wait();
+    if (!pair || (b_lo == z0 && b_hi == z1)) return;
+    for (int64_t z = z0; z < b_lo; ++z) finish_row(step - 1, z, p_before, traces_ct, gk, b);
+    for (int64_t z = b_hi; z < z1; ++z) finish_row(step - 1, z, p_before, traces_ct, gk, b);
+    barrier.wait();
+  }
+
+  // g_K on rows [z0, z1) from the sum in gk (in place), once all steps are swept
+  void finish_rows(int64_t z0, int64_t z1, T* gk, const T* g_scale) const {
+    const int64_t nx = lay_.g.nx;
+    const T* __restrict k2 = d_.c2dt2;
+#pragma omp simd
+    for (int64_t i = z0 * nx; i < z1 * nx; ++i) gk[i] = gk[i] / (k2[i] * k2[i]);
+    for (int64_t k = 0; k < d_.n_src; ++k) {
+      const int64_t z = d_.src[2 * k], i = z * nx + d_.src[2 * k + 1];
+      if (z >= z0 && z < z1) gk[i] -= d_.src_scale[k] * g_scale[k] / k2[i];
     }
   }
 
  private:
   using S = Stencil<T, M>;
 
-  // aL of row z; on the thread's own rows also the model gradient and the slab adjoints
-  // zeta, t, acorr
-  void phase1(int64_t z, bool own, const T* lap, T* g_c2dt2, std::array<T*, kArrays>& a, T* al_row) const {
+  // before phase 1 of row z of a step: the free surface's mu' = 0 on row 0, and the
+  // gradients of the sources on row z, from mu'
+  void start_row(int64_t step, int64_t z, int64_t z0, const std::array<T*, kArrays>& a, T* g_scale,
+                 T* g_wavelets) const {
+    const Geometry& g = lay_.g;
+    const int64_t nx = g.nx;
+    if (z == 0 && z0 == 0 && g.free) std::fill(a[AP] + lay_.at(0, 0), a[AP] + lay_.at(0, 0) + nx, T(0));
+    for (int64_t e = src_rows_[z]; e < src_rows_[z + 1]; ++e) {
+      const int64_t k = src_order_[e], x = d_.src[2 * k + 1];
+      const T lam = a[AP][lay_.at(z, x)] / d_.c2dt2[z * nx + x];
+      g_wavelets[k * d_.n_steps + step] = lam * d_.src_scale[k];
+      g_scale[k] += lam * d_.wavelets[k * d_.n_steps + step];
+    }
+  }
+
+  // phase 3 of row z, then the traces' cotangent of the receivers on it into mu
+  void finish_row(int64_t step, int64_t z, const T* p, const T* traces_ct, T* gk,
+                  const std::array<T*, kArrays>& a) const {
+    phase3(z, p, gk, a);
+    const int64_t nx = lay_.g.nx;
+    const T* ct = traces_ct + step * d_.n_rec;
+    for (int64_t e = rec_rows_[z]; e < rec_rows_[z + 1]; ++e) {
+      const int64_t k = rec_order_[e], x = d_.rec[2 * k + 1];
+      const T inc = d_.c2dt2[z * nx + x] * ct[k];
+      a[NP][lay_.at(z, x)] += inc;
+      gk[z * nx + x] += p[lay_.at(z, x)] * inc;
+    }
+  }
+
+  // points (z, x) listed by row: order[rows[z] .. rows[z + 1]) are those on row z
+  static void by_row(int64_t nz, int64_t count, const int32_t* zx, std::vector<int64_t>& rows,
+                     std::vector<int64_t>& order) {
+    rows.assign(nz + 1, 0);
+    for (int64_t k = 0; k < count; ++k) ++rows[zx[2 * k] + 1];
+    for (int64_t z = 0; z < nz; ++z) rows[z + 1] += rows[z];
+    order.resize(count);
+    std::vector<int64_t> fill(rows.begin(), rows.end() - 1);
+    for (int64_t k = 0; k < count; ++k) order[fill[zx[2 * k]]++] = k;
+  }
+
+  // the slab adjoints zeta, t, acorr of row z
+  void phase1(int64_t z, const std::array<T*, kArrays>& a) const {
     const Geometry& g = lay_.g;
     const int64_t nx = g.nx, r = lay_.at(z, 0);
-    const T* __restrict ap = a[AP] + r;
-    const T* __restrict k2 = d_.c2dt2 + z * nx;
-    T* __restrict al = al_row;
-#pragma omp simd
-    for (int64_t x = 0; x < nx; ++x) al[x] = k2[x] * ap[x];
-    if (!own) return;
-    T* __restrict gk = g_c2dt2 + z * nx;
-    const T* __restrict lz = lap + z * nx;
-#pragma omp simd
-    for (int64_t x = 0; x < nx; ++x) gk[x] += ap[x] * lz[x];
+    const T* __restrict al = a[AP] + r;
     if (g.in_z_slab(z)) {
       T* __restrict zeta = a[ZETAZ] + r;
       T* __restrict t = a[TZ] + r;
@@ -135,7 +184,7 @@ class AdjointShot {
   }
 
   // psi adjoints and u of row z
-  void phase2(int64_t z, std::array<T*, kArrays>& a) const {
+  void phase2(int64_t z, const std::array<T*, kArrays>& a) const {
     const Geometry& g = lay_.g;
     const int64_t nx = g.nx, r = lay_.at(z, 0), w = lay_.w;
     const T ih = ih_;
@@ -166,9 +215,9 @@ class AdjointShot {
     }
   }
 
-  // lambda_p of the state before the step, in place over the lambda_p' of a step later in
-  // NP (lambda_q' = -that)
-  void phase3(int64_t z, std::array<T*, kArrays>& a, const T* const* rows) const {
+  // mu of the state before the step, in place over the mu' of a step later in NP, and
+  // p inc into gk
+  void phase3(int64_t z, const T* p, T* gk_all, const std::array<T*, kArrays>& a) const {
     const Geometry& g = lay_.g;
     const int64_t nx = g.nx, nz = g.nz, r = lay_.at(z, 0), w = lay_.w;
     const T ih = ih_, ih2 = ih2_;
@@ -177,27 +226,23 @@ class AdjointShot {
     const T c00 = c[0] + c[0];
     const T* __restrict ap = a[AP] + r;
     T* __restrict np = a[NP] + r;
-    const T* __restrict al = rows[M];
-    const T* up[M + 1];
-    const T* down[M + 1];
-    for (int k = 1; k <= M; ++k) {
-      up[k] = rows[M + k];
-      down[k] = rows[M - k];
-    }
+    const T* __restrict k2 = d_.c2dt2 + z * nx;
+    const T* __restrict pz = p + r;
+    T* __restrict gk = gk_all + z * nx;
 #pragma omp simd
     for (int64_t x = 0; x < nx; ++x) {
-      T lap_t = c00 * al[x];
-      for (int k = 1; k <= M; ++k) {
-        lap_t += c[k] * ((up[k][x] + down[k][x]) + (al[x + k] + al[x - k]));
-      }
-      np[x] = (ap[x] + ap[x]) - np[x] + lap_t * ih2;
+      const T inc = k2[x] * (S::laplacian(c, c00, ap + x, w) * ih2);
+      np[x] = (ap[x] + ap[x]) - np[x] + inc;
+      gk[x] += pz[x] * inc;
     }
     if (g.free && z >= 1 && z <= M) {
       // the mirror p_{-z} = -p_z: fold the transposed stencil's value at row -z
       for (int64_t x = 0; x < nx; ++x) {
         T fold = 0;
-        for (int j = static_cast<int>(z); j <= M; ++j) fold += c[j] * rows[M + j - 2 * z][x];
-        np[x] -= fold * ih2;
+        for (int j = static_cast<int>(z); j <= M; ++j) fold += c[j] * ap[x + (j - 2 * z) * w];
+        const T inc = -k2[x] * (fold * ih2);
+        np[x] += inc;
+        gk[x] += pz[x] * inc;
       }
     }
     const int64_t z_lo = g.z_lo > 0 ? g.z_lo + M : 0, z_hi = g.z_hi < nz ? g.z_hi - M : nz;
@@ -205,14 +250,22 @@ class AdjointShot {
       const T* __restrict t = a[TZ] + r;
       const T* __restrict u = a[UZ] + r;
 #pragma omp simd
-      for (int64_t x = 0; x < nx; ++x) np[x] += S::d2(c, t + x, w) * ih2 - S::d_minus(st_.s, u + x, w) * ih;
+      for (int64_t x = 0; x < nx; ++x) {
+        const T inc = k2[x] * (S::d2(c, t + x, w) * ih2 - S::d_minus(st_.s, u + x, w) * ih);
+        np[x] += inc;
+        gk[x] += pz[x] * inc;
+      }
     }
     const int64_t x_lo = g.x_lo > 0 ? g.x_lo + M : 0, x_hi = g.x_hi < nx ? g.x_hi - M : nx;
     const T* __restrict t = a[TX] + r;
     const T* __restrict u = a[UX] + r;
     for (auto [lo, hi] : {std::pair<int64_t, int64_t>{0, x_lo}, {x_hi, nx}}) {
 #pragma omp simd
-      for (int64_t x = lo; x < hi; ++x) np[x] += S::d2(c, t + x, 1) * ih2 - S::d_minus(st_.s, u + x, 1) * ih;
+      for (int64_t x = lo; x < hi; ++x) {
+        const T inc = k2[x] * (S::d2(c, t + x, 1) * ih2 - S::d_minus(st_.s, u + x, 1) * ih);
+        np[x] += inc;
+        gk[x] += pz[x] * inc;
+      }
     }
   }
 
@@ -221,6 +274,7 @@ class AdjointShot {
   ShotData<T> d_;
   T ih_, ih2_;
   std::vector<T> storage_;
+  std::vector<int64_t> src_rows_, src_order_, rec_rows_, rec_order_;
 };
 
 template <typename T, int M>
@@ -229,37 +283,39 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
                  T* g_wavelets, int threads) {
   Shot<T, M> shot(g, dx, st, d);
   AdjointShot<T, M> adjoint(g, dx, st, d);
-  const int64_t cells = g.nz * g.nx, n = d.n_steps;
+  const int64_t n = d.n_steps, size = shot.layout().size;
   const int64_t ck_size = g.checkpoint_size();
-  std::vector<T> laps(segment * cells);
-  std::fill(g_c2dt2, g_c2dt2 + cells, T(0));
+  // the haloed fields p(s0 - 1) .. p(s1 - 1) of a segment [s0, s1)
+  std::vector<T> fields((segment + 1) * size, T(0));
+  auto field = [&](int64_t j) { return fields.data() + j * size; };
+  std::fill(g_c2dt2, g_c2dt2 + g.nz * g.nx, T(0));
   std::fill(g_scale, g_scale + d.n_src, T(0));
   const std::vector<int64_t> bounds = row_ranges(g, M, threads);
   const int teams = static_cast<int>(bounds.size()) - 1;
   run_team(teams, [&](int t, Barrier& barrier) {
     const int64_t z0 = bounds[t], z1 = bounds[t + 1];
     auto a = adjoint.arrays();
-    std::vector<T> al = adjoint.al_buffer();
     for (int64_t seg = (n - 1) / segment; seg >= 0; --seg) {
       const int64_t s0 = seg * segment, s1 = std::min(n, s0 + segment);
-      // replay the segment from its checkpoint, keeping L p of every step
-      shot.restore(s0, z0, z1, checkpoints + seg * ck_size);
+      // replay the segment from its checkpoint up to p(s1 - 1), keeping every field
+      shot.restore(field(0), field(1), z0, z1, checkpoints + seg * ck_size);
       barrier.wait();
-      for (int64_t step = s0; step < s1; ++step) {
-        T* next = shot.field(step + 1);
-        shot.template advance_rows<true>(z0, z1, shot.field(step), next, laps.data() + (step - s0) * cells);
+      for (int64_t step = s0; step < s1 - 1; ++step) {
+        T* next = field(step - s0 + 2);
+        shot.advance_rows(z0, z1, field(step - s0), field(step - s0 + 1), next);
         shot.add_sources(step, next, z0, z1);
         if (z0 == 0 && g.free) shot.free_surface(next);
         barrier.wait();
       }
-      // sweep it backwards
-      for (int64_t step = s1 - 1; step >= s0; --step) {
-        adjoint.step_rows(step, z0, z1, laps.data() + (step - s0) * cells, traces_ct, g_c2dt2, g_scale,
-                          g_wavelets, a, al.data());
-        std::swap(a[AdjointShot<T, M>::AP], a[AdjointShot<T, M>::NP]);
-        barrier.wait();
+      // sweep it backwards, two steps per pass over the rows
+      for (int64_t step = s1 - 1; step >= s0; step -= 2) {
+        const bool pair = step - 1 >= s0;
+        adjoint.sweep_rows(step, pair, z0, z1, field(step - s0 + 1), pair ? field(step - s0) : nullptr, traces_ct,
+                           g_c2dt2, g_scale, g_wavelets, a, barrier);
+        if (!pair) std::swap(a[AdjointShot<T, M>::AP], a[AdjointShot<T, M>::NP]);
       }
     }
+    adjoint.finish_rows(z0, z1, g_c2dt2, g_scale);
   });
 }
 

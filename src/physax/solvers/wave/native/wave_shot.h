@@ -69,6 +69,12 @@ struct Stencil {
     for (int j = 1; j <= M; ++j) out += s[j - 1] * (q[(j - 1) * st] - q[-j * st]);
     return out;
   }
+  // (D2z + D2x) q h^2 at a cell of a haloed array of row stride w; c00 = 2 c0
+  static T laplacian(const T* c, T c00, const T* q, int64_t w) {
+    T out = c00 * q[0];
+    for (int k = 1; k <= M; ++k) out += c[k] * ((q[k * w] + q[-k * w]) + (q[k] + q[-k]));
+    return out;
+  }
   static T d2(const T* c, const T* q, int64_t st) {
     T out = c[0] * q[0];
     for (int k = 1; k <= M; ++k) out += c[k] * (q[k * st] + q[-k * st]);
@@ -123,10 +129,11 @@ class Shot {
     }
   }
 
-  // B: one row of the leapfrog update (p_next overwrites p_prev in `next`); with
-  // `lap_row` also the row of L (for the adjoint's model gradient)
-  template <bool StoreL>
-  void update_row(int64_t z, const T* p, T* next, T* lap_row = nullptr) const {
+  // B: one row of the leapfrog update: p_next into `next` from p_prev in `prev`; the
+  // forward passes prev == next (p_next overwrites p_prev), the adjoint's replay keeps
+  // every field of a segment (Separate)
+  template <bool Separate>
+  void update_row(int64_t z, const T* prev, const T* p, T* next) const {
     const Geometry& g = lay_.g;
     const int64_t r = at(z, 0), nx = g.nx, w = lay_.w;
     const T ih = ih_, ih2 = ih2_;
@@ -136,16 +143,14 @@ class Shot {
     const T c00 = c[0] + c[0];
     const T* __restrict pr = p + r;
     T* __restrict nr = next + r;
-    T* __restrict lr = lap_row;
     const T* __restrict k2 = d_.c2dt2 + z * nx;
+    if constexpr (Separate) {
+      const T* __restrict pv = prev + r;
 #pragma omp simd
-    for (int64_t x = 0; x < nx; ++x) {
-      T lap = c00 * pr[x];
-      for (int k = 1; k <= M; ++k) {
-        lap += c[k] * ((pr[x + k * w] + pr[x - k * w]) + (pr[x + k] + pr[x - k]));
-      }
-      nr[x] = (pr[x] + pr[x]) - nr[x] + k2[x] * (lap * ih2);
-      if constexpr (StoreL) lr[x] = lap * ih2;
+      for (int64_t x = 0; x < nx; ++x) nr[x] = (pr[x] + pr[x]) - pv[x] + k2[x] * (S::laplacian(c, c00, pr + x, w) * ih2);
+    } else {
+#pragma omp simd
+      for (int64_t x = 0; x < nx; ++x) nr[x] = (pr[x] + pr[x]) - nr[x] + k2[x] * (S::laplacian(c, c00, pr + x, w) * ih2);
     }
     if (g.in_z_slab(z)) {
       const T* __restrict psi = f_[2] + r;
@@ -156,7 +161,6 @@ class Shot {
         const T corr = S::d_minus(s, psi + x, w) * ih;
         zeta[x] = b * zeta[x] + a * (S::d2(c, pr + x, w) * ih2 + corr);
         nr[x] += k2[x] * (corr + zeta[x]);
-        if constexpr (StoreL) lr[x] += corr + zeta[x];
       }
     }
     const T* __restrict psi = f_[4] + r;
@@ -169,7 +173,6 @@ class Shot {
         const T corr = S::d_minus(s, psi + x, 1) * ih;
         zeta[x] = b[x] * zeta[x] + a[x] * (S::d2(c, pr + x, 1) * ih2 + corr);
         nr[x] += k2[x] * (corr + zeta[x]);
-        if constexpr (StoreL) lr[x] += corr + zeta[x];
       }
     }
   }
@@ -195,23 +198,30 @@ class Shot {
     }
   }
 
-  // the state before `step` on rows [z0, z1) to / from a checkpoint (Geometry::
-  // checkpoint_size): p_prev, p, then psi_z, zeta_z on the slab rows, psi_x, zeta_x on the
-  // slab columns (the memory variables are zero elsewhere)
-  void save(int64_t step, int64_t z0, int64_t z1, T* ck) const { copy_rows(step, z0, z1, ck, true); }
-  void restore(int64_t step, int64_t z0, int64_t z1, const T* ck) {
-    copy_rows(step, z0, z1, const_cast<T*>(ck), false);
-    if (z0 == 0 && lay_.g.free) free_surface(field(step));  // the mirror rows are not stored
+  // the state before `step` on rows [z0, z1) to a checkpoint (Geometry::checkpoint_size):
+  // p_prev, p, then psi_z, zeta_z on the slab rows, psi_x, zeta_x on the slab columns (the
+  // memory variables are zero elsewhere)
+  void save(int64_t step, int64_t z0, int64_t z1, T* ck) const {
+    copy_rows(field(step + 1), field(step), z0, z1, ck, true);
+  }
+  // a checkpoint's state into the haloed fields p_prev, p and this shot's memory variables
+  void restore(T* p_prev, T* p, int64_t z0, int64_t z1, const T* ck) {
+    copy_rows(p_prev, p, z0, z1, const_cast<T*>(ck), false);
+    if (z0 == 0 && lay_.g.free) free_surface(p);  // the mirror rows are not stored
   }
 
   // one thread's rows of a step: psi of row i, then the update of row i - M + 1 (which
-  // reads psi up to row i); with `lap` also L p into lap (nz, nx)
-  template <bool StoreL>
-  void advance_rows(int64_t z0, int64_t z1, const T* p, T* next, T* lap = nullptr) const {
+  // reads psi up to row i); `prev` is `next` (in place) or a field of its own
+  void advance_rows(int64_t z0, int64_t z1, const T* prev, const T* p, T* next) const {
     for (int64_t i = z0; i < z1 + M - 1; ++i) {
       if (i < z1) update_psi(i, p);
       const int64_t z = i - (M - 1);
-      if (z >= z0) update_row<StoreL>(z, p, next, StoreL ? lap + z * lay_.g.nx : nullptr);
+      if (z < z0) continue;
+      if (prev == next) {
+        update_row<false>(z, prev, p, next);
+      } else {
+        update_row<true>(z, prev, p, next);
+      }
     }
   }
 
@@ -224,7 +234,7 @@ class Shot {
       std::memcpy(fld, c, sizeof(T) * count);
     }
   }
-  void copy_rows(int64_t step, int64_t z0, int64_t z1, T* ck, bool out) const {
+  void copy_rows(T* fld_prev, T* fld, int64_t z0, int64_t z1, T* ck, bool out) const {
     const Geometry& g = lay_.g;
     const int64_t nz = g.nz, nx = g.nx, rows = g.slab_rows(), cols = g.slab_cols();
     T* p_prev = ck;
@@ -235,8 +245,8 @@ class Shot {
     T* zeta_x = psi_x + nz * cols;
     for (int64_t z = z0; z < z1; ++z) {
       const int64_t r = at(z, 0);
-      copy(field(step + 1) + r, p_prev + z * nx, nx, out);
-      copy(field(step) + r, p + z * nx, nx, out);
+      copy(fld_prev + r, p_prev + z * nx, nx, out);
+      copy(fld + r, p + z * nx, nx, out);
       if (g.in_z_slab(z)) {
         const int64_t k = z < g.z_lo ? z : g.z_lo + (z - g.z_hi);
         copy(f_[2] + r, psi_z + k * nx, nx, out);
@@ -306,7 +316,7 @@ void run_forward(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
       if (segment > 0 && step % segment == 0) shot.save(step, z0, z1, checkpoints + (step / segment) * ck_size);
       const T* p = shot.field(step);
       T* next = shot.field(step + 1);
-      shot.template advance_rows<false>(z0, z1, p, next);
+      shot.advance_rows(z0, z1, next, p, next);
       T* out = traces + step * d.n_rec;
       for (size_t k = 0; k < my_rec.size(); ++k) out[my_rec_index[k]] = p[my_rec[k]];
       shot.add_sources(step, next, z0, z1);
