@@ -11,7 +11,7 @@ steps (or slower). Two problems:
 Times, for each engine (the default: the native loop and its discrete adjoint; and the
 XLA loop): the compiled forward (`simulate_shots(...).traces`, checkpointing off, as a
 user simulates) and the compiled `velocity_gradient` (misfit and gradient, checkpoints
-every ~sqrt(n) steps), all warm, best and median of `--repeats`. Memory for 4x, 16x the
+every ~sqrt(n) steps), all warm, called in turn, best and median of `--repeats`. Memory for 4x, 16x the
 steps: XLA's own compile-time accounting (`compiled.memory_analysis()`: temporaries +
 outputs), plus, for the native adjoint, the workspace the kernel allocates itself; it
 does not depend on the machine's load.
@@ -59,14 +59,18 @@ def problem(name: str, n_steps: int | None = None):
     return true, shots, pml, 1e-3, smooth_model(true.velocity, 10.0)
 
 
-def timed(fn, arg, repeats):
-    jax.block_until_ready(fn(arg))
-    times = []
+def timed_in_turn(forward, gradient, arg, repeats):
+    """Best and median seconds of each, the two called in turn (this machine's speed drifts
+    by tens of per cent over minutes: timing one after the other would compare phases)."""
+    jax.block_until_ready(forward(arg))
+    jax.block_until_ready(gradient(arg))
+    times = {forward: [], gradient: []}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(fn(arg))
-        times.append(time.perf_counter() - t0)
-    return min(times), statistics.median(times)
+        for fn in (forward, gradient):
+            t0 = time.perf_counter()
+            jax.block_until_ready(fn(arg))
+            times[fn].append(time.perf_counter() - t0)
+    return [(min(t), statistics.median(t)) for t in times.values()]
 
 
 def functions(name, n_steps=None, checkpoint=True, engine="auto", gradient_engine="auto"):
@@ -115,8 +119,7 @@ def main() -> None:
     for name in ("fwi", "large"):
         for label, engine in (("native (default)", "auto"), ("XLA loop", "xla")):
             forward, gradient, start = functions(name, engine=engine, gradient_engine=engine)
-            fb, fm = timed(forward, start, args.repeats)
-            gb, gm = timed(gradient, start, args.repeats)
+            (fb, fm), (gb, gm) = timed_in_turn(forward, gradient, start, args.repeats)
             print(f"| {name} | {label} | {fb:.3f} / {fm:.3f} | {gb:.3f} / {gm:.3f} | **{gb / fb:.2f}x** |")
     print("\ngradient memory (MB), problem `fwi`: XLA loop from XLA's compile-time accounting")
     print("(temporaries + outputs); native adjoint: its checkpoints (an XLA output, same accounting)")
