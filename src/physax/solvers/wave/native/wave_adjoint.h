@@ -20,8 +20,10 @@
 //   g_K = [sum_n p(n) inc(n)] / K^2 - sum_sources scale g_src / K  (at each source cell),
 // so the replay keeps the fields p it computes anyway (no extra array of L) and the sweep
 // adds p inc as it forms inc (no cancellation: inc is the sum of its terms, not a
-// difference). Each thread sweeps its rows as a wavefront, row i in phase 1, row i - M in
-// phase 2, row i - 2M in phase 3, so a step needs one barrier; row ranges never start
+// difference). Each thread sweeps its rows as a wavefront: the z-slab adjoints of row i
+// (phase 1), their psi of row i - M (phase 2), then row i - 2M (phase 3: its x-slab
+// adjoints, which couple cells of the row only, into row buffers, and mu with all terms in
+// one pass per stretch of columns), so a step needs one barrier; row ranges never start
 // within M rows of a slab (wave_shot.h, row_ranges).
 #pragma once
 
@@ -37,7 +39,7 @@ class AdjointShot {
  public:
   // AP holds mu' and NP the mu' of one step later, overwritten in place by the new mu;
   // then they swap
-  enum { AP, NP, TZ, CZ, UZ, TX, CX, UX, PSIZ, ZETAZ, PSIX, ZETAX, kArrays };
+  enum { AP, NP, TZ, CZ, UZ, PSIZ, ZETAZ, PSIX, ZETAX, kArrays };
 
   AdjointShot(const Geometry& g, double dx, const Stencil<T, M>& st, const ShotData<T>& d)
       : lay_(g), st_(st), d_(d), ih_(static_cast<T>(1.0 / dx)), ih2_(static_cast<T>(1.0 / (dx * dx))),
@@ -47,6 +49,9 @@ class AdjointShot {
   }
 
   const Layout<T, M>& layout() const { return lay_; }
+
+  // a thread's buffers for the x-slab adjoints of one row (phase3)
+  std::vector<T> row_buffers() const { return std::vector<T>(3 * lay_.w + 2 * M, T(0)); }
 
   // the arrays of this step (AP and NP swap every step: each thread keeps its own view)
   std::array<T*, kArrays> arrays() {
@@ -65,7 +70,7 @@ class AdjointShot {
   // were (two swaps), after a single step the caller swaps them.
   void sweep_rows(int64_t step, bool pair, int64_t z0, int64_t z1, const T* p, const T* p_before,
                   const T* traces_ct, T* gk, T* g_scale, T* g_wavelets, const std::array<T*, kArrays>& a,
-                  Barrier& barrier) const {
+                  T* xs, Barrier& barrier) const {
     const Geometry& g = lay_.g;
     std::array<T*, kArrays> b = a;  // step - 1 reads what step writes
     std::swap(b[AP], b[NP]);
@@ -77,7 +82,7 @@ class AdjointShot {
         phase1(i, a);
       }
       if (i - M >= z0 && i - M < z1) phase2(i - M, a);
-      if (i - 2 * M >= z0 && i - 2 * M < z1) finish_row(step, i - 2 * M, p, traces_ct, gk, a);
+      if (i - 2 * M >= z0 && i - 2 * M < z1) finish_row(step, i - 2 * M, p, traces_ct, gk, a, xs);
       if (!pair) continue;
       const int64_t k = i - lag;
       if (k >= z0 && k < z1) {
@@ -85,12 +90,12 @@ class AdjointShot {
         phase1(k, b);
       }
       if (k - M >= z0 && k - M < z1) phase2(k - M, b);
-      if (k - 2 * M >= b_lo && k - 2 * M < b_hi) finish_row(step - 1, k - 2 * M, p_before, traces_ct, gk, b);
+      if (k - 2 * M >= b_lo && k - 2 * M < b_hi) finish_row(step - 1, k - 2 * M, p_before, traces_ct, gk, b, xs);
     }
     barrier.wait();
     if (!pair || (b_lo == z0 && b_hi == z1)) return;
-    for (int64_t z = z0; z < b_lo; ++z) finish_row(step - 1, z, p_before, traces_ct, gk, b);
-    for (int64_t z = b_hi; z < z1; ++z) finish_row(step - 1, z, p_before, traces_ct, gk, b);
+    for (int64_t z = z0; z < b_lo; ++z) finish_row(step - 1, z, p_before, traces_ct, gk, b, xs);
+    for (int64_t z = b_hi; z < z1; ++z) finish_row(step - 1, z, p_before, traces_ct, gk, b, xs);
     barrier.wait();
   }
 
@@ -126,8 +131,8 @@ class AdjointShot {
 
   // phase 3 of row z, then the traces' cotangent of the receivers on it into mu
   void finish_row(int64_t step, int64_t z, const T* p, const T* traces_ct, T* gk,
-                  const std::array<T*, kArrays>& a) const {
-    phase3(z, p, gk, a);
+                  const std::array<T*, kArrays>& a, T* xs) const {
+    phase3(z, p, gk, a, xs);
     const int64_t nx = lay_.g.nx;
     const T* ct = traces_ct + step * d_.n_rec;
     for (int64_t e = rec_rows_[z]; e < rec_rows_[z + 1]; ++e) {
@@ -149,30 +154,62 @@ class AdjointShot {
     for (int64_t k = 0; k < count; ++k) order[fill[zx[2 * k]]++] = k;
   }
 
-  // the slab adjoints zeta, t, acorr of row z
+  // the z-slab adjoints zeta, t, acorr of row z
   void phase1(int64_t z, const std::array<T*, kArrays>& a) const {
     const Geometry& g = lay_.g;
+    if (!g.in_z_slab(z)) return;
     const int64_t nx = g.nx, r = lay_.at(z, 0);
     const T* __restrict al = a[AP] + r;
-    if (g.in_z_slab(z)) {
-      T* __restrict zeta = a[ZETAZ] + r;
-      T* __restrict t = a[TZ] + r;
-      T* __restrict corr = a[CZ] + r;
-      const T az = d_.prof_z[z], bz = d_.prof_z[g.nz + z];
+    T* __restrict zeta = a[ZETAZ] + r;
+    T* __restrict t = a[TZ] + r;
+    T* __restrict corr = a[CZ] + r;
+    const T az = d_.prof_z[z], bz = d_.prof_z[g.nz + z];
 #pragma omp simd
-      for (int64_t x = 0; x < nx; ++x) {
-        const T zt = zeta[x] + al[x];
-        zeta[x] = bz * zt;
-        t[x] = az * zt;
-        corr[x] = al[x] + t[x];
-      }
+    for (int64_t x = 0; x < nx; ++x) {
+      const T zt = zeta[x] + al[x];
+      zeta[x] = bz * zt;
+      t[x] = az * zt;
+      corr[x] = al[x] + t[x];
     }
+  }
+
+  // the z-slab psi adjoints and u of row z
+  void phase2(int64_t z, const std::array<T*, kArrays>& a) const {
+    const Geometry& g = lay_.g;
+    if (!g.in_z_slab(z)) return;
+    const int64_t nx = g.nx, r = lay_.at(z, 0), w = lay_.w;
+    const T ih = ih_;
+    T* __restrict psi = a[PSIZ] + r;
+    T* __restrict u = a[UZ] + r;
+    const T* __restrict corr = a[CZ] + r;
+    const T ah = d_.prof_z[2 * g.nz + z], bh = d_.prof_z[3 * g.nz + z];
+#pragma omp simd
+    for (int64_t x = 0; x < nx; ++x) {
+      const T pt = psi[x] - S::d_plus(st_.s, corr + x, w) * ih;
+      psi[x] = bh * pt;
+      u[x] = ah * pt;
+    }
+  }
+
+  // The x-slab adjoints of row z (they only couple cells of the row): zeta and psi in
+  // place, t and u into the row buffers tx, ux (haloed rows, zero off the slab columns;
+  // cx holds acorr)
+  void x_slabs(int64_t z, const std::array<T*, kArrays>& a, T* tx, T* cx, T* ux) const {
+    const Geometry& g = lay_.g;
+    const int64_t nx = g.nx, r = lay_.at(z, 0);
+    const T ih = ih_;
+    const T* __restrict al = a[AP] + r;
     T* __restrict zeta = a[ZETAX] + r;
-    T* __restrict t = a[TX] + r;
-    T* __restrict corr = a[CX] + r;
+    T* __restrict psi = a[PSIX] + r;
+    T* __restrict t = tx;
+    T* __restrict corr = cx;
+    T* __restrict u = ux;
     const T* __restrict ax = d_.prof_x;
     const T* __restrict bx = d_.prof_x + nx;
-    for (auto [lo, hi] : {std::pair<int64_t, int64_t>{0, g.x_lo}, {g.x_hi, nx}}) {
+    const T* __restrict ah = d_.prof_x + 2 * nx;
+    const T* __restrict bh = d_.prof_x + 3 * nx;
+    const std::pair<int64_t, int64_t> slabs[2] = {{0, g.x_lo}, {g.x_hi, nx}};
+    for (auto [lo, hi] : slabs) {
 #pragma omp simd
       for (int64_t x = lo; x < hi; ++x) {
         const T zt = zeta[x] + al[x];
@@ -181,31 +218,7 @@ class AdjointShot {
         corr[x] = al[x] + t[x];
       }
     }
-  }
-
-  // psi adjoints and u of row z
-  void phase2(int64_t z, const std::array<T*, kArrays>& a) const {
-    const Geometry& g = lay_.g;
-    const int64_t nx = g.nx, r = lay_.at(z, 0), w = lay_.w;
-    const T ih = ih_;
-    if (g.in_z_slab(z)) {
-      T* __restrict psi = a[PSIZ] + r;
-      T* __restrict u = a[UZ] + r;
-      const T* __restrict corr = a[CZ] + r;
-      const T ah = d_.prof_z[2 * g.nz + z], bh = d_.prof_z[3 * g.nz + z];
-#pragma omp simd
-      for (int64_t x = 0; x < nx; ++x) {
-        const T pt = psi[x] - S::d_plus(st_.s, corr + x, w) * ih;
-        psi[x] = bh * pt;
-        u[x] = ah * pt;
-      }
-    }
-    T* __restrict psi = a[PSIX] + r;
-    T* __restrict u = a[UX] + r;
-    const T* __restrict corr = a[CX] + r;
-    const T* __restrict ah = d_.prof_x + 2 * nx;
-    const T* __restrict bh = d_.prof_x + 3 * nx;
-    for (auto [lo, hi] : {std::pair<int64_t, int64_t>{0, g.x_lo}, {g.x_hi, nx}}) {
+    for (auto [lo, hi] : slabs) {
 #pragma omp simd
       for (int64_t x = lo; x < hi; ++x) {
         const T pt = psi[x] - S::d_plus(st_.s, corr + x, 1) * ih;
@@ -215,56 +228,78 @@ class AdjointShot {
     }
   }
 
-  // mu of the state before the step, in place over the mu' of a step later in NP, and
-  // p inc into gk
-  void phase3(int64_t z, const T* p, T* gk_all, const std::array<T*, kArrays>& a) const {
-    const Geometry& g = lay_.g;
-    const int64_t nx = g.nx, nz = g.nz, r = lay_.at(z, 0), w = lay_.w;
+  // the cells of one row phase 3 updates, and what their increments read
+  struct RowView {
+    const T *ap, *k2, *pz, *tz, *uz, *tx, *ux;
+    T *np, *gk;
+  };
+
+  // mu = 2 mu' - mu'' + inc and gk += p inc on columns [x0, x1), inc = K [L^T mu' / h^2
+  // + (Z) the z-slab terms + (X) the x-slab terms]
+  template <bool Z, bool X>
+  void increment(int64_t x0, int64_t x1, const RowView& v) const {
+    const int64_t w = lay_.w;
     const T ih = ih_, ih2 = ih2_;
-    T c[M + 1];
+    T c[M + 1], s[M];
     for (int k = 0; k <= M; ++k) c[k] = st_.c[k];
+    for (int k = 0; k < M; ++k) s[k] = st_.s[k];
     const T c00 = c[0] + c[0];
-    const T* __restrict ap = a[AP] + r;
-    T* __restrict np = a[NP] + r;
-    const T* __restrict k2 = d_.c2dt2 + z * nx;
-    const T* __restrict pz = p + r;
-    T* __restrict gk = gk_all + z * nx;
+    const T* __restrict ap = v.ap;
+    const T* __restrict k2 = v.k2;
+    const T* __restrict pz = v.pz;
+    const T* __restrict tz = v.tz;
+    const T* __restrict uz = v.uz;
+    const T* __restrict tx = v.tx;
+    const T* __restrict ux = v.ux;
+    T* __restrict np = v.np;
+    T* __restrict gk = v.gk;
 #pragma omp simd
-    for (int64_t x = 0; x < nx; ++x) {
-      const T inc = k2[x] * (S::laplacian(c, c00, ap + x, w) * ih2);
+    for (int64_t x = x0; x < x1; ++x) {
+      T sum = S::laplacian(c, c00, ap + x, w) * ih2;
+      if constexpr (Z) sum += S::d2(c, tz + x, w) * ih2 - S::d_minus(s, uz + x, w) * ih;
+      if constexpr (X) sum += S::d2(c, tx + x, 1) * ih2 - S::d_minus(s, ux + x, 1) * ih;
+      const T inc = k2[x] * sum;
       np[x] = (ap[x] + ap[x]) - np[x] + inc;
       gk[x] += pz[x] * inc;
     }
-    if (g.free && z >= 1 && z <= M) {
-      // the mirror p_{-z} = -p_z: fold the transposed stencil's value at row -z
-      for (int64_t x = 0; x < nx; ++x) {
-        T fold = 0;
-        for (int j = static_cast<int>(z); j <= M; ++j) fold += c[j] * ap[x + (j - 2 * z) * w];
-        const T inc = -k2[x] * (fold * ih2);
-        np[x] += inc;
-        gk[x] += pz[x] * inc;
-      }
-    }
+  }
+
+  template <bool Z>
+  void increment_row(int64_t xa, int64_t xb, const RowView& v) const {
+    increment<Z, true>(0, xa, v);
+    increment<Z, false>(xa, xb, v);
+    increment<Z, true>(xb, lay_.g.nx, v);
+  }
+
+  // mu of the state before the step, in place over the mu' of a step later in NP, and
+  // p inc into gk; xs: this thread's row buffers (3 haloed rows, see x_slabs)
+  void phase3(int64_t z, const T* p, T* gk_all, const std::array<T*, kArrays>& a, T* xs) const {
+    const Geometry& g = lay_.g;
+    const int64_t nx = g.nx, nz = g.nz, r = lay_.at(z, 0), w = lay_.w;
+    T* tx = xs + M;
+    T* cx = tx + w;
+    T* ux = cx + w;
+    x_slabs(z, a, tx, cx, ux);
+    const RowView v{a[AP] + r, d_.c2dt2 + z * nx, p + r, a[TZ] + r, a[UZ] + r, tx, ux, a[NP] + r, gk_all + z * nx};
+    // columns [0, xa) and [xb, nx) feel the x-slabs (up to M cells beyond them), rows
+    // below z_lo and from z_hi on the z-slabs
+    const int64_t xa = std::min(g.x_lo > 0 ? g.x_lo + M : 0, nx);
+    const int64_t xb = std::max(g.x_hi < nx ? g.x_hi - M : nx, xa);
     const int64_t z_lo = g.z_lo > 0 ? g.z_lo + M : 0, z_hi = g.z_hi < nz ? g.z_hi - M : nz;
     if (z < z_lo || z >= z_hi) {
-      const T* __restrict t = a[TZ] + r;
-      const T* __restrict u = a[UZ] + r;
-#pragma omp simd
-      for (int64_t x = 0; x < nx; ++x) {
-        const T inc = k2[x] * (S::d2(c, t + x, w) * ih2 - S::d_minus(st_.s, u + x, w) * ih);
-        np[x] += inc;
-        gk[x] += pz[x] * inc;
-      }
+      increment_row<true>(xa, xb, v);
+    } else {
+      increment_row<false>(xa, xb, v);
     }
-    const int64_t x_lo = g.x_lo > 0 ? g.x_lo + M : 0, x_hi = g.x_hi < nx ? g.x_hi - M : nx;
-    const T* __restrict t = a[TX] + r;
-    const T* __restrict u = a[UX] + r;
-    for (auto [lo, hi] : {std::pair<int64_t, int64_t>{0, x_lo}, {x_hi, nx}}) {
-#pragma omp simd
-      for (int64_t x = lo; x < hi; ++x) {
-        const T inc = k2[x] * (S::d2(c, t + x, 1) * ih2 - S::d_minus(st_.s, u + x, 1) * ih);
-        np[x] += inc;
-        gk[x] += pz[x] * inc;
+    if (g.free && z >= 1 && z <= M) {
+      // the mirror p_{-z} = -p_z: fold the transposed stencil's value at row -z
+      const T ih2 = ih2_;
+      for (int64_t x = 0; x < nx; ++x) {
+        T fold = 0;
+        for (int j = static_cast<int>(z); j <= M; ++j) fold += st_.c[j] * v.ap[x + (j - 2 * z) * w];
+        const T inc = -v.k2[x] * (fold * ih2);
+        v.np[x] += inc;
+        v.gk[x] += v.pz[x] * inc;
       }
     }
   }
@@ -295,6 +330,7 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
   run_team(teams, [&](int t, Barrier& barrier) {
     const int64_t z0 = bounds[t], z1 = bounds[t + 1];
     auto a = adjoint.arrays();
+    std::vector<T> xs = adjoint.row_buffers();
     for (int64_t seg = (n - 1) / segment; seg >= 0; --seg) {
       const int64_t s0 = seg * segment, s1 = std::min(n, s0 + segment);
       // replay the segment from its checkpoint up to p(s1 - 1), keeping every field
@@ -311,7 +347,7 @@ void run_adjoint(const Geometry& g, double dx, const Stencil<T, M>& st, const Sh
       for (int64_t step = s1 - 1; step >= s0; step -= 2) {
         const bool pair = step - 1 >= s0;
         adjoint.sweep_rows(step, pair, z0, z1, field(step - s0 + 1), pair ? field(step - s0) : nullptr, traces_ct,
-                           g_c2dt2, g_scale, g_wavelets, a, barrier);
+                           g_c2dt2, g_scale, g_wavelets, a, xs.data(), barrier);
         if (!pair) std::swap(a[AdjointShot<T, M>::AP], a[AdjointShot<T, M>::NP]);
       }
     }
