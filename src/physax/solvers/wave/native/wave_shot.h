@@ -19,6 +19,14 @@
 
 #include "threads.h"
 
+// The stencils must inline into the vectorised loops that call them (GCC otherwise may keep
+// a call per cell once a translation unit holds many loop instantiations).
+#if defined(__GNUC__)
+#define PHYSAX_STENCIL static inline __attribute__((always_inline))
+#else
+#define PHYSAX_STENCIL static inline
+#endif
+
 namespace physax {
 
 struct Geometry {
@@ -59,23 +67,23 @@ struct Stencil {
     for (int k = 0; k <= M; ++k) c[k] = static_cast<T>(central[k]);
     for (int k = 0; k < M; ++k) s[k] = static_cast<T>(staggered[k]);
   }
-  static T d_plus(const T* s, const T* q, int64_t st) {
+  PHYSAX_STENCIL T d_plus(const T* s, const T* q, int64_t st) {
     T out = 0;
     for (int j = 1; j <= M; ++j) out += s[j - 1] * (q[j * st] - q[(1 - j) * st]);
     return out;
   }
-  static T d_minus(const T* s, const T* q, int64_t st) {
+  PHYSAX_STENCIL T d_minus(const T* s, const T* q, int64_t st) {
     T out = 0;
     for (int j = 1; j <= M; ++j) out += s[j - 1] * (q[(j - 1) * st] - q[-j * st]);
     return out;
   }
   // (D2z + D2x) q h^2 at a cell of a haloed array of row stride w; c00 = 2 c0
-  static T laplacian(const T* c, T c00, const T* q, int64_t w) {
+  PHYSAX_STENCIL T laplacian(const T* c, T c00, const T* q, int64_t w) {
     T out = c00 * q[0];
     for (int k = 1; k <= M; ++k) out += c[k] * ((q[k * w] + q[-k * w]) + (q[k] + q[-k]));
     return out;
   }
-  static T d2(const T* c, const T* q, int64_t st) {
+  PHYSAX_STENCIL T d2(const T* c, const T* q, int64_t st) {
     T out = c[0] * q[0];
     for (int k = 1; k <= M; ++k) out += c[k] * (q[k * st] + q[-k * st]);
     return out;
