@@ -129,7 +129,7 @@ def main() -> None:
             )
     print("\ngradient memory (MB), problem `fwi`: XLA loop from XLA's compile-time accounting")
     print("(temporaries + outputs); native adjoint: its checkpoints (an XLA output, same accounting)")
-    print("plus the kernel's own workspace per shot in flight (18 haloed grids and the segment's fields p)\n")
+    print("plus the kernel's own workspace per shot in flight (15 haloed grids and the segment's fields p)\n")
     print(
         "| steps | XLA, checkpointed | growth | XLA, plain reverse mode | growth | native adjoint | growth |"
     )
@@ -155,7 +155,8 @@ def native_workspace(n_steps: int) -> int:
     nz, nx, half = 65, 130, 2  # padded grid, order / 2
     segment = math.isqrt(n_steps - 1) + 1
     haloed = (nz + 2 * half) * (nx + 2 * half)
-    per_shot = 4 * (18 + segment + 1) * haloed  # forward + adjoint fields, p of a segment
+    # forward (6) and adjoint (9) fields, p of a segment, a thread's 3 x-slab rows
+    per_shot = 4 * ((15 + segment + 1) * haloed + 3 * (nx + 2 * half))
     return min(8, os.cpu_count() or 1) * per_shot  # 8 shots, one per thread
 
 
