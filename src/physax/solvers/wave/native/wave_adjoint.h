@@ -48,8 +48,6 @@ class AdjointShot {
     by_row(g.nz, d.n_rec, d.rec, rec_rows_, rec_order_);
   }
 
-  const Layout<T, M>& layout() const { return lay_; }
-
   // a thread's buffers for the x-slab adjoints of one row (phase3)
   std::vector<T> row_buffers() const { return std::vector<T>(3 * lay_.w + 2 * M, T(0)); }
 
@@ -78,7 +76,7 @@ class AdjointShot {
     const int64_t b_lo = pair && z0 > 0 ? z0 + M : z0, b_hi = pair && z1 < g.nz ? z1 - M : z1;
     for (int64_t i = z0; i < z1 + 2 * M + lag; ++i) {
       if (i < z1) {
-        start_row(step, i, z0, a, g_scale, g_wavelets);
+        start_row(step, i, a, g_scale, g_wavelets);
         phase1(i, a);
       }
       if (i - M >= z0 && i - M < z1) phase2(i - M, a);
@@ -86,7 +84,7 @@ class AdjointShot {
       if (!pair) continue;
       const int64_t k = i - lag;
       if (k >= z0 && k < z1) {
-        start_row(step - 1, k, z0, b, g_scale, g_wavelets);
+        start_row(step - 1, k, b, g_scale, g_wavelets);
         phase1(k, b);
       }
       if (k - M >= z0 && k - M < z1) phase2(k - M, b);
@@ -116,11 +114,10 @@ class AdjointShot {
 
   // before phase 1 of row z of a step: the free surface's mu' = 0 on row 0, and the
   // gradients of the sources on row z, from mu'
-  void start_row(int64_t step, int64_t z, int64_t z0, const std::array<T*, kArrays>& a, T* g_scale,
-                 T* g_wavelets) const {
+  void start_row(int64_t step, int64_t z, const std::array<T*, kArrays>& a, T* g_scale, T* g_wavelets) const {
     const Geometry& g = lay_.g;
     const int64_t nx = g.nx;
-    if (z == 0 && z0 == 0 && g.free) std::fill(a[AP] + lay_.at(0, 0), a[AP] + lay_.at(0, 0) + nx, T(0));
+    if (z == 0 && g.free) std::fill(a[AP] + lay_.at(0, 0), a[AP] + lay_.at(0, 0) + nx, T(0));
     for (int64_t e = src_rows_[z]; e < src_rows_[z + 1]; ++e) {
       const int64_t k = src_order_[e], x = d_.src[2 * k + 1];
       const T lam = a[AP][lay_.at(z, x)] / d_.c2dt2[z * nx + x];
