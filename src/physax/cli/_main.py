@@ -1,14 +1,16 @@
-"""``physax`` entry point: argument parsing and error reporting (one line, exit code 2)."""
+"""``physax`` entry point: argument parsing, printing and exit codes (no experiment logic).
+
+Exit codes: 0 done; 1 a run diverged (its last good checkpoint is kept); 2 bad input
+(one line naming the fix; nothing written or overwritten); 130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 from pathlib import Path
 
 from .. import __version__
-from ._config import SOLVE_PACKAGE, ConfigError, builtin, builtin_names, merge, parse_set, resolve
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,144 +18,148 @@ def _parser() -> argparse.ArgumentParser:
         prog="physax", description="Physics-informed and differentiable-physics ML in JAX."
     )
     p.add_argument("--version", action="version", version=f"physax {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the built-in experiments")
+    sub.add_parser("list", help="list the built-in experiments and solvable problems")
+    sh = sub.add_parser("show", help="print an experiment's default TOML (a template for --config)")
+    sh.add_argument("target", help="experiment name")
     r = sub.add_parser("run", help="run an experiment, or continue one with --resume")
     r.add_argument("target", help="experiment name, a config .toml, or a run directory (with --resume)")
     r.add_argument("--config", help="TOML file laid over the experiment's defaults")
-    r.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one key, e.g. train.adam_steps=500",
-    )
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one key")
     r.add_argument("--out", help="run directory (default runs/<experiment>-<time>)")
-    r.add_argument(
-        "--resume", action="store_true", help="continue the interrupted run in the directory TARGET"
-    )
+    r.add_argument("--resume", action="store_true", help="continue the interrupted run in directory TARGET")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    s = sub.add_parser("solve", help="run the classical (spectral ETDRK) solver of a catalogue problem")
+    s = sub.add_parser("solve", help="run the classical solver of a catalogue problem")
     s.add_argument("target", help="problem name (see `physax list`)")
-    s.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override one key, e.g. n=512"
-    )
+    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one key")
     s.add_argument("--out", help="run directory (default runs/solve-<problem>-<time>)")
     s.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    pr = sub.add_parser("predict", help="evaluate a trained run's field at points from a file")
+    pr.add_argument("target", help="run directory of a finished PINN/FBPINN/ELM run")
+    pr.add_argument("--points", required=True, help=".npz (array 'points') or .csv, one point per row")
+    pr.add_argument("--out", help="write predictions here (.npz or .csv); default: print them")
     return p
 
 
-def _out_dir(given: str | None, name: str) -> Path:
-    """``--out`` if given, else ``runs/<name>-<time stamp>``."""
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path(given) if given else Path("runs") / f"{name}-{stamp}"
-
-
-def _list() -> None:
+def _list(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="physax experiments", show_lines=False)
-    table.add_column("name", style="bold")
-    table.add_column("description")
-    for name in builtin_names():
-        table.add_row(name, builtin(name).get("description", ""))
-    solvable = Table(title="physax solve: classical reference solvers")
-    solvable.add_column("name", style="bold")
-    solvable.add_column("description")
-    for name in builtin_names(SOLVE_PACKAGE):
-        solvable.add_row(name, builtin(name, SOLVE_PACKAGE).get("description", ""))
-    Console().print(table)
-    Console().print(solvable)
+    from .. import experiments as ex
 
-
-def _solve(args) -> int:
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-    from ._runners import solver
-
-    cfg = merge(builtin(args.target, SOLVE_PACKAGE), parse_set(args.set))
-    out = _out_dir(args.out, f"solve-{cfg['problem']}")
-    if (out / "metrics.json").exists():
-        raise ConfigError(f"{out} already holds a run; pick another --out.")
-    m = solver(cfg)(cfg, out)
-    if not args.quiet:
-        err = f"  rel_l2 = {m['rel_l2']:.3e}" if "rel_l2" in m else ""
-        compiled = f" ({m['run_time_s']:.2f} s compiled)" if "run_time_s" in m else ""
-        print(f"run directory: {out}\n{m['steps']} steps in {m['wall_time_s']:.2f} s{compiled}{err}")
+    for title, names, solve in (
+        ("physax experiments", ex.names(), False),
+        ("physax solve: classical solvers", ex.solve_names(), True),
+    ):
+        table = Table(title=title)
+        table.add_column("name", style="bold")
+        table.add_column("description")
+        for name in names:
+            table.add_row(name, ex.describe(name, solve=solve))
+        Console().print(table)
     return 0
 
 
 def _run(args) -> int:
-    import jax
-
-    jax.config.update("jax_enable_x64", True)  # float64 where references and L-BFGS polish need it
-    from ..pinn import TrainingDiverged
-    from ..pinn._checkpoint import CheckpointError
-    from ._pinn_run import CHECKPOINT
-    from ._runners import runner
+    from .. import experiments as ex
 
     if args.resume:
-        out = Path(args.target)
-        if not (out / "config.toml").is_file():
-            raise ConfigError(
-                f"{out} is not a run directory (no config.toml); `--resume` takes the run's directory."
-            )
         if args.config or args.set:
-            raise ConfigError("--resume continues a run exactly as configured; drop --config/--set.")
-        cfg = resolve(str(out / "config.toml"))
+            raise ex.ConfigError("--resume continues a run exactly as configured; drop --config/--set.")
+        out = Path(args.target)
+        result = ex.resume(out, progress=not args.quiet)
     else:
         if Path(args.target).is_dir():
-            raise ConfigError(f"{args.target} is a directory; to continue that run pass --resume.")
-        cfg = resolve(args.target, args.config, args.set)
-        out = _out_dir(args.out, cfg["experiment"])
-        if (out / CHECKPOINT).exists() or (out / "metrics.json").exists():
-            raise ConfigError(
-                f"{out} already holds a run; continue it with `physax run {out} --resume` or pick another --out."
-            )
-    try:
-        metrics = runner(cfg)(cfg, out, resume=args.resume, quiet=args.quiet)
-    except CheckpointError as e:
-        raise ConfigError(str(e)) from None
-    except TrainingDiverged as e:
-        print(f"physax: {e} Checkpoint kept in {out / CHECKPOINT}.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"\nphysax: interrupted; continue with `physax run {out} --resume`.", file=sys.stderr)
-        return 130
-    _print_result(out, metrics, args.quiet)
+            raise ex.ConfigError(f"{args.target} is a directory; to continue that run pass --resume.")
+        spec = ex.load(args.target, ex.parse_overrides(args.set), config_file=args.config)
+        args.out = args.out or str(ex.default_out(spec.experiment))
+        result = ex.run(spec, out=args.out, progress=not args.quiet)
+    print(_summary(result.directory, result.metrics))
     return 0
 
 
-def _print_result(out: Path, m: dict, quiet: bool) -> None:
-    shown = [
-        f"{k} = {m[k]:.3e}"
-        for k in ("rel_l2", "test_l1", "model_rel_error_final", "gmean_nrmse_100")
-        if isinstance(m.get(k), float)
-    ]
-    shown += [f"{k} = {m[k]:.1f} s" for k in ("wall_time_s",) if k in m]
+def _summary(out: Path, m: dict) -> str:
+    keys = ("rel_l2", "test_l1", "model_rel_error_final", "gmean_nrmse_100")
+    shown = [f"{k} = {m[k]:.3e}" for k in keys if isinstance(m.get(k), float)]
+    shown += [f"wall_time_s = {m['wall_time_s']:.1f} s"] if "wall_time_s" in m else []
     shown += [f"steps = {m['steps']}"] if "steps" in m else []
     lines = [f"run directory: {out}", "  ".join(shown)]
     for k, p in m.get("parameters", {}).items():
         lines.append(
             f"{k}: estimate {p['estimate']:.6g}  true {p['true']:.6g}  rel. error {100 * p['rel_error']:.4f}%"
         )
-    print("\n".join(lines))
+    return "\n".join(lines)
+
+
+def _solve(args) -> int:
+    from .. import experiments as ex
+
+    m = ex.solve(args.target, ex.parse_overrides(args.set), out=args.out)
+    if not args.quiet:
+        err = f"  rel_l2 = {m['rel_l2']:.3e}" if "rel_l2" in m else ""
+        compiled = f" ({m['run_time_s']:.2f} s compiled)" if "run_time_s" in m else ""
+        print(
+            f"run directory: {m['directory']}\n{m['steps']} steps in {m['wall_time_s']:.2f} s{compiled}{err}"
+        )
+    return 0
+
+
+def _predict(args) -> int:
+    from ..experiments import load_run, read_points, write_values
+
+    result = load_run(args.target)
+    values = result.predict(read_points(args.points))
+    if args.out:
+        write_values(args.out, values)
+        print(f"{len(values)} values written to {args.out}")
+    else:
+        for v in values:
+            print(_row(v))
+    return 0
+
+
+def _row(v) -> str:
+    import numpy as np
+
+    return " ".join(f"{x:.10g}" for x in np.ravel(v))
+
+
+def _diverged(e, debug: bool) -> int:
+    ckpt = getattr(e, "checkpoint", None)
+    where = f"last good checkpoint: {ckpt}" if ckpt else "no checkpoint was written yet"
+    print(f"physax: {e} ({where})", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from .._train import CheckpointError, Diverged
+    from ..experiments import ConfigError
+
+    commands = {"list": _list, "show": _show, "run": _run, "solve": _solve, "predict": _predict}
     try:
-        if args.command == "list":
-            _list()
-            return 0
-        if args.command == "solve":
-            return _solve(args)
-        return _run(args)
-    except ConfigError as e:
+        return commands[args.command](args)
+    except (ConfigError, CheckpointError) as e:
+        if args.debug:
+            raise
         print(f"physax: error: {e}", file=sys.stderr)
         return 2
+    except Diverged as e:
+        if args.debug:
+            raise
+        return _diverged(e, args.debug)
+    except KeyboardInterrupt:
+        target = getattr(args, "out", None) or getattr(args, "target", "")
+        print(f"\nphysax: interrupted; continue with `physax run {target} --resume`.", file=sys.stderr)
+        return 130
+
+
+def _show(args) -> int:
+    from .. import experiments as ex
+
+    print(ex.show(args.target), end="")
+    return 0
 
 
 if __name__ == "__main__":

@@ -13,19 +13,22 @@ import jax.numpy as jnp
 import optax
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from .._progress import ProgressBar
+from .._train import Diverged, ProgressBar
 from ._callbacks import AbstractCallback, tree_norm
 from ._configuration import AbstractConfiguration
 from ._data import as_trajectories
 from ._windows import Windows, permutation_table
 
 
-class EmulatorDiverged(RuntimeError):
-    """The training loss became NaN/inf; `emulator` is the last finite one, `step` its step."""
+class EmulatorDiverged(Diverged):
+    """The training loss became NaN/inf; `emulator` is the last finite emulator, `step` its step."""
 
-    def __init__(self, message: str, emulator, step: int):
-        super().__init__(message)
-        self.emulator, self.step = emulator, step
+    what = "emulator training"
+    hint = "Lower the learning rate or the rollout length."
+
+    def __init__(self, message: str, emulator, step: int, record: dict | None = None):
+        super().__init__(step, emulator, record or {}, message)
+        self.emulator = emulator
 
 
 class Trainer(eqx.Module):

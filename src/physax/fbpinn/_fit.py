@@ -22,11 +22,9 @@ import numpy as np
 import optax
 from jaxtyping import PRNGKeyArray
 
-from .._progress import ProgressBar
+from .._train import ProgressBar
 from ..optim import Adam
-from ..pinn import Collocation
-from ..pinn._fit import TrainingDiverged
-from ..pinn._loss import weighted_total
+from ..pinn import Collocation, TrainingDiverged, weighted_total
 from ..problems import AbstractProblem
 from ._model import FBPINN
 from ._pairs import Pairs, build_pairs, covered_points
@@ -131,7 +129,7 @@ class FBPINNState(NamedTuple):
 
     ``opt_state`` is the Adam state of the stage that holds ``step`` (over that stage's
     active networks and ``theta``), or ``None`` when ``step`` starts a stage (the Adam state
-    restarts there). Save it with :func:`physax.pinn._checkpoint.save` and load it into the
+    restarts there). Save it with :func:`physax._train.checkpoint.save` and load it into the
     template from :func:`init_state`.
     """
 

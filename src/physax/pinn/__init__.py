@@ -13,5 +13,10 @@ from ._fit import (
     rel_l2_error as rel_l2_error,
     run as run,
 )
-from ._loss import loss_terms as loss_terms, pointwise_residual as pointwise_residual
-from ._trainer import Trainer as Trainer, TrainState as TrainState
+from ._loss import (
+    loss_terms as loss_terms,
+    pointwise_residual as pointwise_residual,
+    weighted_total as weighted_total,
+)
+from ._sharding import check_divisible as check_divisible, point_mesh as point_mesh
+from ._trainer import Trainer as Trainer, TrainState as TrainState, predict as predict

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray
 
-from .._progress import ProgressBar
+from .._train import Diverged, ProgressBar
 from ..optim import LBFGS, Adam
 from ..problems import AbstractProblem, Observations, Reference
 from ._causal import CausalWeighting
@@ -22,18 +22,11 @@ from ._sharding import check_divisible, place, point_mesh
 from ._trainer import Trainer, TrainState, adam_chunk, lbfgs_chunk, predict, redraw_interior
 
 
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN/inf; ``state`` is the last good state."""
+class TrainingDiverged(Diverged):
+    """PINN training produced a NaN/inf loss; ``state`` is the last good `TrainState`."""
 
     what = "training"
     hint = "Lower the learning rate, raise the float precision, or check the data for outliers."
-
-    def __init__(self, step: int, state: TrainState, record: dict):
-        self.step, self.state, self.record = step, state, record
-        super().__init__(
-            f"{self.what} diverged: the loss became {record.get('loss')} in the chunk ending at step "
-            f"{step}; the last good state is at step {state.step}. {self.hint}"
-        )
 
 
 class FitResult(eqx.Module):

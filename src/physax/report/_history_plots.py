@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._plots import DPI, _coord_label, _finite, _save
+from ._plots import DPI, _coord_label, _finite, save_figure
 
 _TEXT = "0.3"
 _NOT_LOSS = frozenset({"step", "phase", "wall_time_s", "rel_l2", "lr", "learning_rate"})
@@ -174,7 +174,7 @@ def plot_history(
             _mark_phases(ax, changes, use_wall=True)
             ax.set(xlabel="wall time [s]", ylabel="relative $L^2$ error", title="Time to accuracy")
             ax.grid(alpha=0.3, which="both", lw=0.5)
-        paths.append(_save(fig, out / "loss.png"))
+        paths.append(save_figure(fig, out / "loss.png"))
 
     params = [(n, c, float(true_parameters[n])) for n, c in param_cols.items() if c]
     if params:
@@ -205,4 +205,4 @@ def _plot_parameters(path: Path, history, params, changes) -> Path:
         bottom.grid(alpha=0.3, which="both", lw=0.5)
         _mark_phases(bottom, changes, text=False)
     fig.suptitle("Parameter identification")
-    return _save(fig, path)
+    return save_figure(fig, path)

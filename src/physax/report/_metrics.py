@@ -13,6 +13,12 @@ from typing import IO, Any
 import numpy as np
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(
     path: str | os.PathLike[str], write: Callable[[IO[Any]], None], *, binary: bool = False
 ) -> Path:
@@ -27,6 +33,7 @@ def atomic_write(
     try:
         mode = "wb" if binary else "w"
         kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
         with os.fdopen(fd, mode, **kwargs) as f:
             write(f)
             f.flush()

@@ -30,7 +30,7 @@ Axes1D = Sequence[tuple[str, Any]]
 # ----------------------------------------------------------------------------- helpers
 
 
-def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     try:
         return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=DPI), binary=True)
     finally:
@@ -203,7 +203,7 @@ def plot_field(
     ax = fig.add_subplot()
     _draw_field(fig, ax, axes, arr, label=label, cmap=cmap, norm=norm)
     ax.set_title(f"{title} ({note})" if note else title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _rel_l2(prediction: np.ndarray, reference: np.ndarray) -> float:
@@ -234,7 +234,7 @@ def _plot_slices(
     panels[0].set_ylabel(label)
     panels[-1].legend(frameon=False, loc="best")
     fig.suptitle("Prediction vs reference")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_solution(

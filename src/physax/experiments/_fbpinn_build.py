@@ -7,8 +7,8 @@ import numpy as np
 
 from .. import fbpinn, nn, pinn
 from ..optim import Adam
-from ._build import ACTIVATIONS, build_collocation, build_model, build_problem
 from ._config import ConfigError
+from ._pinn_build import ACTIVATIONS, build_collocation, build_model, build_problem
 
 
 def _choice(key: str, value: str, options) -> None:

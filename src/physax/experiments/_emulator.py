@@ -8,7 +8,6 @@ emulator is rolled out on held-out trajectories and scored per step (nRMSE, corr
 
 from __future__ import annotations
 
-import platform
 import time
 from pathlib import Path
 
@@ -18,12 +17,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import __version__, emulators as em, metrics as mt, report
-from ..pinn._checkpoint import load, save
-from ._config import ConfigError, dumps
+from .._train.checkpoint import load, save
+from ..report import plot_rollout, plot_rollout_metrics
+from ._common import provenance, write_config
+from ._config import ConfigError
 from ._emulator_build import build_model, build_reference, build_trainer, emulator_rollout, make_data
-from ._emulator_plots import plot_rollout, plot_rollout_metrics
-from ._operator_run import run_operator as run_operator
-from ._pinn_run import device_description
+from ._operator import run_operator as run_operator
 
 __all__ = ["run_emulator", "run_operator"]
 
@@ -101,7 +100,7 @@ def run_emulator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
     if resume:
         history = report.HistoryWriter.load(out / "history.csv")
     else:
-        (out / "config.toml").write_text(dumps(cfg))
+        write_config(out, cfg)
         history = report.HistoryWriter(out / "history.csv")
     done_rollouts = {row.get("rollout") for row in history.rows if row.get("done")}
     n_eval, steps = cfg["eval"]["rollout_steps"], cfg["train"]["steps"]
@@ -160,11 +159,7 @@ def run_emulator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
         "wall_time_s": time.perf_counter() - t_start,
         "train_time_s": train_time,
         "steps": steps * len(rollouts),
-        "device": device_description(),
-        "physax": __version__,
-        "jax": jax.__version__,
-        "python": platform.python_version(),
-        "seed": cfg["seed"],
+        **provenance(cfg),
     }
     if results[str(r)]["stencil_error"] is not None:
         metrics["stencil_error"] = {k: v["stencil_error"] for k, v in results.items()}

@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-_PACKAGE = "physax.cli.experiments"
-SOLVE_PACKAGE = "physax.cli.solve"
+_PACKAGE = "configs"
+SOLVE_PACKAGE = "solve_configs"
 
 
 class ConfigError(ValueError):
@@ -23,12 +23,16 @@ class ConfigError(ValueError):
 
 
 def builtin_names(package: str = _PACKAGE) -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files(package).iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name[:-5]
+        for p in resources.files("physax.experiments").joinpath(package).iterdir()
+        if p.name.endswith(".toml")
+    )
 
 
 def builtin(name: str, package: str = _PACKAGE) -> dict:
     """The default configuration of the built-in experiment (or solvable problem) ``name``."""
-    path = resources.files(package) / f"{name}.toml"
+    path = resources.files("physax.experiments").joinpath(package, f"{name}.toml")
     if not path.is_file():
         close = difflib.get_close_matches(name, builtin_names(package), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""

@@ -10,9 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import __version__, report
-from ._config import ConfigError, dumps
-from ._pinn_run import device_description
-from ._wave_plots import plot_panels
+from ..report import plot_panels
+from ._common import device_description, write_config
+from ._config import ConfigError
 
 
 def solve_wave(cfg: dict, out: Path) -> dict:
@@ -49,7 +49,7 @@ def solve_wave(cfg: dict, out: Path) -> dict:
     jax.block_until_ready(run())
     run_time = time.perf_counter() - t1
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.toml").write_text(dumps(cfg))
+    write_config(out, cfg)
     traces, snaps = np.asarray(sol.traces), np.asarray(sol.snapshots)
     t = np.arange(n_steps) * dt
     c_max = float(jnp.max(model.velocity))

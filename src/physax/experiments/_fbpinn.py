@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 import time
 from pathlib import Path
 
@@ -11,10 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import __version__, fbpinn, report
+from .._train.checkpoint import load, read_header, save
 from ..optim import Adam
-from ..pinn._checkpoint import load, read_header, save
-from ._build import build_collocation
-from ._config import ConfigError, dumps
+from ._common import CHECKPOINT, provenance, write_config
+from ._config import ConfigError
 from ._fbpinn_build import (
     _pinn_collocation,
     build_decomposition,
@@ -26,7 +25,7 @@ from ._fbpinn_build import (
     run_pinn_comparison,
 )
 from ._fbpinn_plots import plot_decomposition, plot_windows_and_contributions
-from ._pinn_run import CHECKPOINT, device_description
+from ._pinn_build import build_collocation
 
 
 def _errors(model, ref) -> tuple[np.ndarray, dict]:
@@ -46,11 +45,7 @@ def _common(cfg: dict, problem) -> dict:
         "experiment": cfg["experiment"],
         "status": "finished",
         "problem": problem.name,
-        "device": device_description(),
-        "physax": __version__,
-        "jax": jax.__version__,
-        "python": platform.python_version(),
-        "seed": cfg["seed"],
+        **provenance(cfg),
     }
 
 
@@ -136,7 +131,7 @@ def run_fbpinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fals
         header = read_header(out / CHECKPOINT)
         history = report.HistoryWriter.load(out / "history.csv", upto_step=int(header["step"]))
     else:
-        (out / "config.toml").write_text(dumps(cfg))
+        write_config(out, cfg)
         history = report.HistoryWriter(out / "history.csv")
     key = jax.random.key(cfg["seed"])
     result, wall = _train_fbpinn(cfg, problem, dec, key, quiet=quiet, history=history, out=out, resume=resume)
@@ -198,7 +193,7 @@ def run_elm(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) 
     kmodel, kpts = jax.random.split(jax.random.key(cfg["seed"]))
     model = _lib(lambda: build_elm(cfg, problem, dec, kmodel))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.toml").write_text(dumps(cfg))
+    write_config(out, cfg)
     result = _lib(
         lambda: fbpinn.elm_solve(
             problem,

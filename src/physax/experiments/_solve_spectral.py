@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import __version__, report
 from ..solvers import burgers_cole_hopf, spectral as sp
-from ._config import ConfigError, dumps
-from ._pinn_run import device_description
+from ._common import device_description, write_config
+from ._config import ConfigError
 
 # name -> (pde from the [pde] table, initial state from physical x, exact solution or None)
 Exact = Callable[[np.ndarray, np.ndarray], np.ndarray] | None
@@ -81,7 +81,7 @@ def solve(cfg: dict, out: Path) -> dict:
     except ValueError as e:
         raise ConfigError(str(e)) from None
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.toml").write_text(dumps(cfg))
+    write_config(out, cfg)
     t0 = time.perf_counter()
     traj = jax.block_until_ready(sp.rollout(stepper, u0, cfg["snapshots"]))
     wall = time.perf_counter() - t0

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..report._plots import _save
+from ..report import save_figure
 
 
 def plot_decomposition(path: Path, dec) -> Path:
@@ -42,7 +42,7 @@ def plot_decomposition(path: Path, dec) -> Path:
         ax.set_aspect("equal")
         ax.autoscale()
     ax.set_title(f"{dec.n_subdomains} subdomains on {dec.n_levels} level(s)")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 @eqx.filter_jit
@@ -84,7 +84,7 @@ def plot_windows_and_contributions(out: Path, model, n: int = 400) -> list[Path]
             )
             fig.colorbar(im, ax=ax, label="dominant subdomain")
         ax.set_title(title)
-        paths.append(_save(fig, out / name))
+        paths.append(save_figure(fig, out / name))
     return paths
 
 

@@ -7,16 +7,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..report._metrics import atomic_write
-
-DPI = 120
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    try:
-        return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=DPI), binary=True)
-    finally:
-        fig.clear()
+from ._plots import DPI, save_figure
 
 
 def plot_rollout(path: Path, x, dt: float, reference, emulated, *, title: str) -> Path:
@@ -40,7 +31,7 @@ def plot_rollout(path: Path, x, dt: float, reference, emulated, *, title: str) -
         ax.set_xlabel("$t$")
     axes[0].set_ylabel("$x$")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_rollout_metrics(
@@ -59,7 +50,7 @@ def plot_rollout_metrics(
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
         ax.legend(frameon=False)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_operator_samples(
@@ -77,4 +68,4 @@ def plot_operator_samples(
         ax.grid(alpha=0.3)
     axes[0].legend(frameon=False)
     fig.suptitle("held-out initial conditions: solution operator at t = 1")
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import platform
 import time
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__, report
-from ..pinn import TrainingDiverged, estimates, make_trainer, reference_prediction, run
-from ..pinn._checkpoint import load, read_header, save
-from ..pinn._sharding import check_divisible, point_mesh
-from ..pinn._trainer import Trainer, TrainState
-from ._build import (
+from .. import __version__, metrics as mt, report
+from .._train.checkpoint import load, read_header, save
+from ..pinn import (
+    Trainer,
+    TrainingDiverged,
+    TrainState,
+    check_divisible,
+    estimates,
+    make_trainer,
+    point_mesh,
+    predict,
+    reference_prediction,
+    run,
+)
+from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config
+from ._config import ConfigError
+from ._pinn_build import (
     build_causal,
     build_collocation,
     build_model,
@@ -23,20 +33,6 @@ from ._build import (
     build_optimisers,
     build_problem,
 )
-from ._config import ConfigError, dumps
-
-CHECKPOINT = Path("checkpoint") / "state.eqx"
-
-
-def device_description() -> str:
-    dev = jax.devices()[0]
-    cpu = ""
-    if dev.platform == "cpu" and Path("/proc/cpuinfo").is_file():
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = " (" + line.split(":", 1)[1].strip() + f", {os.cpu_count()} cores)"
-                break
-    return f"{dev.platform}:{dev.device_kind}{cpu}"
 
 
 class PinnExperiment:
@@ -82,8 +78,9 @@ def _devices(cfg: dict) -> int:
     return devices
 
 
-def _save_checkpoint(out: Path, state: TrainState, wall_time: float) -> None:
+def _save_checkpoint(out: Path, cfg: dict, state: TrainState, wall_time: float) -> None:
     header = {
+        **tie(cfg),
         "step": state.step,
         "phase": state.phase,
         "wall_time_s": wall_time,
@@ -104,8 +101,7 @@ def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
     out.mkdir(parents=True, exist_ok=True)
     offset = 0.0
     if resume:
-        header = read_header(out / CHECKPOINT)
-        state, header = load(out / CHECKPOINT, exp.template(header["phase"]))
+        state, header = _load_state(exp, out)
         state = TrainState(
             state.params,
             state.opt_state,
@@ -118,13 +114,13 @@ def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
         offset = float(header["wall_time_s"])
         history = report.HistoryWriter.load(out / "history.csv", upto_step=state.step)
     else:
-        (out / "config.toml").write_text(dumps(cfg))
+        write_config(out, cfg)
         state = exp.initial_state()
         history = report.HistoryWriter(out / "history.csv")
 
     def on_chunk(record: dict, s: TrainState) -> None:
         history.append(record)
-        _save_checkpoint(out, s, record["wall_time_s"])
+        _save_checkpoint(out, cfg, s, record["wall_time_s"])
 
     try:
         state, _ = run(
@@ -148,11 +144,6 @@ def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
     return finish(exp, state, out, history.rows)
 
 
-def _loss_terms(record: dict, problem) -> dict:
-    skip = {"step", "phase", "wall_time_s", "rel_l2", *problem.parameters}
-    return {k: v for k, v in record.items() if k not in skip}
-
-
 def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict]) -> dict:
     cfg, problem, trainer = exp.cfg, exp.problem, exp.trainer
     t0 = time.perf_counter()
@@ -163,17 +154,13 @@ def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict
         "experiment": cfg["experiment"],
         "status": "finished",
         "problem": problem.name,
-        "rel_l2": float(np.linalg.norm(err) / np.linalg.norm(ref.values)),
+        "rel_l2": float(mt.rel_l2(pred, ref.values)),
         "max_abs_error": float(np.max(np.abs(err))),
         "mean_abs_error": float(np.mean(np.abs(err))),
         "reference": ref.source,
         "wall_time_s": float(history[-1]["wall_time_s"]) if history else 0.0,
         "steps": state.step,
-        "device": device_description(),
-        "physax": __version__,
-        "jax": jax.__version__,
-        "python": platform.python_version(),
-        "seed": cfg["seed"],
+        **provenance(cfg),
         "final_loss": {
             k: v
             for k, v in (history[-1] if history else {}).items()
@@ -215,3 +202,36 @@ def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict
         figures=[Path(f).name for f in figures],
     )
     return metrics
+
+
+def _load_state(exp: PinnExperiment, out: Path) -> tuple[TrainState, dict]:
+    """The checkpointed state, refused unless it was written by this very configuration."""
+    header = read_header(out / CHECKPOINT, expect=expect(exp.cfg))
+    check_tie(out / CHECKPOINT, header, exp.cfg)
+    phase = header.get("phase")
+    step = header.get("step")
+    if phase not in ("adam", "lbfgs") or not isinstance(step, int) or step < 0:
+        raise ConfigError(
+            f"checkpoint {out / CHECKPOINT} has an invalid step/phase; delete it to start over."
+        )
+    state, header = load(out / CHECKPOINT, exp.template(phase))
+    return state, header
+
+
+def load_pinn(cfg: dict, out: Path):
+    """The trained network of a finished PINN run and ``predict(points (n, d)) -> u``."""
+    exp = PinnExperiment(cfg)
+    state, _ = _load_state(exp, out)
+    model = exp.trainer.model(state.params)
+    dim = exp.problem.domain.dim
+
+    def predict_points(points):
+        pts = np.asarray(points, np.float64)
+        if pts.ndim != 2 or pts.shape[1] != dim:
+            raise ConfigError(
+                f"points must have shape (n, {dim}) (columns {', '.join(exp.problem.domain.coords)}), "
+                f"got {pts.shape}."
+            )
+        return np.asarray(predict(exp.trainer, state.params, jnp.asarray(pts)))
+
+    return model, predict_points

@@ -7,7 +7,6 @@ optimiser and step budget, and scored by relative L2 error on held-out initial c
 
 from __future__ import annotations
 
-import platform
 import time
 from pathlib import Path
 
@@ -17,11 +16,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import __version__, emulators as em, metrics as mt, nn, report
-from ..pinn._checkpoint import save
+from .._train.checkpoint import save
+from ..report import plot_operator_samples
 from ..solvers import spectral as sp
-from ._config import ConfigError, dumps
+from ._common import provenance, write_config
+from ._config import ConfigError
 from ._emulator_build import build_optimizer
-from ._emulator_plots import plot_operator_samples
 
 
 class GridDeepONet(eqx.Module):
@@ -89,7 +89,7 @@ def run_operator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
     kdata, kmodel, ktrain = jax.random.split(jax.random.key(cfg["seed"]), 3)
     grid, train, test = _data(cfg, kdata)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.toml").write_text(dumps(cfg))
+    write_config(out, cfg)
     history = report.HistoryWriter(out / "history.csv")
     t = cfg["train"]
     loss = em.Supervised(1, time_level_loss=em.NormalizedMSELoss())
@@ -134,11 +134,7 @@ def run_operator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
         "resolution": cfg["pde"]["num_points"],
         "wall_time_s": time.perf_counter() - t_start,
         "steps": offset,
-        "device": _device(),
-        "physax": __version__,
-        "jax": jax.__version__,
-        "python": platform.python_version(),
-        "seed": cfg["seed"],
+        **provenance(cfg),
     }
     report.write_json(out / "metrics.json", metrics)
     report.write_summary(
@@ -153,6 +149,6 @@ def run_operator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
 
 
 def _device() -> str:
-    from ._pinn_run import device_description
+    from ._common import device_description
 
     return device_description()

@@ -2,7 +2,7 @@
 
 An experiment TOML picks its runner with the top-level key ``runner`` (default ``"pinn"``);
 a solve TOML picks its solver with ``solver`` (default ``"spectral"``). Each entry names
-``module:function`` inside ``physax.cli`` and is imported only when used, so ``physax list``
+``module:function`` inside ``physax.experiments`` and is imported only when used, so ``physax list``
 stays fast.
 
 Runner signature: ``run(cfg: dict, out: Path, *, resume: bool, quiet: bool) -> dict`` (the
@@ -18,17 +18,27 @@ from collections.abc import Callable
 from ._config import ConfigError
 
 RUNNERS: dict[str, str] = {
-    "pinn": "_pinn_run:run_pinn",
-    "fbpinn": "_fbpinn_run:run_fbpinn",
-    "elm": "_fbpinn_run:run_elm",
-    "fwi": "_fwi_run:run_fwi",
-    "emulator": "_emulator_run:run_emulator",
-    "operator": "_emulator_run:run_operator",
+    "pinn": "_pinn:run_pinn",
+    "fbpinn": "_fbpinn:run_fbpinn",
+    "elm": "_fbpinn:run_elm",
+    "fwi": "_fwi:run_fwi",
+    "emulator": "_emulator:run_emulator",
+    "operator": "_operator:run_operator",
+}
+
+# family -> function(cfg, out) -> (model, predict): the trained model of a finished run
+LOADERS: dict[str, str] = {
+    "pinn": "_pinn:load_pinn",
+    "fbpinn": "_fbpinn:load_fbpinn",
+    "elm": "_fbpinn:load_elm",
+    "fwi": "_fwi:load_fwi",
+    "emulator": "_emulator:load_emulator",
+    "operator": "_operator:load_operator",
 }
 
 SOLVERS: dict[str, str] = {
-    "spectral": "_solve:solve",
-    "wave": "_wave_solve:solve_wave",
+    "spectral": "_solve_spectral:solve",
+    "wave": "_solve_wave:solve_wave",
 }
 
 
@@ -36,11 +46,15 @@ def _load(table: dict[str, str], name: str, what: str) -> Callable:
     if name not in table:
         raise ConfigError(f"unknown {what} '{name}'; choose one of {', '.join(sorted(table))}.")
     module, func = table[name].split(":")
-    return getattr(importlib.import_module(f"physax.cli.{module}"), func)
+    return getattr(importlib.import_module(f"physax.experiments.{module}"), func)
 
 
 def runner(cfg: dict) -> Callable:
     return _load(RUNNERS, cfg.get("runner", "pinn"), "runner")
+
+
+def loader(cfg: dict) -> Callable:
+    return _load(LOADERS, cfg.get("runner", "pinn"), "runner")
 
 
 def solver(cfg: dict) -> Callable:

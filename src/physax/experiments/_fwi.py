@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import __version__, report
-from ._config import ConfigError, dumps
-from ._pinn_run import device_description
-from ._wave_plots import plot_curve, plot_panels
+from ..report import plot_curve, plot_panels
+from ._common import device_description, write_config
+from ._config import ConfigError
 
 
 def _check(cfg: dict) -> None:
@@ -79,7 +79,7 @@ def run_fwi(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) 
     except ValueError as e:
         raise ConfigError(str(e)) from None
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.toml").write_text(dumps(cfg))
+    write_config(out, cfg)
     history = report.HistoryWriter(out / "history.csv")
     bands = [None if b == 0 else float(b) for b in inv["bands"]]
 

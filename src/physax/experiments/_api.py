@@ -1,0 +1,198 @@
+"""Run, resume and load experiments from Python: the layer the CLI is a shell over."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jax
+import numpy as np
+
+from .._train import CheckpointError, Diverged, History
+from ._config import ConfigError
+from ._registry import loader, runner
+from ._rundir import LOCK, RunDirectory, default_out
+from ._spec import Spec, load
+
+
+@dataclass
+class RunResult:
+    """A finished (or loaded) run directory.
+
+    **Fields:** `directory`; `spec` (the resolved `Spec`); `metrics` (``metrics.json``);
+    `history` (a `physax._train.History` read from ``history.csv``).
+
+    `model` is the trained field network / FBPINN / emulator / operator(s) / inverted
+    velocity model, loaded from the run's checkpoint on first use; `predict(x)` evaluates
+    it: the field at points ``(n, d)`` for PINN-type runs, `n` autoregressive steps from
+    a state for emulators, the operator on input functions, the velocity at ``(x, z)``
+    points for FWI.
+    """
+
+    directory: Path
+    spec: Spec
+    metrics: dict
+    history: History
+    _loaded: Any = field(default=None, repr=False)
+
+    def _load(self):
+        if self._loaded is None:
+            with jax.enable_x64(True):
+                self._loaded = loader(self.spec.config)(self.spec.config, self.directory)
+        return self._loaded
+
+    @property
+    def model(self) -> Any:
+        return self._load()[0]
+
+    def predict(self, x, **kwargs) -> np.ndarray:
+        predict: Callable = self._load()[1]
+        with jax.enable_x64(True):
+            return np.asarray(predict(np.asarray(x), **kwargs))
+
+
+def _read_history(path: Path) -> History:
+    if not path.is_file():
+        return History()
+    rows = []
+    with path.open(newline="") as f:
+        for row in csv.DictReader(f):
+            rows.append({k: _number(v) for k, v in row.items() if v not in ("", None)})
+    return History(rows)
+
+
+def _number(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"True": True, "False": False}.get(text, text)
+
+
+def _execute(spec: Spec, out: Path, *, resume: bool, progress: bool) -> dict:
+    try:
+        with jax.enable_x64(True):  # float64 where references and L-BFGS polish need it; scoped
+            return runner(spec.config)(spec.config, out, resume=resume, quiet=not progress)
+    except Diverged as e:
+        ckpt = sorted((out / "checkpoint").glob("*.eqx")) if (out / "checkpoint").is_dir() else []
+        e.checkpoint = ckpt[-1] if ckpt else None
+        raise
+
+
+def run(spec: Spec, *, out: str | Path | None = None, progress: bool = True) -> RunResult:
+    """Run an experiment into a fresh run directory and return it loaded.
+
+    **Arguments:** `spec` (from `load`); `out`: the directory (must not exist or be
+    empty; default ``runs/<experiment>-<time>``); `progress`: draw progress bars.
+
+    **Raises:** `ConfigError` for bad input (nothing written), a `physax._train.Diverged`
+    subclass if training diverged (its `checkpoint` attribute names the last good
+    checkpoint, or is ``None``).
+
+    **Example:**
+
+    ```python
+    import physax.experiments as ex
+    r = ex.run(ex.load("heat-forward", {"train.adam_steps": 300, "train.lbfgs_steps": 0}), out="runs/t")
+    print(r.metrics["rel_l2"], r.predict([[0.5, 0.5]]))
+    ```
+    """
+    if not isinstance(spec, Spec):
+        raise ConfigError("run() takes a Spec from physax.experiments.load(...).")
+    out = Path(out) if out is not None else default_out(spec.experiment)
+    _fresh(out, lambda: _execute(spec, out, resume=False, progress=progress))
+    return load_run(out)
+
+
+def _fresh(out: Path, work: Callable[[], Any]) -> Any:
+    """Claim an empty `out`, do `work`; on bad input remove whatever it wrote."""
+    created = not out.exists()
+    with RunDirectory(out, fresh=True):
+        try:
+            return work()
+        except (ConfigError, CheckpointError):
+            _discard(out, remove_dir=created)
+            raise
+
+
+def _discard(out: Path, *, remove_dir: bool) -> None:
+    """Remove what a refused fresh run wrote into its (previously empty) directory."""
+    for p in out.iterdir():
+        if p.name == LOCK:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+    if remove_dir:
+        (out / LOCK).unlink(missing_ok=True)
+        try:
+            out.rmdir()
+        except OSError:
+            pass
+
+
+def resume(run_dir: str | Path, *, progress: bool = True) -> RunResult:
+    """Continue an interrupted run from its last checkpoint, exactly as configured.
+
+    The run ends at the same result as an uninterrupted run with the same seed.
+    """
+    out = Path(run_dir)
+    spec = _spec_of(out)
+    with RunDirectory(out, fresh=False):
+        _execute(spec, out, resume=True, progress=progress)
+    return load_run(out)
+
+
+def _spec_of(out: Path) -> Spec:
+    if not (out / "config.toml").is_file():
+        raise ConfigError(f"{out} is not a run directory (no config.toml).")
+    return load(str(out / "config.toml"))
+
+
+def load_run(run_dir: str | Path) -> RunResult:
+    """Load a finished run directory: its spec, metrics, history and (lazily) its model."""
+    out = Path(run_dir)
+    spec = _spec_of(out)
+    metrics_path = out / "metrics.json"
+    if not metrics_path.is_file():
+        raise ConfigError(f"{out} has no metrics.json: the run has not finished; resume it first.")
+    try:
+        metrics = json.loads(metrics_path.read_text())
+    except ValueError:
+        raise ConfigError(f"{metrics_path} is not valid JSON.") from None
+    return RunResult(out, spec, metrics, _read_history(out / "history.csv"))
+
+
+def solve(name: str, overrides: dict | None = None, *, out: str | Path | None = None) -> dict:
+    """Run the classical solver of a catalogue problem (``physax solve NAME``); returns the metrics.
+
+    The solve configurations (``solve_names()``) pick a problem of `physax.problems` or
+    the wave solver; `overrides` as in `load`.
+    """
+    from ._config import SOLVE_PACKAGE, builtin, merge
+    from ._registry import solver
+    from ._spec import _nested
+
+    cfg = merge(builtin(name, SOLVE_PACKAGE), _nested(overrides))
+    out = Path(out) if out is not None else default_out(f"solve-{cfg['problem']}")
+
+    def work():
+        with jax.enable_x64(True):
+            return solver(cfg)(cfg, out)
+
+    metrics = _fresh(out, work)
+    return {**metrics, "directory": str(out)}
+
+
+def solve_names() -> list[str]:
+    """The problems ``physax solve`` knows."""
+    from ._config import SOLVE_PACKAGE, builtin_names
+
+    return builtin_names(SOLVE_PACKAGE)

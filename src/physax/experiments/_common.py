@@ -1,0 +1,85 @@
+"""Pieces every experiment runner shares: the run header, the device line, the config file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+from pathlib import Path
+
+import jax
+
+from .. import __version__, report
+from .._train import CheckpointError
+from ._config import dumps
+
+CHECKPOINT = Path("checkpoint") / "state.eqx"
+
+
+def config_hash(cfg: dict) -> str:
+    return hashlib.sha256(dumps(cfg).encode()).hexdigest()
+
+
+def tie(cfg: dict) -> dict:
+    """Header entries that tie a checkpoint to its run: experiment, seed, configuration."""
+    return {
+        "experiment": cfg["experiment"],
+        "seed": cfg["seed"],
+        "config_hash": config_hash(cfg),
+        "config": cfg,
+    }
+
+
+def expect(cfg: dict) -> dict:
+    return {"experiment": cfg["experiment"], "seed": cfg["seed"]}
+
+
+def check_tie(path: Path, header: dict, cfg: dict) -> None:
+    """Refuse a checkpoint written by another configuration, naming the first key that differs."""
+    if header.get("config_hash") == config_hash(cfg):
+        return
+    old = header.get("config")
+    changed = _first_difference(old, cfg) if isinstance(old, dict) else None
+    what = f" (key '{changed}' changed)" if changed else ""
+    raise CheckpointError(
+        f"checkpoint {path} was written with another configuration{what}; resume with the "
+        "config.toml the run was started with."
+    )
+
+
+def _first_difference(a: dict, b: dict, prefix: str = "") -> str | None:
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key), b.get(key)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            found = _first_difference(va, vb, f"{prefix}{key}.")
+            if found:
+                return found
+        elif va != vb:
+            return f"{prefix}{key}"
+    return None
+
+
+def write_config(out: Path, cfg: dict) -> None:
+    report.atomic_write_text(out / "config.toml", dumps(cfg))
+
+
+def device_description() -> str:
+    dev = jax.devices()[0]
+    cpu = ""
+    if dev.platform == "cpu" and Path("/proc/cpuinfo").is_file():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = " (" + line.split(":", 1)[1].strip() + f", {os.cpu_count()} cores)"
+                break
+    return f"{dev.platform}:{dev.device_kind}{cpu}"
+
+
+def provenance(cfg: dict) -> dict:
+    """The metrics entries every run records: where and with what it ran."""
+    return {
+        "device": device_description(),
+        "physax": __version__,
+        "jax": jax.__version__,
+        "python": platform.python_version(),
+        "seed": cfg["seed"],
+    }
