@@ -58,8 +58,8 @@ def test_catalogue_experiments_run(name, tmp_path):
 
 
 def test_periodic_embedding_makes_advection_model_periodic():
-    from physax.experiments._pinn_build import build_model
     from physax.experiments._config import builtin
+    from physax.experiments._pinn_build import build_model
 
     problem = Advection1D()
     model = build_model(builtin("advection"), problem, jax.random.key(0))

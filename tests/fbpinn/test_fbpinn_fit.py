@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from physax import fbpinn, nn, problems
+from physax._train.checkpoint import load, read_header, save
 from physax.fbpinn._fit import _adam_chunk, _with_active_jit
 from physax.optim import Adam
 from physax.pinn import Collocation
-from physax._train.checkpoint import load, read_header, save
 
 
 def _setup(n_sub=4):

@@ -96,7 +96,7 @@ def merge(defaults: dict, overrides: dict, prefix: str = "") -> dict:
     return out
 
 
-def parse_set(items: list[str]) -> dict:
+def parse_overrides(items: list[str]) -> dict:
     """``["train.adam_steps=100", "problem.name=burgers"]`` as a nested dict (values are TOML literals)."""
     out: dict = {}
     for item in items:
@@ -133,7 +133,7 @@ def resolve(name_or_file: str, config_file: str | None = None, sets: list[str] |
                 f"{config_file} is for experiment '{user['experiment']}', not '{cfg['experiment']}'."
             )
         cfg = merge(cfg, user)
-    return merge(cfg, parse_set(sets or []))
+    return merge(cfg, parse_overrides(sets or []))
 
 
 def dumps(cfg: dict) -> str:
