@@ -78,16 +78,14 @@ def test_observations_validate_input():
         Observations(np.zeros((3, 2)), np.zeros(2))
     with pytest.raises(ValueError, match="coordinates"):
         Observations(np.zeros((3, 3)), np.zeros(3), dim=2)
-    with pytest.raises(ValueError, match="float64"):
-        with jax.experimental.disable_x64() if hasattr(jax.experimental, "disable_x64") else _x64_off():
-            make_trainer(Heat1D(), _net(Heat1D()), adam=None, lbfgs=LBFGS(5)).init(
-                _net(Heat1D()), key=jax.random.key(0), observations=None
-            )
 
 
-class _x64_off:
-    def __enter__(self):
-        jax.config.update("jax_enable_x64", False)
-
-    def __exit__(self, *exc):
-        jax.config.update("jax_enable_x64", True)
+def test_float64_lbfgs_needs_no_global_x64_flag():
+    """Precision is an argument: LBFGS(float64=True) scopes 64-bit JAX itself and restores it."""
+    problem = Heat1D()
+    with jax.enable_x64(False):
+        result = fit(problem, _net(problem), key=jax.random.key(0), collocation=SMALL, adam=Adam(20),
+                     lbfgs=LBFGS(5, float64=True), chunk=10, progress=False, track_error=False)  # fmt: skip
+        assert not jax.config.jax_enable_x64
+    assert all(x.dtype == jnp.float64 for x in jax.tree.leaves(result.state.params))
+    assert result.history[-1]["step"] == 25 and np.isfinite(result.history["loss"]).all()

@@ -4,7 +4,6 @@ from ._causal import CausalWeighting as CausalWeighting
 from ._collocation import Collocation as Collocation, ResidualAdaptive as ResidualAdaptive
 from ._field import Field as Field, evaluate as evaluate
 from ._fit import (
-    FitResult as FitResult,
     TrainingDiverged as TrainingDiverged,
     estimates as estimates,
     fit as fit,

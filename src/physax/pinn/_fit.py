@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -12,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray
 
-from .._train import Diverged, ProgressBar
+from .._train import Diverged, History, ProgressBar, Result
 from ..optim import LBFGS, Adam
 from ..problems import AbstractProblem, Observations, Reference
 from ._causal import CausalWeighting
@@ -27,15 +28,6 @@ class TrainingDiverged(Diverged):
 
     what = "training"
     hint = "Lower the learning rate, raise the float precision, or check the data for outliers."
-
-
-class FitResult(eqx.Module):
-    """The trained model, identified parameters, history (one record per chunk) and final state."""
-
-    model: Callable
-    parameters: dict[str, float]
-    history: list[dict]
-    state: TrainState
 
 
 def make_trainer(
@@ -118,7 +110,13 @@ def run(
     Chunk boundaries depend only on the step count, so a run resumed from a saved state
     retraces the same chunks and ends at the same result as an uninterrupted one.
     `devices` splits the collocation points over several devices (see :func:`fit`).
+    A float64 L-BFGS phase runs with 64-bit JAX enabled for the duration of the call only.
     """
+    with jax.enable_x64(True) if trainer.float64 else contextlib.nullcontext():
+        return _run(trainer, state, chunk, callbacks, progress, track_error, wall_time_offset, devices)
+
+
+def _run(trainer, state, chunk, callbacks, progress, track_error, wall_time_offset, devices):
     if chunk < 1:
         raise ValueError(f"chunk must be >= 1, got {chunk}.")
     mesh = point_mesh(devices)
@@ -182,7 +180,7 @@ def fit(
     progress: bool = True,
     track_error: bool = True,
     devices: int | Sequence[jax.Device] | None = None,
-) -> FitResult:
+) -> Result:
     """Train a physics-informed neural network (Raissi, Perdikaris & Karniadakis 2019).
 
     Minimises ``sum_k w_k L_k`` with ``L_pde = mean |residual|^2`` over interior points,
@@ -213,7 +211,9 @@ def fit(
             must be a multiple of the device count.
 
     Returns:
-        A :class:`FitResult`.
+        A `physax._train.Result`: ``model`` (the trained network), ``history`` (one record
+        per chunk), ``state`` (a `TrainState`; pass it to `run` to continue) and ``stats``
+        (``{"parameters": identified PDE parameters}``; also ``result.parameters``).
 
     Example:
         >>> problem = Heat1D()
@@ -240,4 +240,6 @@ def fit(
         track_error=track_error,
         devices=devices,
     )
-    return FitResult(trainer.model(state.params), estimates(trainer, state), history, state)
+    return Result(
+        trainer.model(state.params), History(history), state, {"parameters": estimates(trainer, state)}
+    )

@@ -81,21 +81,28 @@ class Trainer(eqx.Module):
 
     def to_lbfgs(self, state: TrainState) -> TrainState:
         """Switch to the L-BFGS phase (in float64 if configured)."""
-        if self.lbfgs is not None and self.lbfgs.float64:
-            if not jax.config.jax_enable_x64:
-                raise ValueError(
-                    "LBFGS(float64=True) needs 64-bit JAX: call jax.config.update('jax_enable_x64', True) "
-                    "at start-up (the physax CLI does), or set float64=False."
-                )
-            state = TrainState(
-                _cast(state.params, jnp.float64),
-                None,
-                _cast(state.batch, jnp.float64),
-                _cast(state.data, jnp.float64),
-                state.key,
-                state.step,
-                "lbfgs",
-            )
+        if self.float64:
+            with jax.enable_x64(True):  # scoped: the caller's global setting is left alone
+                return self._to_lbfgs(self._cast64(state))
+        return self._to_lbfgs(state)
+
+    @property
+    def float64(self) -> bool:
+        """Whether the L-BFGS phase runs in float64 (`fit`/`run` then scope 64-bit JAX themselves)."""
+        return self.lbfgs is not None and self.lbfgs.float64
+
+    def _cast64(self, state: TrainState) -> TrainState:
+        return TrainState(
+            _cast(state.params, jnp.float64),
+            None,
+            _cast(state.batch, jnp.float64),
+            _cast(state.data, jnp.float64),
+            state.key,
+            state.step,
+            "lbfgs",
+        )
+
+    def _to_lbfgs(self, state: TrainState) -> TrainState:
         opt_state = self.lbfgs_init(state.params) if self.lbfgs else None
         return TrainState(state.params, opt_state, state.batch, state.data, state.key, state.step, "lbfgs")
 
