@@ -83,3 +83,17 @@ def provenance(cfg: dict) -> dict:
         "python": platform.python_version(),
         "seed": cfg["seed"],
     }
+
+
+def write_results(out: Path, cfg: dict, metrics: dict, figures) -> dict:
+    """Write ``metrics.json`` and ``summary.md`` (listing `figures`); returns `metrics`."""
+    report.write_json(out / "metrics.json", metrics)
+    report.write_summary(
+        out / "summary.md",
+        experiment=cfg["experiment"],
+        description=cfg["description"],
+        config=cfg,
+        metrics=metrics,
+        figures=[Path(f).name for f in figures],
+    )
+    return metrics

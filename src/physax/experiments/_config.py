@@ -116,26 +116,6 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
-def resolve(name_or_file: str, config_file: str | None = None, sets: list[str] | None = None) -> dict:
-    """The full configuration: built-in defaults, then a config file, then ``--set`` overrides."""
-    if name_or_file.endswith(".toml"):
-        user = read_toml(name_or_file)
-        name = user.get("experiment")
-        if not isinstance(name, str):
-            raise ConfigError(f'{name_or_file} must name its base experiment: experiment = "...".')
-        cfg = merge(builtin(name), user)
-    else:
-        cfg = builtin(name_or_file)
-    if config_file:
-        user = read_toml(config_file)
-        if user.get("experiment", cfg["experiment"]) != cfg["experiment"]:
-            raise ConfigError(
-                f"{config_file} is for experiment '{user['experiment']}', not '{cfg['experiment']}'."
-            )
-        cfg = merge(cfg, user)
-    return merge(cfg, parse_overrides(sets or []))
-
-
 def dumps(cfg: dict) -> str:
     """Serialise a resolved configuration to TOML (scalars first, then tables)."""
 

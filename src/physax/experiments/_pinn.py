@@ -23,7 +23,7 @@ from ..pinn import (
     reference_prediction,
     run,
 )
-from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config
+from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
 from ._config import ConfigError
 from ._pinn_build import (
     build_causal,
@@ -192,16 +192,7 @@ def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict
         figures = report.plot_solution(out, ref.axes, ref.values, pred)
     figures += report.plot_history(out, history, true_parameters=true or None)
     metrics["report_time_s"] = time.perf_counter() - t0
-    report.write_json(out / "metrics.json", metrics)
-    report.write_summary(
-        out / "summary.md",
-        experiment=cfg["experiment"],
-        description=cfg["description"],
-        config=cfg,
-        metrics=metrics,
-        figures=[Path(f).name for f in figures],
-    )
-    return metrics
+    return write_results(out, cfg, metrics, figures)
 
 
 def _load_state(exp: PinnExperiment, out: Path) -> tuple[TrainState, dict]:
