@@ -41,6 +41,10 @@ def test_load_gives_a_typed_validated_spec():
         ex.load("heat-forward", {"train.adam_step": 3})
     with pytest.raises(ex.ConfigError, match="must be an integer"):
         ex.load("heat-forward", {"train.adam_steps": "many"})
+    with pytest.raises(ex.ConfigError, match="finite"):
+        ex.load("heat-forward", {"train.learning_rate": float("inf")})
+    with pytest.raises(ex.ConfigError, match="out of range"):
+        ex.load("heat-forward", {"seed": 2**70})
     with pytest.raises(ex.ConfigError, match="cannot be changed"):
         ex.load("heat-forward", {"experiment": "heat-inverse"})
     assert "[train]" in ex.show("heat-forward") and "#" in ex.show("heat-forward")
@@ -101,7 +105,7 @@ def test_cli_predict_and_show(tmp_path, capsys):
 
 def test_divergence_exits_1_naming_the_true_checkpoint(tmp_path, capsys):
     out = tmp_path / "div"
-    code = main(["run", "heat-forward", "--out", str(out), "--quiet", "--set", "train.learning_rate=inf",
+    code = main(["run", "heat-forward", "--out", str(out), "--quiet", "--set", "train.learning_rate=1e30",
                  "--set", "train.lbfgs_steps=0", "--set", "train.adam_steps=40", "--set", "chunk=20"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1 and "diverged" in err and len(err.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -61,7 +62,27 @@ def _type_name(v: Any) -> str:
     }.get(type(v), type(v).__name__)
 
 
+_INT64 = 2**63
+
+
+def _check_number(key: str, default: Any, value: Any) -> None:
+    """Every number must be finite (unless its default is not) and fit in 64 bits."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        if not (isinstance(default, float) and not math.isfinite(default)):
+            raise ConfigError(f"config key '{key}' must be a finite number, got {value!r}.")
+    if isinstance(value, int) and not -_INT64 <= value < _INT64:
+        raise ConfigError(f"config key '{key}' is out of range (|value| < 2**63), got {value!r}.")
+
+
 def _check_value(key: str, default: Any, value: Any) -> Any:
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, list | dict):
+            if isinstance(value, list) and isinstance(v, dict):
+                raise ConfigError(f"config key '{key}' must be a list of values, not of tables.")
+            continue
+        _check_number(key, default, v)
     if isinstance(default, bool) or isinstance(value, bool):
         if type(value) is not type(default):
             raise ConfigError(f"config key '{key}' must be {_type_name(default)}, got {value!r}.")
