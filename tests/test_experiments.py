@@ -41,6 +41,8 @@ def test_load_gives_a_typed_validated_spec():
         ex.load("heat-forward", {"train.adam_step": 3})
     with pytest.raises(ex.ConfigError, match="must be an integer"):
         ex.load("heat-forward", {"train.adam_steps": "many"})
+    with pytest.raises(ex.ConfigError, match="unknown experiment"):
+        ex.load("../solve_configs/burgers")
     with pytest.raises(ex.ConfigError, match="finite"):
         ex.load("heat-forward", {"train.learning_rate": float("inf")})
     with pytest.raises(ex.ConfigError, match="out of range"):

@@ -34,7 +34,7 @@ def builtin_names(package: str = _PACKAGE) -> list[str]:
 def builtin(name: str, package: str = _PACKAGE) -> dict:
     """The default configuration of the built-in experiment (or solvable problem) ``name``."""
     path = resources.files("physax.experiments").joinpath(package, f"{name}.toml")
-    if not path.is_file():
+    if name not in builtin_names(package) or not path.is_file():  # no paths: names only
         close = difflib.get_close_matches(name, builtin_names(package), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         what = "experiment" if package == _PACKAGE else "solvable problem"
