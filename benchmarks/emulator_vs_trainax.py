@@ -114,11 +114,11 @@ def side(name: str, case: str, folder: Path, n1: int, n2: int) -> dict:
 
         tr = em.Trainer(em.Supervised(c["rollout"]), optax.adam(c["lr"]), n2, c["batch"])
 
-        def mark(row, emulator, opt_state):  # rows are written after a host sync
-            if row["step"] == n1:
+        def mark(record, state):  # records are written after a host sync
+            if record["step"] == n1:
                 marks.append(time.perf_counter())
 
-        out, _ = tr(net, data, key=jax.random.key(42), chunk=n1, progress=False, on_chunk=mark)
+        out = tr(net, data, key=jax.random.key(42), chunk=n1, progress=False, callbacks=[mark]).model
     else:
         import trainax as tx
 

@@ -9,6 +9,7 @@ import optax
 import pytest
 
 from physax import emulators as em, nn
+from physax._train import Diverged
 from physax.solvers import spectral as sp
 
 GRID = sp.PeriodicGrid(1, 16, extent=1.0)
@@ -63,8 +64,10 @@ def test_trainer_learns_and_records(data, tmp_path):
         em.GradNorm(60, data[:, :3]),
         em.SaveNetwork(60, str(tmp_path / "net_{step}.eqx")),
     ]
-    out, hist = trainer(net, data, key=jax.random.key(2), callbacks=callbacks, chunk=20, progress=False)
-    assert [h["step"] for h in hist] == [20, 30, 40, 60]
+    result = trainer(net, data, key=jax.random.key(2), callbacks=callbacks, chunk=20, progress=False)
+    hist = result.history
+    assert [h["step"] for h in hist] == [20, 30, 40, 60] and list(hist["step"]) == [20, 30, 40, 60]
+    assert isinstance(result.state, em.EmulatorState) and result.state.step == 60
     assert hist[-1]["stencil_error"] < hist[1]["stencil_error"]
     assert {"loss", "grad_norm", "weight_norm", "loss_eval", "grad_norm_eval"} <= set(hist[-1])
     assert (tmp_path / "net_60.eqx").is_file()
@@ -98,8 +101,50 @@ def test_every_configuration_trains(data):
         ),
     ]
     for tr in trainers:
-        _, hist = tr(net, data, key=jax.random.key(0), progress=False)
+        hist = tr(net, data, key=jax.random.key(0), progress=False).history
         assert np.isfinite(hist[-1]["loss"])
+
+
+def test_resume_from_state_is_bit_identical(data):
+    """Stopping at a chunk boundary (here: by raising from a callback) and continuing from the
+    saved state ends at the same weights, optimiser state and history as one uninterrupted run."""
+    net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(73))
+    cfg = em.Supervised(2)
+    trainer = em.Trainer(cfg, optax.adam(optax.cosine_decay_schedule(1e-2, 50)), 50, batch_size=8)
+    kw = {"key": jax.random.key(5), "chunk": 20, "progress": False, "callbacks": [em.WeightNorm(15)]}
+    full = trainer(net, data, **kw)
+    saved = []
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_two(record, state):
+        saved.append(state)
+        if len(saved) == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        trainer(net, data, **{**kw, "callbacks": [*kw["callbacks"], stop_after_two]})
+    assert saved[-1].step == 20  # chunks end at 15 (callback) and 20
+    rest = trainer(net, data, **kw, state=saved[-1])
+    assert [r["step"] for r in rest.history] == [30, 40, 45, 50]
+    for a, b in zip(jax.tree.leaves(full.state), jax.tree.leaves(rest.state), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert full.history[-1]["loss"] == rest.history[-1]["loss"]
+    np.testing.assert_array_equal(full.model.weight, rest.model.weight)
+    with pytest.raises(ValueError, match="another emulator"):
+        trainer(nn.LinearConv(1, 1, 1, 3, key=jax.random.key(0)), data, **kw, state=saved[-1])
+
+
+def test_divergence_carries_the_last_good_state(data):
+    net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(73))
+    trainer = em.Trainer(em.Supervised(2), optax.sgd(1e12), num_steps=40, batch_size=8)
+    with pytest.raises(em.EmulatorDiverged) as info:
+        trainer(net, data, key=jax.random.key(0), chunk=1, progress=False)
+    e = info.value
+    assert isinstance(e, Diverged) and e.state.step == e.step - 1
+    assert all(np.isfinite(x).all() for x in jax.tree.leaves(e.state.params))
+    assert f"last good state is at step {e.state.step}" in str(e)
 
 
 @pytest.mark.slow
@@ -113,7 +158,7 @@ def test_trainax_quickstart_stencil_errors():
     errors = []
     for r in (1, 5, 20):
         trainer = em.Trainer(em.Supervised(r), optax.adam(1e-2), num_steps=1000, batch_size=32)
-        out, _ = trainer(net, data, key=jax.random.key(42), chunk=1000, progress=False)
+        out = trainer(net, data, key=jax.random.key(42), chunk=1000, progress=False).model
         errors.append(float(jnp.linalg.norm(out.weight - jnp.array([0.25, 0.75]))))
     assert errors[0] <= 0.037 and errors[1] <= 0.032 and errors[2] <= 0.019
     assert errors[0] > errors[1] > errors[2]

@@ -84,6 +84,37 @@ def test_deeponet_shapes_and_errors():
         net(jnp.ones((1, 8)), jnp.ones((5, 1)))
 
 
+def test_grid_deeponet_maps_a_state_to_a_state():
+    x = jnp.linspace(0, 1, 16, endpoint=False)
+    y = jnp.stack([jnp.cos(2 * jnp.pi * x), jnp.sin(2 * jnp.pi * x)], -1)
+    net = nn.DeepONet(16, 2, 1, basis=4, width=8, depth=1, key=KEY)
+    op = nn.GridDeepONet(net, y)
+    u = jnp.sin(2 * jnp.pi * x)[None]
+    np.testing.assert_array_equal(op(u), net(u, y))
+    grads = jax.grad(lambda m: jnp.sum(m(u) ** 2))(op)
+    assert not jnp.any(grads.points)  # the query grid is not trained
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        nn.GridDeepONet(net, x[:, None])
+
+
+def test_activations_are_callables_not_names():
+    u = jnp.linspace(-1, 1, 16)[None]
+    for make in (
+        lambda a: nn.ConvNet(1, 1, 1, width=4, depth=1, activation=a, key=KEY),
+        lambda a: nn.ResNet(1, 1, 1, width=4, num_blocks=1, activation=a, key=KEY),
+        lambda a: nn.DilatedResNet(1, 1, 1, width=4, num_blocks=1, dilations=(1,), activation=a, key=KEY),
+        lambda a: nn.UNet(1, 1, 1, width=2, levels=1, activation=a, key=KEY),
+        lambda a: nn.FNO(1, 1, 1, width=4, modes=3, num_layers=2, projection_width=4, activation=a, key=KEY),
+    ):
+        tanh, sine = make(jnp.tanh), make(jnp.sin)
+        assert tanh.activation is jnp.tanh
+        assert not np.allclose(tanh(u), sine(u))  # the callable is used
+        with pytest.raises(TypeError, match="callable such as jax.nn.relu"):
+            make("relu")
+    with pytest.raises(TypeError, match="DeepONet activation"):
+        nn.DeepONet(4, 1, activation="gelu", key=KEY)
+
+
 def test_channel_mismatch_is_clear():
     with pytest.raises(ValueError, match="expects 2 input channel"):
         build("convnet", 1, 2, 2)(jnp.ones((1, 16)))

@@ -18,8 +18,13 @@ ic = functools.partial(sp.random_fourier_series, grid, max_mode=5)
 data = em.generate_trajectories(ref, ic, num_trajectories=20, num_steps=99, key=jax.random.key(0))
 net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(73))
 trainer = em.Trainer(em.Supervised(5), optax.adam(1e-2), num_steps=1000, batch_size=32)
-net, history = trainer(net, data.astype("float32"), key=jax.random.key(42))
+result = trainer(net, data.astype("float32"), key=jax.random.key(42))
+net, history = result.model, result.history  # history["loss"]: the loss column
 ```
+
+`result.state` (an `EmulatorState`) continues the training: ``trainer(net, data, key=...,
+state=result.state)``; a `callbacks` entry ``callback(record, state)`` runs after every
+compiled chunk (e.g. to checkpoint the state).
 """
 
 from ._callbacks import (
@@ -49,8 +54,9 @@ from ._losses import (
     NormalizedMSELoss as NormalizedMSELoss,
 )
 from ._residuum import Composite as Composite, Residuum as Residuum
+from ._state import EmulatorDiverged as EmulatorDiverged, EmulatorState as EmulatorState
 from ._supervised import MixChain as MixChain, Supervised as Supervised
-from ._trainer import EmulatorDiverged as EmulatorDiverged, Trainer as Trainer
+from ._trainer import Trainer as Trainer
 from ._trainers import (
     composite_trainer as composite_trainer,
     diverted_chain_trainer as diverted_chain_trainer,

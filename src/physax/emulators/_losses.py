@@ -72,11 +72,3 @@ class NormalizedMAELoss(AbstractTimeLevelLoss):
     def single(self, pred, ref):
         _need_ref(ref, "NormalizedMAELoss")
         return jnp.mean(jnp.abs(pred - ref)) / jnp.mean(jnp.abs(ref))
-
-
-LOSSES = {
-    "mse": MSELoss,
-    "nmse": NormalizedMSELoss,
-    "mae": MAELoss,
-    "nmae": NormalizedMAELoss,
-}

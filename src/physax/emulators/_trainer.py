@@ -1,10 +1,8 @@
-"""Training loop for every configuration: compiled chunks of optimiser steps on device."""
+"""The emulator trainer: any configuration, compiled chunks of optimiser steps, resumable."""
 
 from __future__ import annotations
 
-import math
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import equinox as eqx
@@ -13,22 +11,13 @@ import jax.numpy as jnp
 import optax
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from .._train import Diverged, ProgressBar
-from ._callbacks import AbstractCallback, tree_norm
+from .._train import History, Result
+from ._callbacks import AbstractCallback
 from ._configuration import AbstractConfiguration
 from ._data import as_trajectories
+from ._loop import run_chunks
+from ._state import EmulatorDiverged as EmulatorDiverged, EmulatorState
 from ._windows import Windows, permutation_table
-
-
-class EmulatorDiverged(Diverged):
-    """The training loss became NaN/inf; `emulator` is the last finite emulator, `step` its step."""
-
-    what = "emulator training"
-    hint = "Lower the learning rate or the rollout length."
-
-    def __init__(self, message: str, emulator, step: int, record: dict | None = None):
-        super().__init__(step, emulator, record or {}, message)
-        self.emulator = emulator
 
 
 class Trainer(eqx.Module):
@@ -53,7 +42,11 @@ class Trainer(eqx.Module):
 
     ```python
     trainer = Trainer(Supervised(5), optax.adam(1e-2), num_steps=1000, batch_size=32)
-    emulator, history = trainer(emulator, trajectories, key=jax.random.key(42))
+    result = trainer(emulator, trajectories, key=jax.random.key(42))
+    emulator, history = result.model, result.history
+    # continue for more steps from where it stopped (same key, same batches):
+    longer = Trainer(Supervised(5), optax.adam(1e-2), num_steps=2000, batch_size=32)
+    result = longer(emulator, trajectories, key=jax.random.key(42), state=result.state)
     ```
     """
 
@@ -101,42 +94,90 @@ class Trainer(eqx.Module):
             sample_weights=sample_weights,
         )
 
+    def init(self, emulator) -> EmulatorState:
+        """The state at step 0: the emulator's trainable arrays and a fresh optimiser state."""
+        params, _ = eqx.partition(emulator, eqx.is_inexact_array)
+        return EmulatorState(params, strong(self.optimizer.init(params)), 0)
+
+    def emulator(self, emulator, state: EmulatorState):
+        """`emulator` with the trainable arrays of `state` (e.g. of a loaded checkpoint)."""
+        return eqx.combine(state.params, eqx.partition(emulator, eqx.is_inexact_array)[1])
+
     def __call__(
         self,
         emulator,
         trajectories: Float[Array, "n t c *spatial"],
         *,
         key: PRNGKeyArray,
-        callbacks: Sequence[AbstractCallback] = (),
+        state: EmulatorState | None = None,
+        callbacks: Sequence[AbstractCallback | Callable[[dict, EmulatorState], None]] = (),
         chunk: int = 100,
         progress: bool = True,
-        on_chunk=None,
-    ) -> tuple[Any, list[dict]]:
-        """Train; returns ``(emulator, history)``, one history row per chunk/callback point
-        with ``step``, ``wall_time_s``, ``loss`` (mean over the chunk), ``grad_norm`` and
-        ``weight_norm`` (at the chunk's last step) and the callbacks' values.
-        ``on_chunk(row, emulator, opt_state)`` is called after each row (e.g. to checkpoint)."""
+        wall_time_offset: float = 0.0,
+    ) -> Result:
+        """Train `emulator` on `trajectories` ``(N, T, C, *spatial)``.
+
+        **Arguments:**
+
+        - `key`: the minibatch order (one permutation table for the whole run, drawn from it).
+        - `state`: continue from this `EmulatorState` (from an earlier `Result.state`, an
+          `EmulatorDiverged`, or a checkpoint) instead of step 0; `emulator` then only
+          supplies the architecture. With the same `key` and `chunk` the run ends at
+          bit-identical weights to an uninterrupted one.
+        - `callbacks`: `AbstractCallback` instances (`Loss`, `GradNorm`, `Evaluate`, ...) add
+          their values to the history at their period; any other callable is called as
+          ``callback(record, state)`` after every chunk (the shared physax signature), e.g. to
+          checkpoint `state`.
+        - `chunk`: optimiser steps per compiled call (and per history record).
+        - `progress`: draw a progress bar.
+        - `wall_time_offset`: seconds already spent (added to ``wall_time_s`` when resuming).
+
+        **Returns:** a `physax._train.Result`: `model` (the trained emulator), `history` (one
+        record per chunk: ``step``, ``wall_time_s``, ``loss`` (mean over the chunk),
+        ``grad_norm`` and ``weight_norm`` (at the chunk's last step), ``epoch`` and the
+        callbacks' values; only the chunks this call ran), `state` (an `EmulatorState`) and
+        empty `stats`.
+
+        **Raises:** `EmulatorDiverged` (its `state` is the last good state) when the loss or
+        the weights become NaN/inf.
+        """
         trajectories = as_trajectories(trajectories)
         check_emulator(emulator, trajectories[0, 0])
         windows = self.windows(trajectories)
         table, per_epoch = permutation_table(windows.num_windows, self.batch_size, self.num_steps, key=key)
         params, static = eqx.partition(emulator, eqx.is_inexact_array)
-        opt_state = strong(self.optimizer.init(params))
-        return run_chunks(
+        if state is None:
+            state = self.init(emulator)
+        else:
+            _check_state(state, params, self.num_steps)
+        state, history = run_chunks(
             self,
             windows,
             static,
-            params,
-            opt_state,
+            state,
             trajectories,
             table,
             per_epoch,
             callbacks=callbacks,
             chunk=chunk,
             progress=progress,
-            on_chunk=on_chunk,
+            wall_time_offset=wall_time_offset,
             block=self.block(emulator),
         )
+        return Result(eqx.combine(state.params, static), History(history), state, {})
+
+
+def _check_state(state, params, num_steps: int) -> None:
+    if not isinstance(state, EmulatorState):
+        raise TypeError(f"state must be an EmulatorState (e.g. result.state), got {type(state).__name__}.")
+    if not 0 <= state.step <= num_steps:
+        raise ValueError(f"state is at step {state.step}, outside this trainer's 0..{num_steps}.")
+    same = jax.tree.structure(state.params) == jax.tree.structure(params) and all(
+        a.shape == b.shape
+        for a, b in zip(jax.tree.leaves(state.params), jax.tree.leaves(params), strict=True)
+    )
+    if not same:
+        raise ValueError("state was made for another emulator architecture; pass the emulator it trained.")
 
 
 def strong(tree):
@@ -156,125 +197,3 @@ def check_emulator(emulator, state: Array) -> None:
             f"autoregressive emulator must return the same shape: build it with "
             f"in_channels = out_channels = {state.shape[0]} (the data's channels)."
         )
-
-
-def _boundaries(start: int, total: int, chunk: int, callbacks) -> list[int]:
-    points = set(range(min(total, start + chunk), total, chunk)) | {total}
-    for cb in callbacks:
-        points |= set(range((start // cb.every + 1) * cb.every, total, cb.every))
-    return sorted(p for p in points if p > start)
-
-
-def run_chunks(
-    trainer,
-    windows,
-    static,
-    params,
-    opt_state,
-    trajectories,
-    table,
-    per_epoch,
-    *,
-    callbacks=(),
-    chunk=100,
-    progress=True,
-    on_chunk=None,
-    start=0,
-    wall_offset=0.0,
-    block=None,
-):
-    if chunk < 1:
-        raise ValueError(f"chunk must be >= 1, got {chunk}.")
-    history: list[dict] = []
-    table = jnp.asarray(table)
-    t0 = time.perf_counter()
-    step = start
-    with ProgressBar(trainer.num_steps, start, enabled=progress) as bar:
-        for stop in _boundaries(start, trainer.num_steps, chunk, callbacks):
-            args = (trainer, windows, static, params, opt_state, trajectories, table, per_epoch)
-            if block is None:
-                new_params, new_opt, stats = _chunk(*args, jnp.asarray(step), jnp.asarray(stop - step))
-            else:
-                new_params, new_opt, stats = _host_chunk(args, step, stop, block)
-            loss_sum, grad_norm = (float(x) for x in stats)
-            if not math.isfinite(loss_sum):
-                raise EmulatorDiverged(
-                    f"training loss is {loss_sum} between steps {step} and {stop}; lower the "
-                    "learning rate or the rollout length (the last finite emulator is attached).",
-                    eqx.combine(params, static),
-                    step,
-                )
-            params, opt_state, n, step = new_params, new_opt, stop - step, stop
-            emulator = eqx.combine(params, static)
-            row = {
-                "step": step,
-                "phase": "train",
-                "wall_time_s": wall_offset + time.perf_counter() - t0,
-                "loss": loss_sum / max(n, 1),
-                "grad_norm": grad_norm,
-                "weight_norm": float(tree_norm(params)),
-                "epoch": (step - 1) // per_epoch if step else 0,
-            }
-            for cb in callbacks:
-                if step % cb.every == 0 or step == trainer.num_steps:
-                    row.update(cb(step, emulator, trainer))
-            history.append(row)
-            if on_chunk is not None:
-                on_chunk(row, emulator, opt_state)
-            bar.update(row)
-    return eqx.combine(params, static), history
-
-
-def _host_chunk(args, step: int, stop: int, block: int):
-    trainer, windows, static, params, opt_state, trajectories, table, per_epoch = args
-    loss_sum = gnorm = None
-    k = step
-    while k < stop:
-        n = block if stop - k >= block else 1
-        params, opt_state, (loss, gnorm) = _block(
-            trainer, windows, static, params, opt_state, trajectories, table, per_epoch, jnp.asarray(k), n
-        )
-        loss_sum = loss if loss_sum is None else loss_sum + loss
-        k += n
-    return params, opt_state, (loss_sum, gnorm)
-
-
-@eqx.filter_jit
-def _block(trainer, windows, static, params, opt_state, trajectories, table, per_epoch, start, n: int):
-    step = _step_fn(trainer, windows, static, trajectories, table, per_epoch, start)
-    zero = jnp.zeros((), jnp.result_type(float))
-    carry = (params, opt_state, zero, zero)
-    for i in range(n):  # unrolled: XLA:CPU runs convolutions faster outside while loops
-        carry = step(i, carry)
-    return carry[0], carry[1], (carry[2], carry[3])
-
-
-def _step_fn(trainer, windows, static, trajectories, table, per_epoch, start):
-    batch = table.shape[1] // per_epoch
-    num_windows = windows.num_windows
-
-    def objective(p, data, weights):
-        return trainer.loss(eqx.combine(p, static), data, weights)
-
-    def step(i, carry):
-        p, s, loss_sum, _ = carry
-        k = start + i
-        row = jnp.minimum(k // per_epoch, table.shape[0] - 1)
-        idx = jax.lax.dynamic_slice_in_dim(table[row], (k % per_epoch) * batch, batch)
-        valid = idx >= 0
-        data = windows.gather(trajectories, jnp.where(valid, idx, 0) % num_windows)
-        loss, grads = jax.value_and_grad(objective)(p, data, valid)
-        updates, s = trainer.optimizer.update(grads, s, p)
-        gnorm = optax.tree.norm(grads).astype(loss_sum.dtype)
-        return optax.apply_updates(p, updates), s, loss_sum + loss.astype(loss_sum.dtype), gnorm
-
-    return step
-
-
-# Arrays only besides the static modules, and a traced chunk length: one compilation per run.
-@eqx.filter_jit
-def _chunk(trainer, windows, static, params, opt_state, trajectories, table, per_epoch, start, n):
-    step = _step_fn(trainer, windows, static, trajectories, table, per_epoch, start)
-    zero = jnp.zeros((), jnp.result_type(float))
-    p, s, loss_sum, gnorm = jax.lax.fori_loop(0, n, step, (params, opt_state, zero, zero))
-    return p, s, (loss_sum, gnorm)

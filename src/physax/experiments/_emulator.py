@@ -3,7 +3,9 @@
 One training per entry of ``train.rollout_steps`` (e.g. ``[1, 5, 20]`` for the Trainax stencil
 quickstart), each from the same initial network, data and minibatch order; every trained
 emulator is rolled out on held-out trajectories and scored per step (nRMSE, correlation).
-``--resume`` reuses the trainings already finished (their networks are in ``checkpoint/``).
+The training state is checkpointed after every chunk (``checkpoint/state.eqx``) and each
+finished emulator kept (``checkpoint/model_T{r}.eqx``); ``--resume`` reuses the finished
+trainings and continues the interrupted one mid-training, ending at the same weights.
 """
 
 from __future__ import annotations
@@ -16,15 +18,24 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__, emulators as em, metrics as mt, report
-from .._train.checkpoint import load, save
+from .. import emulators as em, metrics as mt, report
+from .._train.checkpoint import load
 from ..report import plot_rollout, plot_rollout_metrics
-from ._common import provenance, write_config
+from ._common import provenance
 from ._config import ConfigError
-from ._emulator_build import build_model, build_reference, build_trainer, emulator_rollout, make_data
-from ._operator import run_operator as run_operator
+from ._emulator_build import (
+    build_model,
+    build_reference,
+    build_trainer,
+    emulator_rollout,
+    make_data,
+    read_tied,
+    resume_point,
+    save_tied,
+    train_tied,
+)
 
-__all__ = ["run_emulator", "run_operator"]
+__all__ = ["load_emulator", "run_emulator"]
 
 
 def _check(cfg: dict) -> list[int]:
@@ -97,29 +108,24 @@ def run_emulator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
         meta = {"pde": cfg["pde"], "seed": cfg["seed"]}
         em.save_trajectories(out / "train.npz", train, **meta)
         em.save_trajectories(out / "test.npz", test, **meta)
-    if resume:
-        history = report.HistoryWriter.load(out / "history.csv")
-    else:
-        write_config(out, cfg)
-        history = report.HistoryWriter(out / "history.csv")
-    done_rollouts = {row.get("rollout") for row in history.rows if row.get("done")}
+    saved, history = resume_point(cfg, out, resume)
     n_eval, steps = cfg["eval"]["rollout_steps"], cfg["train"]["steps"]
     results, curves, train_time = {}, {}, 0.0
     for i, r in enumerate(rollouts):
         ckpt = out / "checkpoint" / f"model_T{r}.eqx"
-        if resume and ckpt.is_file() and r in done_rollouts:
-            model, header = load(ckpt, model0)
-            rows = [row for row in history.rows if row.get("rollout") == r]
+        tag = {"rollout": r, "phase": f"T={r}"}
+        if resume and ckpt.is_file():
+            read_tied(ckpt, cfg)
+            model, _ = load(ckpt, model0)
         else:
             trainer = build_trainer(cfg, r, stepper)
-            try:
-                model, rows = trainer(model0, train, key=ktrain, chunk=cfg["chunk"], progress=not quiet)
-            except ValueError as e:
-                raise ConfigError(str(e)) from None
-            for j, row in enumerate(rows):
-                row.update(step=i * steps + row["step"], phase=f"T={r}", rollout=r, done=j == len(rows) - 1)
-                history.append(row)
-            save(ckpt, model, {"rollout": r, "physax": __version__})
+            result = train_tied(
+                trainer, model0, train, ktrain, cfg=cfg, out=out, saved=saved, tag=tag,
+                base=i * steps, history=history, quiet=quiet,
+            )  # fmt: skip
+            model = result.model
+            save_tied(ckpt, model, cfg, **tag, step=steps)
+        rows = [row for row in history.rows if row.get("rollout") == r]
         t = float(rows[-1]["wall_time_s"]) if rows else 0.0
         train_time += t
         s = score(model, test, n_eval)
@@ -173,3 +179,28 @@ def run_emulator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
         figures=[Path(f).name for f in figures],
     )
     return metrics
+
+
+def load_emulator(cfg: dict, out: Path):
+    """The emulator of the last rollout length of a finished run, and ``predict(u0, steps=1)``.
+
+    `predict` rolls the emulator out `steps` steps from one state ``(C, N)`` or a batch
+    ``(B, C, N)`` and returns the states after the initial one, shape ``(steps, C, N)`` or
+    ``(B, steps, C, N)``.
+    """
+    rollouts = _check(cfg)
+    path = out / "checkpoint" / f"model_T{rollouts[-1]}.eqx"
+    read_tied(path, cfg)
+    model, _ = load(path, build_model(cfg["model"], _keys(cfg)[2]))
+    shape = (1, cfg["pde"]["num_points"])
+
+    def predict(u0, steps: int = 1):
+        u = np.asarray(u0, np.float32)
+        if u.ndim not in (2, 3) or u.shape[-2:] != shape:
+            raise ConfigError(f"initial states must have shape {shape} or (B, *{shape}), got {u.shape}.")
+        if not isinstance(steps, int | np.integer) or steps < 1:
+            raise ConfigError(f"steps must be an int >= 1, got {steps!r}.")
+        pred = emulator_rollout(model, jnp.asarray(u.reshape(-1, *shape)), int(steps))
+        return np.asarray(pred).reshape(*u.shape[:-2], int(steps), *shape)
+
+    return model, predict

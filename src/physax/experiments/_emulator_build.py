@@ -1,19 +1,47 @@
-"""Build the reference solver, data, network and training configuration of an emulator run."""
+"""Build the reference solver, data, network and training configuration of an emulator run,
+and train it with a tied checkpoint after every chunk (shared with the operator runner)."""
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import optax
 
-from .. import emulators as em, nn
+from .. import __version__, emulators as em, nn, report
+from .._train.checkpoint import load, read_header, save
 from ..solvers import spectral as sp
+from ._common import CHECKPOINT, check_tie, expect, tie, write_config
 from ._config import ConfigError
 
 ARCHITECTURES = ("linear", "convnet", "resnet", "preresnet", "dilated", "unet", "fno")
 CONFIGURATIONS = ("supervised", "diverted", "mix", "residuum")
+
+# The names a TOML file may use; the library itself takes the objects.
+ACTIVATIONS = {
+    "relu": jax.nn.relu,
+    "gelu": jax.nn.gelu,
+    "tanh": jnp.tanh,
+    "silu": jax.nn.silu,
+    "swish": jax.nn.silu,
+    "elu": jax.nn.elu,
+    "leaky_relu": jax.nn.leaky_relu,
+}
+LOSSES = {
+    "mse": em.MSELoss,
+    "nmse": em.NormalizedMSELoss,
+    "mae": em.MAELoss,
+    "nmae": em.NormalizedMAELoss,
+}
+
+
+def _pick(table: dict, key: str, value: str):
+    if value not in table:
+        raise ConfigError(f"{key} must be one of {', '.join(table)}, got '{value}'.")
+    return table[value]
 
 
 def build_reference(cfg: dict):
@@ -67,7 +95,7 @@ def build_model(m: dict, key, *, channels: int = 1, dims: int = 1):
     """A network from a ``[model]`` table (architecture name and sizes)."""
     arch = m["architecture"]
     common = {"boundary": m["boundary"], "key": key}
-    act = {"activation": m["activation"]}
+    act = {"activation": _pick(ACTIVATIONS, "model.activation", m["activation"])}
     try:
         if arch == "linear":
             return nn.LinearConv(dims, channels, channels, m["kernel_size"], use_bias=m["use_bias"], **common)
@@ -124,7 +152,7 @@ def build_model(m: dict, key, *, channels: int = 1, dims: int = 1):
                 width=m["width"],
                 modes=m["modes"],
                 num_layers=m["depth"],
-                activation=m["activation"],
+                **act,
                 key=key,
             )
     except ValueError as e:
@@ -133,19 +161,33 @@ def build_model(m: dict, key, *, channels: int = 1, dims: int = 1):
 
 
 def build_optimizer(t: dict):
-    lr = t["learning_rate"]
-    if t["schedule"] == "cosine":
-        lr = optax.cosine_decay_schedule(lr, t["steps"], alpha=t["final_lr_fraction"])
-    elif t["schedule"] != "constant":
+    """Adam with a constant or cosine-decaying learning rate, from a ``[train]`` table."""
+    if t["schedule"] not in ("constant", "cosine"):
         raise ConfigError(f"train.schedule must be constant or cosine, got '{t['schedule']}'.")
+    return _adam(float(t["learning_rate"]), t["schedule"], int(t["steps"]), float(t["final_lr_fraction"]))
+
+
+@functools.lru_cache(maxsize=64)
+def _adam(lr: float, schedule: str, steps: int, alpha: float):
+    # One object per setting: optax builds closures, and a new closure would make every run
+    # (a resume, a second run in a notebook) recompile the training chunk.
+    if schedule == "cosine":
+        return optax.adam(optax.cosine_decay_schedule(lr, steps, alpha=alpha))
     return optax.adam(lr)
+
+
+class StepperResiduum(eqx.Module):
+    """The one-step residual of a reference stepper, ``(u_next - stepper(u_prev)) / dt``."""
+
+    stepper: sp.Stepper
+
+    def __call__(self, u_next, u_prev):
+        return ((u_next - self.stepper(u_prev)) / self.stepper.dt).astype(u_next.dtype)
 
 
 def build_trainer(cfg: dict, rollout: int, stepper) -> em.Trainer:
     t = cfg["train"]
-    if t["loss"] not in em._losses.LOSSES:
-        raise ConfigError(f"train.loss must be one of {', '.join(em._losses.LOSSES)}, got '{t['loss']}'.")
-    loss = em._losses.LOSSES[t["loss"]]()
+    loss = _pick(LOSSES, "train.loss", t["loss"])()
     name = t["configuration"]
     try:
         if name == "supervised":
@@ -173,12 +215,13 @@ def build_trainer(cfg: dict, rollout: int, stepper) -> em.Trainer:
             config = em.MixChain(rollout, num_post_physics_steps=t["post_physics_steps"], **kw)
         else:
             config = em.Residuum(rollout, **kw)
-
-        def residuum(u_next, u_prev):  # a one-step residual of the reference time stepper
-            return ((u_next - stepper(u_prev)) / stepper.dt).astype(u_next.dtype)
-
         return em.Trainer(
-            config, build_optimizer(t), t["steps"], t["batch_size"], ref_stepper=stepper, residuum_fn=residuum
+            config,
+            build_optimizer(t),
+            t["steps"],
+            t["batch_size"],
+            ref_stepper=stepper,
+            residuum_fn=StepperResiduum(stepper),
         )
     except ValueError as e:
         raise ConfigError(f"train: {e}") from None
@@ -187,3 +230,73 @@ def build_trainer(cfg: dict, rollout: int, stepper) -> em.Trainer:
 def emulator_rollout(emulator, u0, n: int):
     """Batched autoregressive rollout (initial state excluded), shape ``(B, n, C, *spatial)``."""
     return jax.vmap(lambda u: sp.rollout(emulator, u, n, include_init=False))(u0)
+
+
+def save_tied(path: Path, tree, cfg: dict, **entries) -> None:
+    """`checkpoint.save` with the header entries tying it to this run (and `entries`)."""
+    save(path, tree, {**tie(cfg), **entries, "physax": __version__})
+
+
+def read_tied(path: Path, cfg: dict) -> dict:
+    """The verified header of `path`, refused unless this very configuration wrote it."""
+    header = read_header(path, expect=expect(cfg))
+    check_tie(path, header, cfg)
+    return header
+
+
+def load_state(trainer: em.Trainer, model0, path: Path, header: dict) -> em.EmulatorState:
+    """The `EmulatorState` checkpointed at `path` (its verified `header` gives the step)."""
+    step = header.get("step")
+    if not isinstance(step, int) or not 0 <= step <= trainer.num_steps:
+        raise ConfigError(f"checkpoint {path} has an invalid step {step!r}; delete it to start over.")
+    state, _ = load(path, trainer.init(model0))
+    return em.EmulatorState(state.params, state.opt_state, step)
+
+
+def train_tied(trainer, model0, data, key, *, cfg, out, saved, tag: dict, base: int, history, quiet):
+    """Train (or continue, when the `saved` header of ``checkpoint/state.eqx`` matches `tag`) with a
+    checkpoint and a history row after every chunk; on divergence the last good state is saved."""
+    state, wall = None, [0.0]  # wall: the training time at the last good state
+    if saved is not None and all(saved.get(k) == v for k, v in tag.items()):
+        state, wall = load_state(trainer, model0, out / CHECKPOINT, saved), [float(saved["wall_time_s"])]
+    offset = wall[0]
+
+    def checkpoint(s: em.EmulatorState) -> None:
+        save_tied(
+            out / CHECKPOINT, s, cfg, **tag, step=s.step, history_step=base + s.step, wall_time_s=wall[0]
+        )
+
+    def on_chunk(record: dict, s: em.EmulatorState) -> None:
+        history.append({**record, "step": base + record["step"], **tag})
+        wall[0] = record["wall_time_s"]
+        checkpoint(s)
+
+    try:
+        return trainer(
+            model0,
+            data,
+            key=key,
+            state=state,
+            callbacks=[on_chunk],
+            chunk=cfg["chunk"],
+            progress=not quiet,
+            wall_time_offset=offset,
+        )
+    except em.EmulatorDiverged as e:
+        checkpoint(e.state)
+        metrics = {"experiment": cfg["experiment"], "status": "diverged", "message": str(e), **tag}
+        report.write_json(out / "metrics.json", {**metrics, "steps": base + e.state.step})
+        raise
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+
+
+def resume_point(cfg: dict, out: Path, resume: bool):
+    """``(saved header of checkpoint/state.eqx or None, history writer)``; on resume the history
+    is cut back to the checkpoint so that no chunk is logged twice."""
+    if not resume:
+        write_config(out, cfg)
+        return None, report.HistoryWriter(out / "history.csv")
+    saved = read_tied(out / CHECKPOINT, cfg) if (out / CHECKPOINT).is_file() else None
+    upto = saved.get("history_step") if saved else 0  # no checkpoint yet: no chunk counts
+    return saved, report.HistoryWriter.load(out / "history.csv", upto_step=upto)

@@ -15,23 +15,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__, emulators as em, metrics as mt, nn, report
-from .._train.checkpoint import save
+from .. import emulators as em, metrics as mt, nn, report
+from .._train.checkpoint import load
 from ..report import plot_operator_samples
 from ..solvers import spectral as sp
-from ._common import provenance, write_config
+from ._common import provenance
 from ._config import ConfigError
-from ._emulator_build import build_optimizer
-
-
-class GridDeepONet(eqx.Module):
-    """A DeepONet evaluated on a fixed grid, so it maps a state ``(C, N)`` to ``(C, N)``."""
-
-    net: nn.DeepONet
-    points: jax.Array
-
-    def __call__(self, u):
-        return self.net(u, jax.lax.stop_gradient(self.points))  # the grid is not trained
+from ._emulator_build import build_optimizer, read_tied, resume_point, save_tied, train_tied
 
 
 def _data(cfg: dict, key):
@@ -77,36 +67,49 @@ def _models(cfg: dict, grid, key) -> dict:
         net = nn.DeepONet(
             grid.num_points, y.shape[1], 1, basis=d["basis"], width=d["width"], depth=d["depth"], key=kd
         )
-        models["deeponet"] = GridDeepONet(net, jnp.asarray(y))
+        models["deeponet"] = nn.GridDeepONet(net, jnp.asarray(y))
     if not models:
         raise ConfigError("enable at least one model: fno.enabled or deeponet.enabled.")
     return models
 
 
+def _trainer(cfg: dict, name: str) -> em.Trainer:
+    t = cfg["train"]
+    steps = cfg[name]["steps"] or t["steps"]
+    loss = em.Supervised(1, time_level_loss=em.NormalizedMSELoss())
+    return em.Trainer(loss, build_optimizer({**t, "steps": steps}), steps, t["batch_size"])
+
+
 def run_operator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
-    """Train FNO and/or DeepONet on u0 -> u(t_final); returns the metrics (``resume`` retrains)."""
+    """Train FNO and/or DeepONet on u0 -> u(t_final), score and report; returns the metrics.
+
+    A checkpoint after every chunk (``checkpoint/state.eqx``) and one per finished model
+    (``checkpoint/{fno,deeponet}.eqx``); ``resume`` keeps the finished models and continues
+    the interrupted one mid-training.
+    """
     t_start = time.perf_counter()
     kdata, kmodel, ktrain = jax.random.split(jax.random.key(cfg["seed"]), 3)
     grid, train, test = _data(cfg, kdata)
     out.mkdir(parents=True, exist_ok=True)
-    write_config(out, cfg)
-    history = report.HistoryWriter(out / "history.csv")
-    t = cfg["train"]
-    loss = em.Supervised(1, time_level_loss=em.NormalizedMSELoss())
+    saved, history = resume_point(cfg, out, resume)
     results, preds = {}, {}
     offset = 0
-    for name, model in _models(cfg, grid, kmodel).items():
-        steps = cfg[name]["steps"] or t["steps"]
-        trainer = em.Trainer(loss, build_optimizer({**t, "steps": steps}), steps, t["batch_size"])
-        try:
-            model, rows = trainer(model, train, key=ktrain, chunk=cfg["chunk"], progress=not quiet)
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
-        for row in rows:
-            row.update(step=offset + row["step"], phase=name, model=name)
-            history.append(row)
-        offset += steps
-        save(out / "checkpoint" / f"{name}.eqx", model, {"model": name, "physax": __version__})
+    for name, model0 in _models(cfg, grid, kmodel).items():
+        trainer = _trainer(cfg, name)
+        ckpt = out / "checkpoint" / f"{name}.eqx"
+        tag = {"model": name, "phase": name}
+        if resume and ckpt.is_file():
+            read_tied(ckpt, cfg)
+            model, _ = load(ckpt, model0)
+        else:
+            result = train_tied(
+                trainer, model0, train, ktrain, cfg=cfg, out=out, saved=saved, tag=tag,
+                base=offset, history=history, quiet=quiet,
+            )  # fmt: skip
+            model = result.model
+            save_tied(ckpt, model, cfg, **tag, step=trainer.num_steps)
+        rows = [row for row in history.rows if row.get("model") == name]
+        offset += trainer.num_steps
         pred = eqx.filter_jit(eqx.filter_vmap(model))(test[:, 0])
         errors = np.asarray(jax.vmap(mt.rel_l2)(pred, test[:, 1]))
         preds[name] = np.asarray(pred[:, 0])
@@ -114,7 +117,7 @@ def run_operator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
             "rel_l2": float(np.mean(errors)),
             "rel_l2_median": float(np.median(errors)),
             "train_time_s": float(rows[-1]["wall_time_s"]) if rows else 0.0,
-            "steps": steps,
+            "steps": trainer.num_steps,
             "final_loss": float(rows[-1]["loss"]) if rows else None,
             "num_parameters": int(sum(x.size for x in jax.tree.leaves(eqx.filter(model, eqx.is_array)))),
         }
@@ -148,7 +151,30 @@ def run_operator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
     return metrics
 
 
-def _device() -> str:
-    from ._common import device_description
+def load_operator(cfg: dict, out: Path):
+    """The trained operators of a finished run (a dict name -> model) and ``predict(u0, model=None)``.
 
-    return device_description()
+    `predict` maps input functions ``(C, N)`` or ``(B, C, N)`` on the run's grid to the
+    solution at ``t_final``, same shape, with the named model (default: the first, ``"fno"``
+    when enabled).
+    """
+    p = cfg["pde"]
+    grid = sp.PeriodicGrid(1, p["num_points"], extent=p["extent"])
+    models = {}
+    for name, model0 in _models(cfg, grid, jax.random.split(jax.random.key(cfg["seed"]), 3)[1]).items():
+        path = out / "checkpoint" / f"{name}.eqx"
+        read_tied(path, cfg)
+        models[name] = load(path, model0)[0]
+    shape = (1, p["num_points"])
+
+    def predict(u0, model: str | None = None):
+        name = model or next(iter(models))
+        if name not in models:
+            raise ConfigError(f"model must be one of {', '.join(models)}, got '{name}'.")
+        u = np.asarray(u0, np.float32)
+        if u.ndim not in (2, 3) or u.shape[-2:] != shape:
+            raise ConfigError(f"input functions must have shape {shape} or (B, *{shape}), got {u.shape}.")
+        pred = eqx.filter_jit(eqx.filter_vmap(models[name]))(jnp.asarray(u.reshape(-1, *shape)))
+        return np.asarray(pred).reshape(u.shape)
+
+    return models, predict

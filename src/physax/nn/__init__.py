@@ -3,7 +3,7 @@
 from ._constraints import HardConstraint as HardConstraint
 from ._conv import Conv as Conv, LinearConv as LinearConv
 from ._convnet import ConvNet as ConvNet
-from ._deeponet import DeepONet as DeepONet
+from ._deeponet import DeepONet as DeepONet, GridDeepONet as GridDeepONet
 from ._embeddings import (
     FourierFeatures as FourierFeatures,
     Normalize as Normalize,

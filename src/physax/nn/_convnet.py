@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._conv import Conv, activation_fn, check_input
+from ._conv import Conv, check_input
 
 
 class ConvNet(eqx.Module):
@@ -18,14 +20,14 @@ class ConvNet(eqx.Module):
     Translation-equivariant on periodic domains. The APEBench "Conv" baseline (Koehler et al. 2024).
 
     **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width` (hidden channels),
-    `depth` (hidden layers, >= 0), `kernel_size` (default 3), `activation` (name, default
-    ``"relu"``), `boundary`, `key`.
+    `depth` (hidden layers, >= 0), `kernel_size` (default 3), `activation` (a callable, default
+    `jax.nn.relu`), `boundary`, `key`.
 
     **Example:** ``ConvNet(1, 1, 1, width=32, depth=6, key=key)(u)``, `u` of shape ``(1, N)``.
     """
 
     layers: list[Conv]
-    activation: str = eqx.field(static=True)
+    activation: Callable = eqx.field(static=True)
     num_spatial_dims: int = eqx.field(static=True)
     in_channels: int = eqx.field(static=True)
 
@@ -38,13 +40,13 @@ class ConvNet(eqx.Module):
         width: int = 32,
         depth: int = 4,
         kernel_size: int = 3,
-        activation: str = "relu",
+        activation: Callable = jax.nn.relu,
         boundary: str = "periodic",
         key: PRNGKeyArray,
     ):
         if depth < 0 or width < 1:
             raise ValueError(f"ConvNet needs depth >= 0 and width >= 1, got {depth}, {width}.")
-        activation_fn(activation)
+        check_activation(activation, "ConvNet")
         sizes = [in_channels] + [width] * depth + [out_channels]
         keys = jax.random.split(key, len(sizes) - 1)
         self.layers = [
@@ -57,8 +59,18 @@ class ConvNet(eqx.Module):
 
     def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
         check_input(x, self.in_channels, self.num_spatial_dims, "ConvNet")
-        act = activation_fn(self.activation)
+        act = self.activation
         x = jnp.moveaxis(x, 0, -1)  # channel-last inside: one transpose in, one out
         for layer in self.layers[:-1]:
             x = act(layer.channels_last(x))
         return jnp.moveaxis(self.layers[-1].channels_last(x), -1, 0)
+
+
+def check_activation(activation, network: str) -> Callable:
+    """`activation` itself, after checking that it is a callable (not a name)."""
+    if not callable(activation):
+        raise TypeError(
+            f"{network} activation must be a callable such as jax.nn.relu, got {activation!r}; "
+            "names like 'relu' are mapped to functions only in physax.experiments."
+        )
+    return activation

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._conv import activation_fn
+from ._convnet import check_activation
 from ._mlp import MLP
 
 
@@ -21,7 +23,7 @@ class DeepONet(eqx.Module):
     query points `y` of shape ``(n, d)`` and returns shape ``(out_channels, n)``.
 
     **Arguments:** `num_sensors`, `coord_dim` $d$, `out_channels`, `basis` $p$ (default 64),
-    `width`, `depth` (hidden layers of both MLPs), `activation` (``"gelu"``), `key`.
+    `width`, `depth` (hidden layers of both MLPs), `activation` (default `jax.nn.gelu`), `key`.
 
     **Example:** ``DeepONet(256, 1, 1, key=key)(u0, x[:, None])`` with `u0` of shape ``(1, 256)``.
     """
@@ -32,7 +34,7 @@ class DeepONet(eqx.Module):
     num_sensors: int = eqx.field(static=True)
     out_channels: int = eqx.field(static=True)
     basis: int = eqx.field(static=True)
-    activation: str = eqx.field(static=True)
+    activation: Callable = eqx.field(static=True)
 
     def __init__(
         self,
@@ -43,10 +45,10 @@ class DeepONet(eqx.Module):
         basis: int = 64,
         width: int = 128,
         depth: int = 3,
-        activation: str = "gelu",
+        activation: Callable = jax.nn.gelu,
         key: PRNGKeyArray,
     ):
-        act = activation_fn(activation)
+        act = check_activation(activation, "DeepONet")
         kb, kt = jax.random.split(key)
         p = basis * out_channels
         self.branch = MLP(num_sensors, p, width, depth, act, key=kb)
@@ -70,3 +72,45 @@ class DeepONet(eqx.Module):
         b = self.branch(u.reshape(-1)).reshape(self.out_channels, self.basis)
         t = jax.vmap(self.trunk)(y).reshape(y.shape[0], self.out_channels, self.basis)
         return jnp.einsum("ck,nck->cn", b, t) + self.bias[:, None]
+
+
+class GridDeepONet(eqx.Module):
+    r"""A `DeepONet` queried at fixed grid points, so it maps a state ``(C, *spatial)`` to one.
+
+    $u \mapsto \big(G(u)(y_1), \dots, G(u)(y_n)\big)$ for the stored query points $y_j$: the
+    output has the input's shape, so it trains and rolls out like any grid emulator or neural
+    operator (`physax.emulators.Trainer`, FNO side by side). The points are constants:
+    gradients do not flow into them. A periodic trunk input such as
+    $y = (\cos 2\pi x, \sin 2\pi x)$ builds periodicity in (Lu et al. 2022, "A comprehensive
+    and fair comparison of two neural operators").
+
+    **Arguments:**
+
+    - `net`: the `DeepONet`; its `num_sensors` must equal the state's size and its
+      `out_channels` times the number of points too.
+    - `points`: query points, shape ``(n, coord_dim)``, in the order of the flattened
+      spatial grid.
+
+    **Example:**
+
+    ```python
+    x = jnp.linspace(0, 1, 64, endpoint=False)
+    y = jnp.stack([jnp.cos(2 * jnp.pi * x), jnp.sin(2 * jnp.pi * x)], -1)
+    op = GridDeepONet(DeepONet(64, 2, 1, key=jax.random.key(0)), y)
+    v = op(u0)  # u0 and v of shape (1, 64)
+    ```
+    """
+
+    net: DeepONet
+    points: Array
+
+    def __check_init__(self):
+        if self.points.ndim != 2 or self.points.shape[1] != self.net.trunk.in_size:
+            raise ValueError(
+                f"GridDeepONet points must have shape (n, {self.net.trunk.in_size}) (the trunk's "
+                f"input size), got {self.points.shape}."
+            )
+
+    def __call__(self, u: Float[Array, " c *spatial"]) -> Float[Array, " c *spatial"]:
+        out = self.net(u, jax.lax.stop_gradient(self.points))  # the grid is not trained
+        return out.reshape(self.net.out_channels, *u.shape[1:])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._conv import Conv, activation_fn, check_dims, check_input
+from ._conv import Conv, check_dims, check_input
+from ._convnet import check_activation
 
 
 class SpectralConv(eqx.Module):
@@ -70,7 +73,7 @@ class FNO(eqx.Module):
     concatenated to the input (as in Li et al.; this breaks translation equivariance).
 
     **Arguments:** `num_spatial_dims` (1, 2), `in_channels`, `out_channels`, `width`, `modes`,
-    `num_layers` (4), `projection_width` (128), `activation` (``"gelu"``), `append_grid`, `key`.
+    `num_layers` (4), `projection_width` (128), `activation` (default `jax.nn.gelu`), `append_grid`, `key`.
 
     **Example:** ``FNO(1, 1, 1, width=64, modes=16, key=key)(u)``, `u` of shape ``(1, 256)``.
     """
@@ -80,7 +83,7 @@ class FNO(eqx.Module):
     pointwise: list[Conv]
     project1: Conv
     project2: Conv
-    activation: str = eqx.field(static=True)
+    activation: Callable = eqx.field(static=True)
     append_grid: bool = eqx.field(static=True)
     num_spatial_dims: int = eqx.field(static=True)
     in_channels: int = eqx.field(static=True)
@@ -95,12 +98,12 @@ class FNO(eqx.Module):
         modes: int = 16,
         num_layers: int = 4,
         projection_width: int = 128,
-        activation: str = "gelu",
+        activation: Callable = jax.nn.gelu,
         append_grid: bool = False,
         key: PRNGKeyArray,
     ):
         check_dims(num_spatial_dims)
-        activation_fn(activation)
+        check_activation(activation, "FNO")
         keys = jax.random.split(key, 2 * num_layers + 3)
         conv1 = lambda i, o, k: Conv(num_spatial_dims, i, o, 1, key=k)
         lift_in = in_channels + (num_spatial_dims if append_grid else 0)
@@ -118,7 +121,7 @@ class FNO(eqx.Module):
 
     def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
         check_input(x, self.in_channels, self.num_spatial_dims, "FNO")
-        act = activation_fn(self.activation)
+        act = self.activation
         if self.append_grid:
             axes = [jnp.arange(n, dtype=x.dtype) / n for n in x.shape[1:]]
             grid = jnp.stack(jnp.meshgrid(*axes, indexing="ij"))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._conv import Conv, activation_fn, check_input
+from ._conv import Conv, check_input
+from ._convnet import check_activation
 
 
 class _Block(eqx.Module):
@@ -32,7 +35,7 @@ class ResNet(eqx.Module):
     padding makes it translation-equivariant.
 
     **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width`, `num_blocks`,
-    `kernel_size` (3), `activation` (``"relu"``), `boundary`, `preactivation` (False), `key`.
+    `kernel_size` (3), `activation` (default `jax.nn.relu`), `boundary`, `preactivation` (False), `key`.
 
     **Example:** ``ResNet(1, 1, 1, width=32, num_blocks=4, key=key)(u)``.
     """
@@ -40,7 +43,7 @@ class ResNet(eqx.Module):
     lift: Conv
     blocks: list[_Block]
     project: Conv
-    activation: str = eqx.field(static=True)
+    activation: Callable = eqx.field(static=True)
     preactivation: bool = eqx.field(static=True)
     num_spatial_dims: int = eqx.field(static=True)
     in_channels: int = eqx.field(static=True)
@@ -54,12 +57,12 @@ class ResNet(eqx.Module):
         width: int = 32,
         num_blocks: int = 4,
         kernel_size: int = 3,
-        activation: str = "relu",
+        activation: Callable = jax.nn.relu,
         boundary: str = "periodic",
         preactivation: bool = False,
         key: PRNGKeyArray,
     ):
-        activation_fn(activation)
+        check_activation(activation, "ResNet")
         klift, kproj, *kb = jax.random.split(key, 2 + 2 * num_blocks)
         conv = lambda i, o, k, ks: Conv(num_spatial_dims, i, o, ks, boundary=boundary, key=k)
         self.lift = conv(in_channels, width, klift, kernel_size)
@@ -75,7 +78,7 @@ class ResNet(eqx.Module):
 
     def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
         check_input(x, self.in_channels, self.num_spatial_dims, "ResNet")
-        act = activation_fn(self.activation)
+        act = self.activation
         h = self.lift.channels_last(jnp.moveaxis(x, 0, -1))  # channel-last inside, as ConvNet
         if not self.preactivation:
             h = act(h)
@@ -95,7 +98,7 @@ class DilatedResNet(eqx.Module):
     `out_channels`. The growing dilation gives a large receptive field at few parameters.
 
     **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width`, `num_blocks`,
-    `dilations`, `kernel_size` (3), `activation` (``"relu"``), `boundary`, `key`.
+    `dilations`, `kernel_size` (3), `activation` (default `jax.nn.relu`), `boundary`, `key`.
 
     **Example:** ``DilatedResNet(1, 1, 1, width=32, num_blocks=2, key=key)(u)``.
     """
@@ -103,7 +106,7 @@ class DilatedResNet(eqx.Module):
     encoder: Conv
     blocks: list[list[Conv]]
     decoder: Conv
-    activation: str = eqx.field(static=True)
+    activation: Callable = eqx.field(static=True)
     num_spatial_dims: int = eqx.field(static=True)
     in_channels: int = eqx.field(static=True)
 
@@ -117,11 +120,11 @@ class DilatedResNet(eqx.Module):
         num_blocks: int = 2,
         dilations: tuple[int, ...] = (1, 2, 4, 8, 4, 2, 1),
         kernel_size: int = 3,
-        activation: str = "relu",
+        activation: Callable = jax.nn.relu,
         boundary: str = "periodic",
         key: PRNGKeyArray,
     ):
-        activation_fn(activation)
+        check_activation(activation, "DilatedResNet")
         kenc, kdec, *kb = jax.random.split(key, 2 + num_blocks * len(dilations))
         conv = lambda i, o, k, d=1: Conv(
             num_spatial_dims, i, o, kernel_size, boundary=boundary, dilation=d, key=k
@@ -138,7 +141,7 @@ class DilatedResNet(eqx.Module):
 
     def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
         check_input(x, self.in_channels, self.num_spatial_dims, "DilatedResNet")
-        act = activation_fn(self.activation)
+        act = self.activation
         h = self.encoder.channels_last(jnp.moveaxis(x, 0, -1))  # channel-last inside
         for block in self.blocks:
             r = h

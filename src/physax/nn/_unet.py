@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._conv import Conv, activation_fn, check_input
+from ._conv import Conv, check_input
+from ._convnet import check_activation
 
 
 class _DoubleConv(eqx.Module):
@@ -44,7 +47,7 @@ class UNet(eqx.Module):
     ``2**levels``. Equivariant to shifts by multiples of ``2**levels`` on periodic domains.
 
     **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width` (channels at the
-    finest level), `levels` (default 2), `kernel_size` (3), `activation` (``"relu"``), `boundary`,
+    finest level), `levels` (default 2), `kernel_size` (3), `activation` (default `jax.nn.relu`), `boundary`,
     `key`.
 
     **Example:** ``UNet(1, 1, 1, width=16, levels=2, key=key)(u)`` with `u` of shape ``(1, 64)``.
@@ -56,7 +59,7 @@ class UNet(eqx.Module):
     up: list[_DoubleConv]
     project: Conv
     levels: int = eqx.field(static=True)
-    activation: str = eqx.field(static=True)
+    activation: Callable = eqx.field(static=True)
     num_spatial_dims: int = eqx.field(static=True)
     in_channels: int = eqx.field(static=True)
 
@@ -69,11 +72,11 @@ class UNet(eqx.Module):
         width: int = 16,
         levels: int = 2,
         kernel_size: int = 3,
-        activation: str = "relu",
+        activation: Callable = jax.nn.relu,
         boundary: str = "periodic",
         key: PRNGKeyArray,
     ):
-        activation_fn(activation)
+        check_activation(activation, "UNet")
         if levels < 1:
             raise ValueError(f"UNet needs levels >= 1, got {levels}.")
         keys = iter(jax.random.split(key, 6 * levels + 3))
@@ -100,7 +103,7 @@ class UNet(eqx.Module):
                 f"UNet with {self.levels} levels needs spatial sizes divisible by {factor}, got "
                 f"{x.shape[1:]}; change the resolution or the number of levels."
             )
-        act, d = activation_fn(self.activation), self.num_spatial_dims
+        act, d = self.activation, self.num_spatial_dims
         skips = []
         h = jnp.moveaxis(x, 0, -1)  # channel-last inside (XLA:CPU convolutions), as ConvNet
         for block in self.down:
