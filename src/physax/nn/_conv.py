@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -158,17 +160,11 @@ class LinearConv(eqx.Module):
         return self.conv(x)
 
 
-def activation_fn(name: str):
-    """An activation by name: relu, gelu, tanh, silu/swish, elu, leaky_relu."""
-    table = {
-        "relu": jax.nn.relu,
-        "gelu": jax.nn.gelu,
-        "tanh": jnp.tanh,
-        "silu": jax.nn.silu,
-        "swish": jax.nn.silu,
-        "elu": jax.nn.elu,
-        "leaky_relu": jax.nn.leaky_relu,
-    }
-    if name not in table:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(table)}.")
-    return table[name]
+def check_activation(activation, network: str) -> Callable:
+    """`activation` itself, after checking that it is a callable (not a name)."""
+    if not callable(activation):
+        raise TypeError(
+            f"{network} activation must be a callable such as jax.nn.relu, got {activation!r}; "
+            "names like 'relu' are mapped to functions only in physax.experiments."
+        )
+    return activation

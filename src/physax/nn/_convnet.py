@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._conv import Conv, check_input
+from ._conv import Conv, check_activation, check_input
 
 
 class ConvNet(eqx.Module):
@@ -64,13 +64,3 @@ class ConvNet(eqx.Module):
         for layer in self.layers[:-1]:
             x = act(layer.channels_last(x))
         return jnp.moveaxis(self.layers[-1].channels_last(x), -1, 0)
-
-
-def check_activation(activation, network: str) -> Callable:
-    """`activation` itself, after checking that it is a callable (not a name)."""
-    if not callable(activation):
-        raise TypeError(
-            f"{network} activation must be a callable such as jax.nn.relu, got {activation!r}; "
-            "names like 'relu' are mapped to functions only in physax.experiments."
-        )
-    return activation

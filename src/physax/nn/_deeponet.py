@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._convnet import check_activation
+from ._conv import check_activation
 from ._mlp import MLP
 
 

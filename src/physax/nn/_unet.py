@@ -9,8 +9,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._conv import Conv, check_input
-from ._convnet import check_activation
+from ._conv import Conv, check_activation, check_input
 
 
 class _DoubleConv(eqx.Module):
