@@ -149,10 +149,31 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         return _diverged(e, args.debug)
+    except MemoryError:
+        print(
+            "physax: error: out of memory; make the problem smaller (grid, snapshots, batch).",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         target = getattr(args, "out", None) or getattr(args, "target", "")
         print(f"\nphysax: interrupted; continue with `physax run {target} --resume`.", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug or an unforeseen input: one line, the traceback on request
+        if args.debug:
+            raise
+        if "RESOURCE_EXHAUSTED" in str(e):
+            print(
+                "physax: error: out of memory; make the problem smaller (grid, snapshots, batch).",
+                file=sys.stderr,
+            )
+            return 2
+        line = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        print(
+            f"physax: unexpected {type(e).__name__}: {line[:300]} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _show(args) -> int:

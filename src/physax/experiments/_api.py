@@ -110,13 +110,16 @@ def run(spec: Spec, *, out: str | Path | None = None, progress: bool = True) -> 
     return load_run(out)
 
 
-def _fresh(out: Path, work: Callable[[], Any]) -> Any:
+def _fresh(out: Path, work: Callable[[], Any], discard_on=(ConfigError, CheckpointError)) -> Any:
     """Claim an empty `out`, do `work`; on bad input remove whatever it wrote."""
-    created = not out.exists()
+    try:
+        created = not out.exists()
+    except OSError as e:
+        raise ConfigError(f"cannot use {out} as a run directory: {e.strerror}; pick another --out.") from None
     with RunDirectory(out, fresh=True):
         try:
             return work()
-        except (ConfigError, CheckpointError):
+        except discard_on:
             _discard(out, remove_dir=created)
             raise
 
@@ -187,7 +190,7 @@ def solve(name: str, overrides: dict | None = None, *, out: str | Path | None = 
         with jax.enable_x64(True):
             return solver(cfg)(cfg, out)
 
-    metrics = _fresh(out, work)
+    metrics = _fresh(out, work, discard_on=Exception)  # a solve keeps no state worth keeping
     return {**metrics, "directory": str(out)}
 
 

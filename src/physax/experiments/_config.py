@@ -76,7 +76,23 @@ def _check_number(key: str, default: Any, value: Any) -> None:
         raise ConfigError(f"config key '{key}' is out of range (|value| < 2**63), got {value!r}.")
 
 
+def _check_sign(key: str, default: Any, value: Any) -> None:
+    """Counts (integers whose default is >= 0), loss weights, learning rates and noise levels
+    cannot be negative."""
+    leaf = key.rsplit(".", 1)[-1]
+    if type(value) is int and type(default) is int and default >= 0 and value < 0:
+        raise ConfigError(f"config key '{key}' must be >= 0, got {value}.")
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        if (
+            key.startswith("weights.")
+            or leaf in ("noise", "learning_rate")
+            or leaf.endswith("_learning_rate")
+        ):
+            raise ConfigError(f"config key '{key}' must be >= 0, got {value}.")
+
+
 def _check_value(key: str, default: Any, value: Any) -> Any:
+    _check_sign(key, default, value)
     for v in value if isinstance(value, list) else [value]:
         if isinstance(v, list | dict):
             if isinstance(value, list) and isinstance(v, dict):
@@ -131,8 +147,14 @@ def parse_overrides(items: list[str]) -> dict:
             value = raw  # a bare word: take it as a string
         node = out
         parts = key.split(".")
-        for part in parts[:-1]:
+        for i, part in enumerate(parts[:-1]):
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(
+                    f"--set {key}: '{'.'.join(parts[: i + 1])}' was set to a value, not a table."
+                )
+        if isinstance(node.get(parts[-1]), dict):
+            raise ConfigError(f"--set {key}: '{key}' is a table; set its entries, e.g. '{key}.<name>=...'.")
         node[parts[-1]] = value
     return out
 

@@ -28,6 +28,15 @@ class RunDirectory:
         self.path, self.fresh, self._fd = Path(path), fresh, None
 
     def __enter__(self) -> Path:
+        try:
+            return self._claim()
+        except OSError as e:  # a name too long, a path through a file, no permission, ...
+            self.__exit__()
+            raise ConfigError(
+                f"cannot use {self.path} as a run directory: {e.strerror}; pick another --out."
+            ) from None
+
+    def _claim(self) -> Path:
         path = self.path
         if path.exists() and not path.is_dir():
             raise ConfigError(f"--out {path} is a file, not a directory; pick another --out.")
