@@ -8,7 +8,7 @@ steps (or slower). Two problems:
   free surface (130 x 65 grid), 600 steps, order 4, 96 receivers;
 - `large`: one shot on 300 x 300 cells + CPML 20 (340 x 340), 1000 steps, order 4.
 
-Times, for each engine (the default: the native loop and its discrete adjoint; and the
+Times, for each time loop (the default: the native loop and its discrete adjoint; and the
 XLA loop): the compiled forward (`simulate_shots(...).traces`, checkpointing off, as a
 user simulates) and the compiled `velocity_gradient` (misfit and gradient, checkpoints
 every ~sqrt(n) steps), all warm, called in turn `--repeats` times: best and median of each,
@@ -35,7 +35,9 @@ from physax.inverse import surface_shots
 from physax.solvers.wave import (
     CPML,
     AcousticModel,
+    NativeLoop,
     Shot,
+    XLALoop,
     ricker,
     simulate_shots,
     smooth_model,
@@ -74,7 +76,7 @@ def timed_in_turn(forward, gradient, arg, repeats):
     return times[forward], times[gradient]
 
 
-def functions(name, n_steps=None, checkpoint=True, engine="auto", gradient_engine="auto"):
+def functions(name, n_steps=None, checkpoint=True, loop=None, gradient_loop=None):
     true, shots, pml, dt, start = problem(name, n_steps)
     observed = simulate_shots(true, shots, dt=dt, order=4, boundary=pml).traces
     forward = jax.jit(
@@ -86,7 +88,7 @@ def functions(name, n_steps=None, checkpoint=True, engine="auto", gradient_engin
                 order=4,
                 boundary=pml,
                 checkpoint=False,
-                engine=engine,
+                loop=loop,
             ).traces
         )
     )
@@ -99,7 +101,7 @@ def functions(name, n_steps=None, checkpoint=True, engine="auto", gradient_engin
             order=4,
             boundary=pml,
             checkpoint=checkpoint,
-            engine=gradient_engine,
+            loop=gradient_loop,
         )
     )
     return forward, gradient, start
@@ -113,13 +115,13 @@ def main() -> None:
     print(f"machine: {platform.processor() or 'cpu'}, {os.cpu_count()} cores, load avg {load}")
     print(f"versions: jax {jax.__version__}, physax {physax.__version__}\n")
     print(
-        "| problem | engine | forward best / median (s) | gradient best / median (s) "
+        "| problem | loop | forward best / median (s) | gradient best / median (s) "
         "| gradient / forward (median of the pairs) | best / best |"
     )
     print("|---|---|---:|---:|---:|---:|")
     for name in ("fwi", "large"):
-        for label, engine in (("native (default)", "auto"), ("XLA loop", "xla")):
-            forward, gradient, start = functions(name, engine=engine, gradient_engine=engine)
+        for label, loop in (("native (default)", None), ("XLA loop", XLALoop())):
+            forward, gradient, start = functions(name, loop=loop, gradient_loop=loop)
             fs, gs = timed_in_turn(forward, gradient, start, args.repeats)
             pairs = statistics.median(g / f for f, g in zip(fs, gs, strict=True))
             fb, fm, gb, gm = min(fs), statistics.median(fs), min(gs), statistics.median(gs)
@@ -137,11 +139,11 @@ def main() -> None:
     prev = None
     for n in (150, 600, 2400):
         row = []
-        for ckpt, engine in ((True, "xla"), (False, "xla"), (True, "native")):
-            _, gradient, start = functions("fwi", n, ckpt, gradient_engine=engine)
+        for ckpt, loop in ((True, XLALoop()), (False, XLALoop()), (True, NativeLoop())):
+            _, gradient, start = functions("fwi", n, ckpt, gradient_loop=loop)
             mem = gradient.lower(start).compile().memory_analysis()
             total = mem.temp_size_in_bytes + mem.output_size_in_bytes
-            if engine == "native":
+            if isinstance(loop, NativeLoop):
                 total += native_workspace(n)
             row.append(total / 2**20)
         grow = [""] * 3 if prev is None else [f"{a / b:.2f}x" for a, b in zip(row, prev)]

@@ -3,7 +3,7 @@
 Both codes solve the constant-density scalar wave equation with the same second-order
 leapfrog in time, the same spatial accuracy order and a CPML of the same width, on the
 same grid, for the same number of time steps, and return only the receiver traces
-(deepwave's C kernels; physax's default engine, its native C++ time loop called through
+(deepwave's C kernels; physax's default time loop, its native C++ loop called through
 XLA's FFI, and its XLA `lax.scan` loop, the one every derivative runs on, with one and
 two steps per loop iteration; no gradient checkpointing).
 Both are timed warm (after a first call that compiles / allocates), alternating one call
@@ -78,6 +78,7 @@ def main() -> None:
         CPML,
         AcousticModel,
         Shot,
+        XLALoop,
         ricker,
         simulate_shots,
         stack_shots,
@@ -113,7 +114,7 @@ def main() -> None:
     shots = stack_shots([Shot([[src_z, int(ix)]], rec, jnp.asarray(wavelet)) for ix in src_x])
     pml = CPML(args.pml, f0=args.f0, velocity_max=vmax)
 
-    def physax_runner(unroll, engine):
+    def physax_runner(unroll, loop):
         return jax.jit(
             lambda v: (
                 simulate_shots(
@@ -124,16 +125,16 @@ def main() -> None:
                     boundary=pml,
                     checkpoint=False,
                     unroll=unroll,
-                    engine=engine,
+                    loop=loop,
                 ).traces
             )
         )
 
-    # the library default (engine "auto": the native loop for a traces-only forward run),
+    # the library default (loop=None: the native loop for a traces-only forward run),
     # and the XLA loop with one step per iteration and with two, which saves XLA's copies
     # of the swapped wavefields on large grids (it is slower on small ones)
-    run_physax = physax_runner(None, "auto")
-    run_xla, run_xla2 = physax_runner(None, "xla"), physax_runner(2, "xla")
+    run_physax = physax_runner(None, None)
+    run_xla, run_xla2 = physax_runner(None, XLALoop()), physax_runner(2, XLALoop())
     print(f"physax native loop: {'built' if physax.solvers.wave.native_available() else 'NOT available'}")
     v_jax = model.velocity
 

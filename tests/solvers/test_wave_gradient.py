@@ -9,6 +9,7 @@ from physax.solvers.wave import (
     CPML,
     AcousticModel,
     Shot,
+    XLALoop,
     l2_misfit,
     ricker,
     simulate,
@@ -36,19 +37,19 @@ def setup():
     return true, start, shots, observed
 
 
-# "auto": the native loop and its discrete adjoint where it is built, else XLA
-@pytest.fixture(scope="module", params=["auto", "xla"])
-def engine(request):
+# None (automatic): the native loop and its discrete adjoint where it is built, else XLA
+@pytest.fixture(scope="module", params=[None, XLALoop()], ids=["auto", "xla"])
+def loop(request):
     return request.param
 
 
 @pytest.fixture(scope="module")
-def gradient(setup, engine):
+def gradient(setup, loop):
     _, start, shots, observed = setup
-    return velocity_gradient(start, shots, observed, dt=DT, order=4, boundary=PML, engine=engine)
+    return velocity_gradient(start, shots, observed, dt=DT, order=4, boundary=PML, loop=loop)
 
 
-def test_gradient_matches_finite_differences(setup, gradient, engine):
+def test_gradient_matches_finite_differences(setup, gradient, loop):
     _, start, shots, observed = setup
     misfit, grad = gradient
     direction = jnp.asarray(np.random.default_rng(0).standard_normal(start.shape))
@@ -56,7 +57,7 @@ def test_gradient_matches_finite_differences(setup, gradient, engine):
 
     def j(v):  # the same compiled function as the gradient
         model = AcousticModel(v, dx=DX)
-        return velocity_gradient(model, shots, observed, dt=DT, order=4, boundary=PML, engine=engine)[0]
+        return velocity_gradient(model, shots, observed, dt=DT, order=4, boundary=PML, loop=loop)[0]
 
     fd = (j(start.velocity + eps * direction) - j(start.velocity - eps * direction)) / (2 * eps)
     assert misfit > 0
@@ -65,11 +66,11 @@ def test_gradient_matches_finite_differences(setup, gradient, engine):
     np.testing.assert_allclose(value, misfit, rtol=1e-12)
 
 
-def test_checkpointed_gradient_equals_plain_scan(setup, gradient, engine):
+def test_checkpointed_gradient_equals_plain_scan(setup, gradient, loop):
     _, start, shots, observed = setup
     j1, g1 = gradient  # segments of ceil(sqrt(150)) = 13 steps (jax.checkpoint / native replay)
     j2, g2 = velocity_gradient(
-        start, shots, observed, dt=DT, order=4, boundary=PML, checkpoint=False, engine=engine
+        start, shots, observed, dt=DT, order=4, boundary=PML, checkpoint=False, loop=loop
     )
     np.testing.assert_allclose(j1, j2, rtol=1e-12)
     np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-12 * float(jnp.abs(g2).max()))
@@ -133,7 +134,7 @@ def test_checkpointed_gradient_memory_grows_like_sqrt_of_steps():
                 order=4,
                 boundary=PML,
                 checkpoint=checkpoint,
-                engine="xla",
+                loop=XLALoop(),
             )
         )
         stats = grad.lower(start.velocity).compile().memory_analysis()

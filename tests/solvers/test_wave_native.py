@@ -1,4 +1,4 @@
-"""The native CPU time loop evaluates the same scheme as the XLA loop; derivatives use XLA."""
+"""The native CPU time loop evaluates the same scheme as the XLA loop; its adjoint is the XLA gradient."""
 
 import os
 import subprocess
@@ -13,7 +13,9 @@ import pytest
 from physax.solvers.wave import (
     CPML,
     AcousticModel,
+    NativeLoop,
     Shot,
+    XLALoop,
     native_available,
     ricker,
     simulate,
@@ -52,8 +54,8 @@ def _relative(a, b):
 def test_native_traces_equal_the_xla_loop(order, boundary, dtype):
     model = synthetic_model(36, 48, 10.0, dtype=dtype)
     shot = _shot(dtype)
-    native = simulate(model, shot, dt=1e-3, order=order, boundary=boundary, engine="native").traces
-    xla = simulate(model, shot, dt=1e-3, order=order, boundary=boundary, engine="xla").traces
+    native = simulate(model, shot, dt=1e-3, order=order, boundary=boundary, loop=NativeLoop()).traces
+    xla = simulate(model, shot, dt=1e-3, order=order, boundary=boundary, loop=XLALoop()).traces
     assert native.dtype == xla.dtype == dtype
     assert float(jnp.max(jnp.abs(xla))) > 0
     # the same arithmetic up to the order of the sums: float rounding only
@@ -72,13 +74,13 @@ def test_native_traces_equal_the_xla_loop(order, boundary, dtype):
 )
 @pytest.mark.parametrize("checkpoint", [True, False])
 def test_native_adjoint_equals_the_xla_gradient(order, boundary, checkpoint):
-    # reverse mode through engine="native": the hand-written discrete adjoint (replayed
+    # reverse mode through NativeLoop(): the hand-written discrete adjoint (replayed
     # segments of ceil(sqrt(250)) = 16 steps, or one segment of all steps)
     model = synthetic_model(36, 48, 10.0, dtype=jnp.float64)
     observed = 1.1 * simulate(model, _shot(jnp.float64), dt=1e-3, order=order, boundary=boundary).traces
     start = 0.97 * model.velocity + 30.0 * jnp.sin(jnp.arange(model.velocity.size)).reshape(model.shape)
 
-    def misfit(velocity, wavelets, engine):
+    def misfit(velocity, wavelets, loop):
         shot = Shot(_shot(jnp.float64).sources, RECEIVERS, wavelets)
         traces = simulate(
             AcousticModel(velocity, dx=10.0),
@@ -87,13 +89,13 @@ def test_native_adjoint_equals_the_xla_gradient(order, boundary, checkpoint):
             order=order,
             boundary=boundary,
             checkpoint=checkpoint,
-            engine=engine,
+            loop=loop,
         ).traces
         return 0.5 * jnp.sum((traces - observed) ** 2)
 
     wavelets = _shot(jnp.float64).wavelets
-    g_native = jax.grad(misfit, argnums=(0, 1))(start, wavelets, "native")
-    g_xla = jax.grad(misfit, argnums=(0, 1))(start, wavelets, "xla")
+    g_native = jax.grad(misfit, argnums=(0, 1))(start, wavelets, NativeLoop())
+    g_xla = jax.grad(misfit, argnums=(0, 1))(start, wavelets, XLALoop())
     for a, b in zip(g_native, g_xla, strict=True):
         assert float(jnp.linalg.norm(b)) > 0
         assert _relative(a, b) < 1e-12
@@ -109,20 +111,20 @@ def test_native_adjoint_for_any_segment_length(segment_length):
     pml = CPML(6, f0=15.0, free_surface=True)
     observed = 1.1 * simulate(model, shot, dt=1e-3, order=4, boundary=pml).traces
 
-    def misfit(velocity, engine):
+    def misfit(velocity, loop):
         traces = simulate(
             AcousticModel(velocity, dx=10.0),
             shot,
             dt=1e-3,
             order=4,
             boundary=pml,
-            engine=engine,
+            loop=loop,
             segment_length=segment_length,
         ).traces
         return 0.5 * jnp.sum((traces - observed) ** 2)
 
-    g_native = jax.grad(misfit)(0.98 * model.velocity, "native")
-    g_xla = jax.grad(misfit)(0.98 * model.velocity, "xla")
+    g_native = jax.grad(misfit)(0.98 * model.velocity, NativeLoop())
+    g_xla = jax.grad(misfit)(0.98 * model.velocity, XLALoop())
     assert float(jnp.linalg.norm(g_xla)) > 0
     assert _relative(g_native, g_xla) < 1e-12
 
@@ -133,21 +135,22 @@ def test_native_batched_shots_and_gradients_follow_the_xla_loop():
     wavelet = ricker(15.0, 1e-3, STEPS)
     shots = stack_shots([Shot([[2, ix]], RECEIVERS, (1 + 0.1 * ix) * wavelet) for ix in (5, 20, 30)])
     pml = CPML(8, f0=15.0, free_surface=True, velocity_max=3500.0)
-    run = lambda v, engine: (
+    run = lambda v, loop: (
         simulate_shots(  # noqa: E731
-            AcousticModel(v, dx=10.0), shots, dt=1e-3, order=8, boundary=pml, engine=engine
+            AcousticModel(v, dx=10.0), shots, dt=1e-3, order=8, boundary=pml, loop=loop
         ).traces
     )
-    assert _relative(run(model.velocity, "auto"), run(model.velocity, "xla")) < 1e-12
+    assert _relative(run(model.velocity, None), run(model.velocity, XLALoop())) < 1e-12
 
-    loss = lambda v, engine: jnp.sum(run(v, engine) ** 2)  # noqa: E731
-    g_auto = jax.grad(loss)(model.velocity, "auto")
-    g_xla = jax.grad(loss)(model.velocity, "xla")
+    # the default loop (native here): reverse mode by the native adjoint, forward mode by XLA
+    loss = lambda v, loop: jnp.sum(run(v, loop) ** 2)  # noqa: E731
+    g_auto = jax.grad(loss)(model.velocity, None)
+    g_xla = jax.grad(loss)(model.velocity, XLALoop())
     assert float(jnp.linalg.norm(g_xla)) > 0
     np.testing.assert_allclose(g_auto, g_xla, rtol=1e-10, atol=1e-12 * float(jnp.max(jnp.abs(g_xla))))
     tangent = jnp.cos(jnp.arange(model.velocity.size)).reshape(model.shape)
-    _, t_auto = jax.jvp(lambda v: loss(v, "auto"), (model.velocity,), (tangent,))
-    _, t_xla = jax.jvp(lambda v: loss(v, "xla"), (model.velocity,), (tangent,))
+    _, t_auto = jax.jvp(lambda v: loss(v, None), (model.velocity,), (tangent,))
+    _, t_xla = jax.jvp(lambda v: loss(v, XLALoop()), (model.velocity,), (tangent,))
     np.testing.assert_allclose(t_auto, t_xla, rtol=1e-10)
 
 
@@ -162,20 +165,21 @@ def test_native_row_split_over_many_threads():
         """
         import jax, jax.numpy as jnp
         jax.config.update("jax_enable_x64", True)
-        from physax.solvers.wave import AcousticModel, CPML, Shot, ricker, simulate, synthetic_model
+        from physax.solvers.wave import (AcousticModel, CPML, NativeLoop, Shot, XLALoop, ricker,
+                                         simulate, synthetic_model)
         model = synthetic_model(24, 100, 10.0, dtype=jnp.float64)  # (nx, nz)
         rec = [[2, 5], [10, 9], [16, 12], [26, 3], [32, 10], [42, 20], [48, 12], [95, 20], [3, 15]]
         wavelet = ricker(15.0, 1e-3, 200)
         shot = Shot([[3, 15], [48, 12], [80, 7]], rec, jnp.stack([wavelet, 0.5 * wavelet, -wavelet]))
         start = 0.98 * model.velocity
         for pml in (CPML(6, f0=15.0), CPML(6, f0=15.0, free_surface=True)):
-            run = lambda v, engine: simulate(
-                AcousticModel(v, dx=10.0), shot, dt=1e-3, order=8, boundary=pml, engine=engine
+            run = lambda v, loop: simulate(
+                AcousticModel(v, dx=10.0), shot, dt=1e-3, order=8, boundary=pml, loop=loop
             ).traces
-            a, b = run(model.velocity, "native"), run(model.velocity, "xla")
+            a, b = run(model.velocity, NativeLoop()), run(model.velocity, XLALoop())
             print(float(jnp.linalg.norm(a - b) / jnp.linalg.norm(b)))
-            loss = lambda v, engine: 0.5 * jnp.sum((run(v, engine) - b) ** 2)
-            ga, gb = jax.grad(loss)(start, "native"), jax.grad(loss)(start, "xla")
+            loss = lambda v, loop: 0.5 * jnp.sum((run(v, loop) - b) ** 2)
+            ga, gb = jax.grad(loss)(start, NativeLoop()), jax.grad(loss)(start, XLALoop())
             print(float(jnp.linalg.norm(ga - gb) / jnp.linalg.norm(gb)))
         """
     )
@@ -186,16 +190,18 @@ def test_native_row_split_over_many_threads():
     assert len(errors) == 4 and max(errors) < 1e-12, errors
 
 
-def test_engine_option_is_checked():
+def test_loop_option_is_checked():
     model = synthetic_model(36, 48, 10.0)
     shot = _shot(jnp.float32)
+    with pytest.raises(TypeError, match="`loop` must be"):
+        simulate(model, shot, dt=1e-3, loop="native")
     with pytest.raises(ValueError, match="`engine` must be one of"):
         simulate(model, shot, dt=1e-3, engine="fortran")
     with pytest.raises(ValueError, match="traces only"):
-        simulate(model, shot, dt=1e-3, engine="native", snapshot_every=10)
+        simulate(model, shot, dt=1e-3, loop=NativeLoop(), snapshot_every=10)
     dense = AcousticModel(model.velocity, jnp.ones(model.shape), dx=10.0)
     with pytest.raises(ValueError, match="constant-density"):
-        simulate(dense, shot, dt=1e-3, engine="native")
+        simulate(dense, shot, dt=1e-3, loop=NativeLoop())
     # a grid too small for separate layers on an axis
     with pytest.raises(ValueError, match="too small"):
         simulate(
@@ -203,17 +209,27 @@ def test_engine_option_is_checked():
             Shot([[1, 5]], [[2, 7]], ricker(15.0, 1e-3, 5)),
             dt=1e-3,
             boundary=CPML(3, f0=15.0),
-            engine="native",
+            loop=NativeLoop(),
         )
 
 
-def test_auto_engine_falls_back_to_xla_where_native_does_not_apply():
+def test_deprecated_engine_strings_still_pick_the_loops():
+    model = synthetic_model(36, 48, 10.0)
+    shot = _shot(jnp.float32)
+    with pytest.warns(DeprecationWarning, match="loop="):
+        old = simulate(model, shot, dt=1e-3, engine="xla").traces
+    np.testing.assert_array_equal(old, simulate(model, shot, dt=1e-3, loop=XLALoop()).traces)
+    with pytest.raises(ValueError, match="give `loop=` only"):
+        simulate(model, shot, dt=1e-3, engine="native", loop=NativeLoop())
+
+
+def test_automatic_loop_falls_back_to_xla_where_native_does_not_apply():
     # snapshots and variable density always run on the XLA loop, whatever the machine
     model = synthetic_model(36, 48, 10.0)
     shot = _shot(jnp.float32)
     pml = CPML(8, f0=15.0)
     auto = simulate(model, shot, dt=1e-3, boundary=pml, snapshot_every=50)
-    xla = simulate(model, shot, dt=1e-3, boundary=pml, snapshot_every=50, engine="xla")
+    xla = simulate(model, shot, dt=1e-3, boundary=pml, snapshot_every=50, loop=XLALoop())
     np.testing.assert_array_equal(auto.traces, xla.traces)
     assert auto.snapshots.shape == (STEPS // 50, *model.shape)
 

@@ -1,6 +1,7 @@
-"""Full-waveform inversion driver: multiscale bands, Adam or L-BFGS, bounded velocity."""
+"""Full-waveform inversion driver: multiscale bands, any optax optimiser, bounded velocity."""
 
-import functools
+from __future__ import annotations
+
 import time
 from collections.abc import Callable, Sequence
 
@@ -11,64 +12,64 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float
 
-from ..solvers.wave import CPML, AcousticModel, Shot, simulate_shots
-from ..solvers.wave._engine import check_engine, reverse_mode_engine
-from ._objective import MISFITS, data_misfit
+from .._train import History, ProgressBar, Result
+from ..solvers.wave import CPML, AbstractLoop, AcousticModel, Shot, simulate_shots
+from ..solvers.wave._loops import resolve_loop
+from ._objective import AbstractMisfit, L2Misfit, check_misfit, data_misfit
 from ._parametrisation import BoundedVelocity
+from ._state import FWIDiverged, FWIState, strong
 
-
-class FWIResult(eqx.Module):
-    """Output of `fwi`: the inverted velocity and per-iteration history.
-
-    **Fields:** `velocity` `(nz, nx)`; `history`, a dict of equal-length lists
-    `band` (index), `cutoff` (Hz), `iteration` (global), `misfit` (of the band's
-    filtered data, before the update) and `wall_time_s`.
-    """
-
-    velocity: Float[Array, "nz nx"]
-    history: dict = eqx.field(static=True)
-
-
-def _objective(theta, param, model, shots, observed, cutoff, scale, dt, order, boundary, kind, engine):
-    velocity = param(theta)
-    model = eqx.tree_at(lambda m: m.velocity, model, velocity)
-    predicted = simulate_shots(model, shots, dt=dt, order=order, boundary=boundary, engine=engine).traces
-    return scale * data_misfit(predicted, observed, kind=kind, dt=dt, cutoff=cutoff)
-
-
-_value_and_grad = eqx.filter_jit(jax.value_and_grad(_objective))
-
-# L-BFGS's first step of a band is -gradient and its line search starts at step 1: the
-# objective is scaled so that this step changes theta by at most `_FIRST_STEP` (logit units,
-# ~50 m/s mid-range for 1500-3500 m/s bounds). Unscaled, FWI gradients are ~1e-5 and the zoom
+# A line-search optimiser's first step of a band is -gradient with a unit step: the objective
+# is scaled so that this step changes theta by at most `_FIRST_STEP` (logit units, ~50 m/s
+# mid-range for 1500-3500 m/s bounds). Unscaled, FWI gradients are ~1e-5 and L-BFGS's zoom
 # line search spent ~17-19 evaluations per band expanding the step, at the float32 noise floor.
 _FIRST_STEP = 0.1
 
 
-@eqx.filter_jit
-def _adam_step(theta, state, opt, args):
-    value, grad = jax.value_and_grad(_objective)(theta, *args)
-    updates, state = opt.update(grad, state, theta)
-    return optax.apply_updates(theta, updates), state, value
+def _objective(theta, param, model, shots, observed, cutoff, scale, dt, order, boundary, misfit, loop):
+    model = eqx.tree_at(lambda m: m.velocity, model, param(theta))
+    predicted = simulate_shots(model, shots, dt=dt, order=order, boundary=boundary, loop=loop).traces
+    return scale * data_misfit(predicted, observed, misfit=misfit, dt=dt, cutoff=cutoff)
+
+
+_value_and_grad = eqx.filter_jit(jax.value_and_grad(_objective))
 
 
 @eqx.filter_jit
-def _lbfgs_step(theta, state, opt, args):
-    value_and_grad = optax.value_and_grad_from_state(lambda t: _objective(t, *args))
-    value, grad = value_and_grad(theta, state=state)
-    updates, state = opt.update(
-        grad, state, theta, value=value, grad=grad, value_fn=lambda t: _objective(t, *args)
-    )
-    return optax.apply_updates(theta, updates), state, value
+def _step(theta, opt_state, opt, linesearch, args):
+    fn = lambda t: _objective(t, *args)  # noqa: E731
+    if linesearch:  # reuse the value and gradient the line search computed at its accepted point
+        value, grad = optax.value_and_grad_from_state(fn)(theta, state=opt_state)
+    else:
+        value, grad = jax.value_and_grad(fn)(theta)
+    if isinstance(opt, optax.GradientTransformationExtraArgs):
+        updates, opt_state = opt.update(grad, opt_state, theta, value=value, grad=grad, value_fn=fn)
+    else:
+        updates, opt_state = opt.update(grad, opt_state, theta)
+    return optax.apply_updates(theta, updates), opt_state, value
 
 
-@functools.cache
-def _optimizer(name: str, learning_rate: float, memory: int):
-    # one object per setting: the optimizer is a static argument of the compiled steps,
-    # so a fresh `optax.adam(...)` per band would recompile the step for every band
-    if name == "adam":
-        return optax.adam(learning_rate), _adam_step
-    return optax.lbfgs(memory_size=memory), _lbfgs_step
+def _has_linesearch(opt_state) -> bool:
+    return optax.tree.get(opt_state, "value", default=None) is not None
+
+
+def _per_band(value, n: int, name: str) -> list:
+    # an optax transformation is a NamedTuple, so a Sequence too: one object is one for all bands
+    single = not isinstance(value, Sequence) or isinstance(value, str | optax.GradientTransformation)
+    values = [value] * n if single else list(value)
+    if len(values) != n:
+        raise ValueError(f"give one {name} per band ({n}), got {len(values)}.")
+    return values
+
+
+def _check_state(state: FWIState, shape, ends: list[int]) -> None:
+    starts = [0, *ends[:-1]]
+    if not isinstance(state, FWIState) or tuple(state.theta.shape) != tuple(shape):
+        raise ValueError(f"`state` must be an FWIState of this inversion (theta of shape {shape}).")
+    if not (0 <= state.band < len(ends) and starts[state.band] <= state.step <= ends[state.band]):
+        raise ValueError(
+            f"`state` (band {state.band}, step {state.step}) does not fit the bands and iterations given."
+        )
 
 
 def fwi(
@@ -80,18 +81,18 @@ def fwi(
     bounds: tuple[float, float],
     bands: Sequence[float | None] = (None,),
     iterations: int | Sequence[int] = 20,
-    optimizer: str | Sequence[str] = "adam",
-    learning_rate: float = 0.05,
-    lbfgs_memory: int = 10,
-    misfit: str = "l2",
+    optimizer: optax.GradientTransformation | Sequence[optax.GradientTransformation] = optax.adam(0.05),
+    misfit: AbstractMisfit = L2Misfit(),
     smoothing: float = 2.0,
     mask_rows: int = 0,
     depth_power: float = 0.0,
     order: int = 4,
     boundary: CPML | None = None,
-    callback: Callable[[int, dict], None] | None = None,
-    engine: str = "auto",
-) -> FWIResult:
+    loop: AbstractLoop | None = None,
+    callbacks: Sequence[Callable[[dict, FWIState], None]] = (),
+    state: FWIState | None = None,
+    progress: bool = False,
+) -> Result:
     r"""Full-waveform inversion of the velocity model (Tarantola 1984; Virieux & Operto 2009).
 
     Minimises `data_misfit` between `simulate_shots(c)` and `observed` over the
@@ -100,53 +101,62 @@ def fwi(
     1995): for each cutoff in `bands`, low-pass both data sets with a zero-phase
     Butterworth (`None` = full band) and run `iterations` steps, restarting the
     optimiser state between bands. Gradients come from reverse mode through the
-    checkpointed solver (the adjoint-state method). One compiled step serves all
-    bands (the cutoff is a traced argument).
+    solver: on the native loop its discrete adjoint (the adjoint-state method, Plessix
+    2006), on the XLA loop the checkpointed scan. One compiled step serves all bands
+    (the cutoff is a traced argument).
 
     **Arguments:**
 
     - `start`: starting `AcousticModel` (its density, if any, is kept fixed).
     - `shots`, `observed`: batched shots and their traces `(n_shots, n_steps, n_receivers)`.
-    - `dt`: time step; `order`, `boundary` as in `simulate`. Give the `CPML` a fixed
+    - `dt`: time step; `order`, `boundary`, `loop` as in `simulate` (`loop=None` picks the
+      native loop where it applies, the same rule as `simulate`). Give the `CPML` a fixed
       `velocity_max` so the absorbing layer does not change during the inversion.
     - `bounds`: `(vmin, vmax)`.
     - `bands`: low-pass cutoffs (Hz), increasing.
     - `iterations`: steps per band (an int or one per band).
-    - `optimizer`: `"adam"` (optax, `learning_rate` in units of $\theta$) or
-      `"lbfgs"` (optax L-BFGS with a zoom line search; each iteration costs one or
-      more gradient evaluations), or one of them per band, e.g. Adam for the low
-      bands and L-BFGS to finish.
-    - `lbfgs_memory`: number of past (step, gradient change) pairs L-BFGS keeps.
-    - `misfit`: `"l2"` or `"ncc"`.
+    - `optimizer`: an optax transformation, or one per band (e.g. `optax.adam(0.05)` for
+      the low bands and `optax.lbfgs(memory_size=10)` to finish; Adam's learning rate is
+      in units of $\theta$). Optimisers with a line search (their state stores the
+      objective's `value`, as `optax.lbfgs` does) get the value and gradient from it and a
+      band-wise objective scale (see `FWIState.scale`). Reuse one object across bands and
+      calls: it is a static argument of the compiled step.
+    - `misfit`: `L2Misfit()` (default), `NCCMisfit()` or any `AbstractMisfit`.
     - `smoothing`, `mask_rows`, `depth_power`: see `BoundedVelocity`.
-    - `callback`: called as `callback(iteration, record)` after every step.
-    - `engine`: the solver's time loop, as in `simulate`; `"auto"` runs the misfit and
-      its gradient on the native CPU loop and its discrete adjoint where that applies
-      (constant density, CPU), else on the XLA loop.
+    - `callbacks`: each called as `callback(record, state)` after every iteration, with the
+      history record and the new `FWIState` (save it to resume later).
+    - `state`: an `FWIState` to continue from (`Result.state`, or one passed to a callback);
+      the run then ends where an uninterrupted run ends.
+    - `progress`: draw a progress bar.
 
-    **Returns:** an `FWIResult`.
+    **Returns:** a `physax._train.Result`: `model` the inverted `AcousticModel`, `history`
+    one record per iteration (`step` = iterations done, `band`, `cutoff` (Hz), `iteration`,
+    `misfit` of the band's filtered data before the update, `wall_time_s`), `state` the
+    final `FWIState`, `stats` empty.
+
+    **Raises:** `FWIDiverged` (a `physax._train.Diverged`) carrying the last good state if
+    the misfit or the parameters become NaN/inf.
 
     **Example:**
 
     ```python
     result = fwi(start, shots, observed, dt=1e-3, bounds=(1500.0, 3500.0),
-                 bands=(4.0, 7.0, None), iterations=10, boundary=CPML(20, f0=8.0, velocity_max=3500.0))
+                 bands=(4.0, 7.0, None), iterations=10, optimizer=optax.lbfgs(memory_size=10),
+                 boundary=CPML(20, f0=8.0, velocity_max=3500.0))
+    inverted = result.model.velocity
     ```
     """
-    if misfit not in MISFITS:
-        raise ValueError(f"unknown misfit {misfit!r}; choose one of {MISFITS}.")
     bands = list(bands)
-    iters = [iterations] * len(bands) if isinstance(iterations, int) else list(iterations)
-    if not bands or len(iters) != len(bands) or min(iters) < 0:
+    iters = _per_band(iterations, len(bands), "iteration count")
+    if not bands or any(not isinstance(n, int | np.integer) or n < 0 for n in iters):
         raise ValueError("give one non-negative iteration count per band and at least one band.")
-    if not (isinstance(lbfgs_memory, int) and lbfgs_memory >= 1):
-        raise ValueError(f"`lbfgs_memory` must be a positive int, got {lbfgs_memory!r}.")
-    optimizers = [optimizer] * len(bands) if isinstance(optimizer, str) else list(optimizer)
-    if len(optimizers) != len(bands):
-        raise ValueError(f"give one optimizer per band ({len(bands)}), got {len(optimizers)}.")
-    for name in optimizers:
-        if name not in ("adam", "lbfgs"):
-            raise ValueError(f"unknown optimizer {name!r}; choose 'adam' or 'lbfgs'.")
+    optimizers = _per_band(optimizer, len(bands), "optimizer")
+    for opt in optimizers:
+        if not isinstance(opt, optax.GradientTransformation):
+            raise TypeError(
+                f"`optimizer` must be an optax transformation such as optax.adam(0.05), got {opt!r}."
+            )
+    check_misfit(misfit)
     param = BoundedVelocity(
         start.velocity,
         vmin=bounds[0],
@@ -155,45 +165,57 @@ def fwi(
         mask_rows=mask_rows,
         depth_power=depth_power,
     )
-    observed = jnp.asarray(observed, start.velocity.dtype)
-    check_engine(engine)
-    engine = reverse_mode_engine(engine, start, boundary, order)
-    theta = jnp.zeros_like(start.velocity)
-    history = {"band": [], "cutoff": [], "iteration": [], "misfit": [], "wall_time_s": []}
-    t0, it = time.perf_counter(), 0
-    for b, (cutoff, n_it, name) in enumerate(zip(bands, iters, optimizers, strict=True)):
-        fc = jnp.asarray(np.inf if cutoff is None else cutoff, start.velocity.dtype)
-        scale = jnp.ones((), start.velocity.dtype)
-        if name == "lbfgs" and n_it > 0:
-            args = (param, start, shots, observed, fc, scale, dt, order, boundary, misfit, engine)
-            _, g0 = _value_and_grad(theta, *args)
-            gmax = float(jnp.max(jnp.abs(g0)))
-            if np.isfinite(gmax) and gmax > 0:
-                scale = jnp.asarray(_FIRST_STEP / gmax, start.velocity.dtype)
-        args = (param, start, shots, observed, fc, scale, dt, order, boundary, misfit, engine)
-        opt, step = _optimizer(
-            name, float(learning_rate) if name == "adam" else 0.0, lbfgs_memory if name == "lbfgs" else 0
-        )
-        # strong dtypes: optax's initial scalars are weakly typed, its updated ones not, which
-        # would compile the step a second time at the second iteration of every band
-        state = jax.tree.map(lambda x: jnp.asarray(x, dtype=jnp.result_type(x)), opt.init(theta))
-        for _ in range(n_it):
-            theta, state, value = step(theta, state, opt, args)
+    dtype = start.velocity.dtype
+    observed = jnp.asarray(observed, dtype)
+    loop = resolve_loop(loop, start, boundary, order)
+    ends = np.cumsum(iters).tolist()
+    if state is None:
+        state = FWIState.initial(jnp.zeros_like(start.velocity))
+    _check_state(state, start.shape, ends)
+    theta, opt_state, scale, band, step = state.theta, state.opt_state, state.scale, state.band, state.step
+    fresh = opt_state is None  # a band starts with a new optimiser state
+    history, t0 = History(), time.perf_counter()
+    with ProgressBar(ends[-1], step, enabled=progress) as bar:
+        while band < len(bands):
+            if step >= ends[band]:
+                band, fresh = band + 1, True
+                continue
+            opt, cutoff = optimizers[band], bands[band]
+            fc = jnp.asarray(np.inf if cutoff is None else cutoff, dtype)
+            args = (param, start, shots, observed, fc, jnp.ones((), dtype), dt, order, boundary, misfit, loop)
+            if fresh:
+                opt_state, scale, fresh = strong(opt.init(theta)), jnp.ones((), dtype), False
+                if _has_linesearch(opt_state):
+                    gmax = float(jnp.max(jnp.abs(_value_and_grad(theta, *args)[1])))
+                    if np.isfinite(gmax) and gmax > 0:
+                        scale = jnp.asarray(_FIRST_STEP / gmax, dtype)
+            args = (*args[:5], scale, *args[6:])
+            good = FWIState(theta, opt_state, scale, band, step)
+            new_theta, new_opt_state, value = _step(theta, opt_state, opt, _has_linesearch(opt_state), args)
             record = dict(
-                band=b,
+                step=step + 1,
+                band=band,
                 cutoff=float(fc),
-                iteration=it,
+                iteration=step,
                 misfit=float(value / scale),
                 wall_time_s=time.perf_counter() - t0,
             )
-            for key, val in record.items():
-                history[key].append(val)
-            if not np.isfinite(record["misfit"]):
-                raise FloatingPointError(
-                    f"FWI misfit became {record['misfit']} at iteration {it}; lower the learning "
-                    "rate or check dt against the CFL limit of `bounds[1]`."
+            if not (np.isfinite(record["misfit"]) and bool(jnp.all(jnp.isfinite(new_theta)))):
+                raise FWIDiverged(
+                    step,
+                    good,
+                    record,
+                    f"FWI diverged at iteration {step}: the misfit is {record['misfit']:.4g} and the "
+                    f"updated parameters are {'' if jnp.all(jnp.isfinite(new_theta)) else 'not '}finite; "
+                    f"the last good state is at step {step}. {FWIDiverged.hint}",
                 )
-            if callback is not None:
-                callback(it, record)
-            it += 1
-    return FWIResult(velocity=param(theta), history=history)
+            theta, opt_state, step = new_theta, new_opt_state, step + 1
+            history.append(record)
+            new_state = FWIState(theta, opt_state, scale, band, step)
+            bar.update(record)
+            for callback in callbacks:
+                callback(record, new_state)
+    model = eqx.tree_at(lambda m: m.velocity, start, param(theta))
+    return Result(
+        model=model, history=history, state=FWIState(theta, opt_state, scale, band - 1, step), stats={}
+    )

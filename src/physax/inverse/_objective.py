@@ -1,46 +1,96 @@
 """Multi-shot FWI data misfits (L2, normalised cross-correlation) of filtered traces."""
 
+import abc
+
+import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ._filters import lowpass
 
-MISFITS = ("l2", "ncc")
+
+class AbstractMisfit(eqx.Module):
+    """A data misfit: `misfit(predicted, observed)` -> scalar, over `(n_shots, n_steps, n_receivers)`.
+
+    Subclass it and implement `__call__` for a new misfit; `fwi` and `data_misfit` take
+    any instance.
+    """
+
+    @abc.abstractmethod
+    def __call__(
+        self,
+        predicted: Float[Array, "n_shots n_steps n_receivers"],
+        observed: Float[Array, "n_shots n_steps n_receivers"],
+    ) -> Float[Array, ""]:
+        raise NotImplementedError
+
+
+class L2Misfit(AbstractMisfit):
+    r"""Least squares, $\tfrac12\sum_{s,n,r}(d - d^{obs})^2$ (Tarantola 1984).
+
+    **Example:**
+
+    ```python
+    j = L2Misfit()(predicted, observed)
+    ```
+    """
+
+    def __call__(self, predicted, observed):
+        return 0.5 * jnp.sum((predicted - observed) ** 2)
+
+
+class NCCMisfit(AbstractMisfit):
+    r"""Normalised cross-correlation, $\sum_{s,r}\big(1 - \langle d, d^{obs}\rangle / (\|d\|\,\|d^{obs}\|)\big)$.
+
+    Per trace over time; insensitive to amplitude scaling (source strength, density), a
+    common remedy when amplitudes are not trusted. `eps` keeps a zero trace finite.
+
+    **Example:**
+
+    ```python
+    j = NCCMisfit()(predicted, observed)
+    ```
+    """
+
+    eps: float = eqx.field(static=True, default=1e-30)
+
+    def __call__(self, predicted, observed):
+        dot = jnp.sum(predicted * observed, axis=-2)
+        norms = jnp.sqrt(jnp.sum(predicted**2, axis=-2) * jnp.sum(observed**2, axis=-2) + self.eps)
+        return jnp.sum(1.0 - dot / norms)
+
+
+def check_misfit(misfit) -> AbstractMisfit:
+    if not isinstance(misfit, AbstractMisfit):
+        raise TypeError(
+            f"`misfit` must be a misfit object such as L2Misfit() or NCCMisfit(), got {misfit!r}."
+        )
+    return misfit
 
 
 def data_misfit(
     predicted: Float[Array, "n_shots n_steps n_receivers"],
     observed: Float[Array, "n_shots n_steps n_receivers"],
     *,
-    kind: str = "l2",
+    misfit: AbstractMisfit = L2Misfit(),
     dt: float | None = None,
     cutoff=None,
 ) -> Float[Array, ""]:
     r"""Misfit between predicted and observed shot gathers, optionally low-passed.
 
-    - `"l2"`: $\tfrac12\sum_{s,n,r}(d - d^{obs})^2$ (Tarantola 1984).
-    - `"ncc"`: $\sum_{s,r}\big(1 - \langle d, d^{obs}\rangle / (\|d\|\,\|d^{obs}\|)\big)$
-      per trace over time, insensitive to amplitude scaling (source strength,
-      density), a common remedy when amplitudes are not trusted.
-
-    Both data sets are first low-passed with `lowpass(·, dt, cutoff)` when
-    `cutoff` is given.
+    Both data sets are first low-passed with `lowpass(·, dt, cutoff)` when `cutoff` is
+    given (the multiscale strategy of Bunks et al. 1995), then compared by `misfit`
+    (`L2Misfit()`, `NCCMisfit()` or any `AbstractMisfit`).
 
     **Example:**
 
     ```python
-    j = data_misfit(pred, obs, kind="ncc", dt=1e-3, cutoff=6.0)
+    j = data_misfit(pred, obs, misfit=NCCMisfit(), dt=1e-3, cutoff=6.0)
     ```
     """
-    if kind not in MISFITS:
-        raise ValueError(f"unknown misfit {kind!r}; choose one of {MISFITS}.")
+    check_misfit(misfit)
     if cutoff is not None:
         if dt is None:
             raise ValueError("`dt` is needed to low-pass the data.")
         predicted, observed = lowpass(predicted, dt, cutoff), lowpass(observed, dt, cutoff)
-    if kind == "l2":
-        return 0.5 * jnp.sum((predicted - observed) ** 2)
-    eps = 1e-30
-    dot = jnp.sum(predicted * observed, axis=-2)
-    norms = jnp.sqrt(jnp.sum(predicted**2, axis=-2) * jnp.sum(observed**2, axis=-2) + eps)
-    return jnp.sum(1.0 - dot / norms)
+    return misfit(predicted, observed)

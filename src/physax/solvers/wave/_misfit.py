@@ -6,12 +6,13 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ._cpml import CPML
-from ._engine import check_engine, propagate, reverse_mode_engine
+from ._engine import propagate
+from ._loops import AbstractLoop, loop_from_engine, resolve_loop
 from ._model import AcousticModel, Shot
 from ._validate import validate
 
 
-def _misfit(velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length, engine):
+def _misfit(velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length, loop):
     model = eqx.tree_at(lambda m: m.velocity, model, velocity)
     predicted = jax.vmap(
         lambda s: (
@@ -24,7 +25,7 @@ def _misfit(velocity, model, shots, observed, dt, order, boundary, checkpoint, s
                 snapshot_every=None,
                 checkpoint=checkpoint,
                 segment_length=segment_length,
-                engine=engine,
+                loop=loop,
             ).traces
         )
     )(shots)
@@ -35,16 +36,16 @@ _value_and_grad = eqx.filter_jit(jax.value_and_grad(_misfit))
 _value = eqx.filter_jit(_misfit)
 
 
-def _prepare(model, shots, observed, dt, order, boundary, segment_length, engine):
+def _prepare(model, shots, observed, dt, order, boundary, segment_length, loop, engine):
     validate(model, shots, dt, order, boundary, None, segment_length, batched=True)
-    check_engine(engine)
+    loop = resolve_loop(loop_from_engine(engine, loop), model, boundary, order)
     observed = jnp.asarray(observed, model.velocity.dtype)
     expected = (shots.sources.shape[0], shots.n_steps, shots.receivers.shape[1])
     if observed.shape != expected:
         raise ValueError(
             f"`observed` must have shape (n_shots, n_steps, n_receivers) = {expected}, got {observed.shape}."
         )
-    return observed
+    return observed, loop
 
 
 def l2_misfit(
@@ -57,7 +58,8 @@ def l2_misfit(
     boundary: CPML | None = None,
     checkpoint: bool = True,
     segment_length: int | None = None,
-    engine: str = "auto",
+    loop: AbstractLoop | None = None,
+    engine: str | None = None,
 ) -> Float[Array, ""]:
     r"""Least-squares data misfit $J(c) = \tfrac12 \sum_{s,n,r} (d_{snr}(c) - d^{obs}_{snr})^2$.
 
@@ -72,9 +74,9 @@ def l2_misfit(
     j = l2_misfit(start_model, shots, observed, dt=1e-3, boundary=pml)
     ```
     """
-    observed = _prepare(model, shots, observed, dt, order, boundary, segment_length, engine)
+    observed, loop = _prepare(model, shots, observed, dt, order, boundary, segment_length, loop, engine)
     return _value(
-        model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length, engine
+        model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length, loop
     )
 
 
@@ -88,7 +90,8 @@ def velocity_gradient(
     boundary: CPML | None = None,
     checkpoint: bool = True,
     segment_length: int | None = None,
-    engine: str = "auto",
+    loop: AbstractLoop | None = None,
+    engine: str | None = None,
 ) -> tuple[Float[Array, ""], Float[Array, "nz nx"]]:
     r"""Misfit and its gradient $\partial J / \partial c$ with respect to the velocity model.
 
@@ -98,10 +101,11 @@ def velocity_gradient(
     wavefields when `checkpoint=True`. The density, if any, is held fixed and
     the CPML profile does not depend on the velocity being differentiated.
 
-    **Arguments:** as `l2_misfit`. With `engine="auto"` the gradient runs on the native
-    CPU loop and its hand-written discrete adjoint where `simulate` would use the native
-    loop (`engine="native"`), else on the XLA loop; both give the same gradient to float
-    rounding.
+    **Arguments:** as `l2_misfit`. With `loop=None` the gradient runs on the native CPU
+    loop and its hand-written discrete adjoint wherever `simulate` would use `NativeLoop()`
+    (the same automatic choice), else on the XLA loop; both give the same gradient to
+    float rounding. `jax.grad` of any function of `simulate(...).traces` takes the same
+    path at the same cost.
 
     **Returns:** `(misfit, gradient)` with the gradient shaped like `model.velocity`.
 
@@ -111,8 +115,7 @@ def velocity_gradient(
     j, g = velocity_gradient(start_model, shots, observed, dt=1e-3, boundary=pml)
     ```
     """
-    observed = _prepare(model, shots, observed, dt, order, boundary, segment_length, engine)
-    engine = reverse_mode_engine(engine, model, boundary, order)
+    observed, loop = _prepare(model, shots, observed, dt, order, boundary, segment_length, loop, engine)
     return _value_and_grad(
-        model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length, engine
+        model.velocity, model, shots, observed, dt, order, boundary, checkpoint, segment_length, loop
     )

@@ -8,15 +8,14 @@ copies at every step. It is built at first use with the machine's C++ compiler (
 else ``c++``/``g++``) against the headers that ship with jaxlib, for this CPU
 (``-march=native``), and kept under the physax cache directory (``$PHYSAX_CACHE_DIR``, else
 ``~/.cache/physax``), keyed by a hash of the source, the flags, the jaxlib version and the
-CPU. Without a compiler, or if the build fails, `native_available()` is False and the
-solver stays on its XLA path: results are the same up to float rounding.
-``PHYSAX_NATIVE=0`` switches it off.
+CPU; `build_native()` does it on request. Without a compiler, or if the build fails,
+`native_available()` is False and the automatic loop choice stays on the XLA loop: results
+are the same up to float rounding. ``PHYSAX_NATIVE=0`` switches it off (read at every call).
 """
 
 from __future__ import annotations
 
 import ctypes
-import functools
 import hashlib
 import logging
 import os
@@ -109,9 +108,40 @@ def _build(compiler: str, target: Path) -> None:
             os.unlink(tmp)
 
 
-@functools.cache
-def _load() -> None:
-    """Build (once per machine) and register the FFI targets; raises `NativeBuildError`."""
+_LOADED: dict[str, Path] = {}  # the library registered in this process (at most one)
+_FAILED: dict[str, NativeBuildError] = {}  # the first failure of an automatic build, if any
+
+
+def switched_off() -> bool:
+    """Whether ``$PHYSAX_NATIVE`` switches the native loop off (read at every call)."""
+    return os.environ.get("PHYSAX_NATIVE", "1").strip().lower() in ("0", "false", "no", "off")
+
+
+def build_native() -> Path:
+    """Build (once per machine) and register the native wave kernel; return the library's path.
+
+    Compiles `native/acoustic_cpml.cc` with the machine's C++ compiler (``$CXX``, else
+    ``c++``/``g++``/``clang++``; ~30 s) into the physax cache directory, unless a library
+    for this source, compiler, jaxlib and CPU is there already, loads it and registers its
+    FFI targets with XLA. Call it up front (e.g. when building a container image) to keep the
+    build out of the first simulation; `simulate` otherwise builds at its first call, always
+    in Python before tracing. It builds whatever ``$PHYSAX_NATIVE`` says (the variable only
+    decides whether the solver uses the kernel).
+
+    **Returns:** the path of the shared library.
+
+    **Raises:** `NativeBuildError` (a `RuntimeError`) naming what failed: no compiler, the
+    compiler's error output, or a library that does not load.
+
+    **Example:**
+
+    ```python
+    from physax.solvers.wave import build_native
+    print(build_native())  # ~/.cache/physax/native/acoustic_cpml-<hash>.so
+    ```
+    """
+    if "path" in _LOADED:
+        return _LOADED["path"]
     compiler = _compiler()
     if compiler is None:
         raise NativeBuildError("no C++ compiler found (set $CXX or install g++)")
@@ -127,20 +157,34 @@ def _load() -> None:
             lib = ctypes.cdll.LoadLibrary(str(path))
         except OSError:
             raise NativeBuildError(f"cannot load {path}: {err}") from err
-    for kernel in _KERNELS:
-        for dtype, suffix in _SUFFIX.items():
-            handler = jax.ffi.pycapsule(getattr(lib, f"PhysaxAcoustic{kernel}{suffix}"))
-            jax.ffi.register_ffi_target(_target(kernel, dtype), handler, platform="cpu")
+    try:
+        for kernel in _KERNELS:
+            for dtype, suffix in _SUFFIX.items():
+                handler = jax.ffi.pycapsule(getattr(lib, f"PhysaxAcoustic{kernel}{suffix}"))
+                jax.ffi.register_ffi_target(_target(kernel, dtype), handler, platform="cpu")
+    except Exception as err:  # noqa: BLE001 - an old jaxlib, a missing symbol: say so
+        raise NativeBuildError(f"cannot register the kernels of {path} with XLA: {err}") from err
+    _LOADED["path"] = path
+    _FAILED.clear()
+    return path
 
 
-@functools.cache
 def native_available() -> bool:
-    """Whether the native CPU kernel is switched on and built (builds it on first call)."""
-    if os.environ.get("PHYSAX_NATIVE", "1").strip().lower() in ("0", "false", "no", "off"):
+    """Whether the native CPU kernel is switched on and built (builds it on first call).
+
+    ``$PHYSAX_NATIVE`` is read at every call; a failed build is logged once and not retried
+    by this function in the same process (call `build_native` to retry and see the error).
+    """
+    if switched_off():
+        return False
+    if "path" in _LOADED:
+        return True
+    if "error" in _FAILED:
         return False
     try:
-        _load()
+        build_native()
     except Exception as err:  # noqa: BLE001 - any failure (no compiler, old jax, FFI) means: use XLA
+        _FAILED["error"] = err
         log.warning("physax: native wave kernel unavailable, using the XLA time loop (%s)", err)
         return False
     return True
@@ -165,7 +209,13 @@ def _attributes(order, dx, free, z_slab, x_slab, segment):
     )
 
 
-def _forward(inputs, static, segment):
+def forward(inputs, static, segment):
+    """The forward kernel: ``(traces (n_steps, n_rec), checkpoints (n_ckpt, size))``.
+
+    `inputs` in the kernel's order (see `kernel_inputs` in `_native_diff`), `static` =
+    ``(order, dx, free, z_slab, x_slab)``; with ``segment = k > 0`` it also keeps the state
+    every `k` steps for the adjoint (none for ``segment = 0``). Batches under `vmap`.
+    """
     c2dt2, wavelets, receivers = inputs[0], inputs[5], inputs[6]
     nz, nx = c2dt2.shape[-2:]
     n_steps, n_rec = wavelets.shape[-1], receivers.shape[-2]
@@ -185,33 +235,13 @@ def _forward(inputs, static, segment):
     return call(*inputs, **_attributes(*static, segment))
 
 
-def _inputs(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers):
-    # the kernel's argument order
-    return (
-        c2dt2,
-        prof_z,
-        prof_x,
-        sources.astype(jnp.int32),
-        src_scale,
-        wavelets,
-        receivers.astype(jnp.int32),
-    )
+def adjoint(inputs, checkpoints, traces_ct, static, segment):
+    """The discrete adjoint: cotangents of ``(c2dt2, src_scale, wavelets)`` from ``d loss / d traces``.
 
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(7, 8))
-def _adjointed_traces(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers, static, segment):
-    traces, _ = _forward(_inputs(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers), static, 0)
-    return traces
-
-
-def _adjointed_fwd(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers, static, segment):
-    inputs = _inputs(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers)
-    traces, checkpoints = _forward(inputs, static, segment)
-    return traces, (inputs, checkpoints)
-
-
-def _adjointed_bwd(static, segment, residuals, traces_ct):
-    inputs, checkpoints = residuals
+    Replays the forward loop one `segment` at a time from `checkpoints` (those `forward`
+    kept with the same `segment`) and runs the adjoint wavefield backwards, driven at the
+    receivers by `traces_ct` (any cotangent of the traces, not only an L2 residual).
+    """
     c2dt2, src_scale, wavelets = inputs[0], inputs[4], inputs[5]
     call = jax.ffi.ffi_call(
         _target("Adjoint", c2dt2.dtype),
@@ -223,47 +253,4 @@ def _adjointed_bwd(static, segment, residuals, traces_ct):
         vmap_method="broadcast_all",
     )
     ct = jnp.asarray(traces_ct, c2dt2.dtype)
-    g_c2dt2, g_scale, g_wavelets = call(*inputs, checkpoints, ct, **_attributes(*static, segment))
-    # the CPML coefficients are constants of the scheme (fixed or stop_gradient velocity_max)
-    return g_c2dt2, g_scale, g_wavelets, None, None, None, None
-
-
-_adjointed_traces.defvjp(_adjointed_fwd, _adjointed_bwd)
-
-
-def native_traces(
-    c2dt2,
-    prof_z,
-    prof_x,
-    sources,
-    src_scale,
-    wavelets,
-    receivers,
-    *,
-    order,
-    dx,
-    free,
-    z_slab,
-    x_slab,
-    adjoint_segment=None,
-):
-    r"""Receiver traces `(n_steps, n_receivers)` of one shot from the native loop.
-
-    `c2dt2` is $\Delta t^2 c^2$ on the padded grid, `prof_z`/`prof_x` the stacked CPML
-    coefficients `(4, n)` = (a, b, a_half, b_half), `sources`/`receivers` padded-grid
-    indices `(k, 2)`, `src_scale` the per-source factor and `wavelets` `(n_src, n_steps)`;
-    `z_slab = (lo, hi)` means memory variables on rows `[0, lo)` and `[hi, nz)`. Under
-    `vmap` every argument gets the batch axis and the kernel loops over it.
-
-    With `adjoint_segment = k` the result has a reverse-mode derivative (in `c2dt2`,
-    `src_scale` and `wavelets`) from the native adjoint loop, which keeps the state every
-    `k` steps and replays one segment at a time (no forward mode); with `None` it is a
-    plain call with no derivative of its own.
-    """
-    static = (order, float(dx), bool(free), tuple(z_slab), tuple(x_slab))
-    if adjoint_segment is None:
-        inputs = _inputs(c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers)
-        return _forward(inputs, static, 0)[0]
-    return _adjointed_traces(
-        c2dt2, src_scale, wavelets, prof_z, prof_x, sources, receivers, static, int(adjoint_segment)
-    )
+    return call(*inputs, checkpoints, ct, **_attributes(*static, segment))

@@ -4,19 +4,17 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from . import _native
 from ._cpml import CPML
-from ._engine import check_engine, native_unsupported, propagate
+from ._engine import propagate
+from ._loops import AbstractLoop, loop_from_engine, resolve_loop
 from ._model import AcousticModel, Shot, WaveSolution
 from ._validate import validate
 
 
 @eqx.filter_jit
-def _run(
-    model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_length, batched, unroll, engine
-):
+def _run(model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_length, batched, unroll, loop):
     kwargs = dict(
-        engine=engine,
+        loop=loop,
         unroll=unroll,
         dt=dt,
         order=order,
@@ -35,21 +33,11 @@ def _run(
     return propagate(model, shot, **kwargs)
 
 
-def _check_options(unroll, engine, model, boundary, order, snapshot_every):
+def _options(unroll, loop, engine, model, boundary, order, snapshot_every) -> AbstractLoop:
     if unroll is not None and not (isinstance(unroll, int) and unroll >= 1):
         raise ValueError(f"`unroll` must be a positive int or None, got {unroll!r}.")
-    check_engine(engine)
-    if engine == "native":
-        reason = native_unsupported(model, boundary, order, snapshot_every)
-        if reason is not None:
-            raise ValueError(
-                f"engine='native' cannot run this problem: {reason}. Use engine='auto' or 'xla'."
-            )
-        if not _native.native_available():
-            raise RuntimeError(
-                "engine='native': the native CPU kernel could not be built (see the logged warning; "
-                "it needs a C++ compiler such as g++, or $CXX). Use engine='auto' or 'xla'."
-            )
+    loop = loop_from_engine(engine, loop)
+    return resolve_loop(loop, model, boundary, order, snapshot_every)
 
 
 def simulate(
@@ -63,7 +51,8 @@ def simulate(
     checkpoint: bool = True,
     segment_length: int | None = None,
     unroll: int | None = None,
-    engine: str = "auto",
+    loop: AbstractLoop | None = None,
+    engine: str | None = None,
 ) -> WaveSolution:
     r"""Simulate one shot of the 2D acoustic wave equation by finite differences.
 
@@ -85,10 +74,9 @@ def simulate(
     $\lceil\sqrt{n_{\text{steps}}}\rceil$), each wrapped in `jax.checkpoint`, so
     reverse-mode gradients store one state per segment plus one segment of steps:
     memory grows like $\sqrt{n_{\text{steps}}}$ (Griewank 1992 style two-level
-    checkpointing). The native loop (see `engine`) runs all steps in one compiled
-    C++ call and, with `engine="native"`, its own discrete adjoint from checkpoints
-    taken every `segment_length` steps (reverse mode only). All arrays follow the
-    dtype of `model.velocity`.
+    checkpointing). The native loop (`NativeLoop`) runs all steps in one compiled
+    C++ call and reverse mode as its own discrete adjoint from checkpoints taken every
+    `segment_length` steps. All arrays follow the dtype of `model.velocity`.
 
     In a homogeneous medium the trace at distance $r$ is
     $\rho\, \mathcal{F}^{-1}\big[\tfrac{i}{4}H_0^{(1)}(\omega r / c)\,\hat s(\omega)\big]$
@@ -106,19 +94,17 @@ def simulate(
       checkpoint segments are `k` steps long).
     - `checkpoint`: wrap segments in `jax.checkpoint` (set False for a plain scan).
     - `segment_length`: steps per checkpoint segment (ignored with snapshots).
-    - `unroll`: time steps per loop iteration of the compiled scan. Unrolling
+    - `unroll`: time steps per loop iteration of the XLA loop's scan. Unrolling
       speeds up forward runs on CPU but multiplies compile time and slows reverse
       mode; default 4 when `snapshot_every` is set, else 1.
-    - `engine`: the time loop. `"auto"` (default) runs forward simulations that
-      return traces only, with constant density, on physax's native CPU kernel
-      (one compiled loop over all steps, built at first use with the machine's C++
-      compiler; see `physax.solvers.wave.native_available`) and everything else,
-      every derivative included, on the XLA `lax.scan` loop; `"xla"` always uses the
-      XLA loop; `"native"` runs the native kernel with reverse-mode derivatives from
-      its own discrete adjoint (checkpoints every `segment_length` steps; no forward
-      mode: use `"auto"` for `jax.jvp`) and raises if it cannot run the problem.
-      `velocity_gradient` and `fwi` pick `"native"` by themselves where it applies.
-      The loops evaluate the same scheme and agree to float rounding.
+    - `loop`: the time loop, `XLALoop()` or `NativeLoop()`. `None` (default) picks
+      `NativeLoop()` where it applies (CPU, constant density, traces only; its kernel is
+      built at first use, see `build_native`) and `XLALoop()` everywhere else, the same
+      rule as `velocity_gradient` and `physax.inverse.fwi`. On the native loop `jax.grad`
+      of any function of the traces runs the native discrete adjoint and `jax.jvp` the XLA
+      loop's tangent (second derivatives need `XLALoop()`); the loops evaluate the same
+      scheme and agree to float rounding. The choice is made in Python, before tracing.
+    - `engine`: deprecated string form of `loop` (`"auto"`, `"native"`, `"xla"`).
 
     **Returns:** a `WaveSolution` with `traces` `(n_steps, n_receivers)`, where
     `traces[n]` is $p(n\,\Delta t)$, and optional `snapshots`.
@@ -133,9 +119,9 @@ def simulate(
     ```
     """
     validate(model, shot, dt, order, boundary, snapshot_every, segment_length, batched=False)
-    _check_options(unroll, engine, model, boundary, order, snapshot_every)
+    loop = _options(unroll, loop, engine, model, boundary, order, snapshot_every)
     return _run(
-        model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_length, False, unroll, engine
+        model, shot, dt, order, boundary, snapshot_every, checkpoint, segment_length, False, unroll, loop
     )
 
 
@@ -150,7 +136,8 @@ def simulate_shots(
     checkpoint: bool = True,
     segment_length: int | None = None,
     unroll: int | None = None,
-    engine: str = "auto",
+    loop: AbstractLoop | None = None,
+    engine: str | None = None,
 ) -> WaveSolution:
     """Simulate a batch of shots at once (`jax.vmap` of `simulate` over shots).
 
@@ -172,7 +159,7 @@ def simulate_shots(
     ```
     """
     validate(model, shots, dt, order, boundary, snapshot_every, segment_length, batched=True)
-    _check_options(unroll, engine, model, boundary, order, snapshot_every)
+    loop = _options(unroll, loop, engine, model, boundary, order, snapshot_every)
     return _run(
-        model, shots, dt, order, boundary, snapshot_every, checkpoint, segment_length, True, unroll, engine
+        model, shots, dt, order, boundary, snapshot_every, checkpoint, segment_length, True, unroll, loop
     )
