@@ -9,10 +9,11 @@ same trusted reference on the same grid, with its (JIT-warmed) wall time.
     python benchmarks/pinn_catalogue.py --run kdv nls      # re-run those PINNs first (minutes each)
     python benchmarks/pinn_catalogue.py --markdown         # the table as Markdown
 
-Classical solvers (float64): pseudo-spectral ETDRK4 (``physax.solvers.spectral``) for
-Allen-Cahn, NLS, KdV and advection; second-order leapfrog finite differences for the 1-d wave
-equation; the five-point finite-difference solve ``physax.solvers.helmholtz_fd`` for Poisson and
-Helmholtz. Times are the median of 5 calls after a warm-up call (compilation excluded).
+Classical solvers (float64), each the problem's own ``classical`` hook from ``physax.problems``:
+pseudo-spectral ETDRK4 (``physax.solvers.spectral``) for Allen-Cahn, NLS, KdV and advection;
+second-order leapfrog finite differences for the 1-d wave equation; and the five-point
+finite-difference solve ``physax.solvers.helmholtz_fd`` of the problem's own source term for
+Poisson and Helmholtz. Times are the median of 5 calls after a warm-up call (compilation excluded).
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-import equinox as eqx  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from physax import problems  # noqa: E402
-from physax.solvers import helmholtz_fd, spectral as sp  # noqa: E402
+from physax.metrics import rel_l2_float64  # noqa: E402
+from physax.solvers import helmholtz_fd  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -71,11 +72,7 @@ def _timed(fn, repeats: int = 5) -> tuple[object, float]:
     return out, float(np.median(times))
 
 
-def _rel(u: np.ndarray, ref: np.ndarray) -> float:
-    return float(np.linalg.norm(u - ref) / np.linalg.norm(ref))
-
-
-# ----------------------------------------------------------------------------- spectral problems
+# ----------------------------------------------------------------------------- classical solves
 def _trig_interp(u: np.ndarray, extent: float, x: np.ndarray) -> np.ndarray:
     """Evaluate the trigonometric interpolant of periodic samples ``u[..., n]`` at offsets ``x``."""
     n = u.shape[-1]
@@ -88,94 +85,67 @@ def _trig_interp(u: np.ndarray, extent: float, x: np.ndarray) -> np.ndarray:
     return out if np.iscomplexobj(u) else out.real
 
 
-def _spectral_case(problem, pde, u0_fn, n: int, dt: float) -> dict:
-    """ETDRK4 on ``n`` points with step ``<= dt``, scored on the problem's reference grid."""
-    ref = problem.reference()
-    (_, t_axis), (_, x_axis) = ref.axes
-    x_min, extent = float(problem.domain.lo[1]), float(problem.domain.hi[1] - problem.domain.lo[1])
+def _time_classical(problem, n: int, dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """``problem.classical`` on the reference's time grid, and its median wall time."""
+    _, t_axis = problem.reference().axes[0]
+    nt = len(t_axis) - 1
+    run = lambda: problem.classical(n=n, dt=dt, snapshots=nt, t_end=float(t_axis[-1]))
+    (t, x, u), seconds = _timed(run)
+    return t, x, u, seconds
+
+
+def _steps(problem, dt: float) -> tuple[float, int]:
+    _, t_axis = problem.reference().axes[0]
     nt = len(t_axis) - 1
     dt_out = float(t_axis[-1] - t_axis[0]) / nt
-    substeps = max(1, math.ceil(dt_out / dt - 1e-9))
-    grid = sp.PeriodicGrid(1, n, extent=extent)
-    x = grid.coordinates(jnp.float64)[0] + x_min
-    stepper = sp.Stepper(pde, grid, dt_out, order=4, substeps=substeps)
-    u0 = u0_fn(x)[None]
-    traj, seconds = _timed(lambda: sp.rollout(stepper, u0, nt))
-    u = _trig_interp(np.asarray(traj[:, 0]), extent, np.asarray(x_axis) - x_min)
+    sub = max(1, math.ceil(dt_out / dt - 1e-9))
+    return dt_out / sub, nt * sub
+
+
+def _spectral_case(problem, n: int, dt: float) -> dict:
+    """The problem's classical solve (ETDRK4 on ``n`` points, step ``<= dt``), scored on its reference grid."""
+    ref = problem.reference()
+    (_, _), (_, x_axis) = ref.axes
+    x_min, extent = float(problem.domain.lo[1]), float(problem.domain.hi[1] - problem.domain.lo[1])
+    _, _, u, seconds = _time_classical(problem, n, dt)
+    u = _trig_interp(u[:, 0], extent, np.asarray(x_axis) - x_min)
     if np.iscomplexobj(u):  # NLS: the reference holds (u, v)
         u = np.stack([u.real, u.imag], -1)
+    step, steps = _steps(problem, dt)
     return {
-        "rel_l2": _rel(u, ref.values),
+        "rel_l2": rel_l2_float64(u, ref.values),
         "time_s": seconds,
-        "grid": f"ETDRK4, N = {n}, dt = {dt_out / substeps:.3g} ({nt * substeps} steps)",
+        "grid": f"ETDRK4, N = {n}, dt = {step:.3g} ({steps} steps)",
     }
 
 
 def classical_allen_cahn() -> dict:
-    p = problems.AllenCahn()
-    pde = sp.AllenCahn(epsilon=p.parameters["d"].value, c=p.parameters["gamma"].value)
-    return _spectral_case(p, pde, lambda x: x**2 * jnp.cos(jnp.pi * x), 512, 5e-3)
+    return _spectral_case(problems.AllenCahn(), 512, 5e-3)
 
 
 def classical_nls() -> dict:
-    p = problems.NonlinearSchroedinger()
-    pde = sp.NonlinearSchroedinger(a=p.parameters["a"].value, beta=p.parameters["beta"].value)
-    return _spectral_case(p, pde, lambda x: (2.0 / jnp.cosh(x)).astype(jnp.complex128), 256, 5e-3)
+    return _spectral_case(problems.NonlinearSchroedinger(), 256, 5e-3)
 
 
 def classical_kdv() -> dict:
-    p = problems.KdV()
-    pde = sp.KortewegDeVries(alpha=p.parameters["lambda1"].value, beta=p.parameters["lambda2"].value)
-    return _spectral_case(p, pde, lambda x: jnp.cos(jnp.pi * x), 128, 5e-3)
+    return _spectral_case(problems.KdV(), 128, 5e-3)
 
 
 def classical_advection() -> dict:
-    p = problems.Advection1D()
-    return _spectral_case(p, sp.Advection(velocity=p.parameters["beta"].value), jnp.sin, 32, 1e-2)
-
-
-# ----------------------------------------------------------------------------- wave1d
-@eqx.filter_jit
-def _leapfrog(u0: jax.Array, c: float, courant: float, steps: int, every: int) -> jax.Array:
-    """Second-order leapfrog for u_tt = c^2 u_xx, fixed ends, from rest; every ``every`` steps."""
-    r2 = courant**2
-
-    def lap(u):
-        return jnp.pad(u[2:] - 2 * u[1:-1] + u[:-2], 1)
-
-    u1 = u0 + 0.5 * r2 * lap(u0)  # Taylor start with u_t(0) = 0
-
-    def step(carry, _):
-        prev, cur = carry
-        return (cur, 2 * cur - prev + r2 * lap(cur)), cur
-
-    def block(carry, _):
-        carry, _ = jax.lax.scan(step, carry, None, length=every)
-        return carry, carry[0]
-
-    _, snaps = jax.lax.scan(block, (u0, u1), None, length=steps // every)
-    return jnp.concatenate([u0[None], snaps])
+    return _spectral_case(problems.Advection1D(), 32, 1e-2)
 
 
 def classical_wave1d(refine: int = 4, courant: float = 0.5) -> dict:
+    """``Wave1D.classical`` (leapfrog) on a grid ``refine`` times finer than the reference's."""
     p = problems.Wave1D()
     ref = p.reference()
-    (_, t_axis), (_, x_axis) = ref.axes
-    c = p.parameters["c"].value
+    (_, _), (_, x_axis) = ref.axes
     nx = (len(x_axis) - 1) * refine
-    h = 1.0 / nx
-    dt = courant * h / c
-    dt_out = float(t_axis[1] - t_axis[0])
-    every = round(dt_out / dt)
-    if not math.isclose(every * dt, dt_out):
-        raise ValueError("the time step must divide the reference spacing")
-    x = jnp.linspace(0.0, 1.0, nx + 1)
-    u0 = jnp.sin(jnp.pi * x) + 0.5 * jnp.sin(3 * jnp.pi * x)
-    steps = every * (len(t_axis) - 1)
-    u, seconds = _timed(lambda: _leapfrog(u0, c, courant, steps, every))
-    u = np.asarray(u)[:, ::refine]
+    dt = courant / (nx * p.parameters["c"].value)
+    _, _, u, seconds = _time_classical(p, nx, dt)
+    step, steps = _steps(p, dt)
     return {
-        "rel_l2": _rel(u, ref.values),
+        "rel_l2": rel_l2_float64(u[:, 0, ::refine], ref.values),
         "time_s": seconds,
         "grid": f"FD2 leapfrog, {nx} intervals, Courant {courant:g} ({steps} steps)",
     }
@@ -187,15 +157,12 @@ def _elliptic_case(problem, refine: int) -> dict:
     (_, x_axis), (_, y_axis) = ref.axes
     nx, ny = (len(x_axis) - 1) * refine, (len(y_axis) - 1) * refine
     k = float(problem.parameters["k"].value)
-    a1, a2 = problem.a1, problem.a2
-    factor = k**2 - (a1 * np.pi) ** 2 - (a2 * np.pi) ** 2
-    f = lambda x, y: factor * jnp.sin(a1 * jnp.pi * x) * jnp.sin(a2 * jnp.pi * y)
     lo, hi = tuple(problem.domain.lo), tuple(problem.domain.hi)
-    solve = jax.jit(lambda: helmholtz_fd(f, (nx, ny), lo, hi, k=k, dtype=jnp.float64)[2])
+    solve = jax.jit(lambda: helmholtz_fd(problem.source, (nx, ny), lo, hi, k=k, dtype=jnp.float64)[2])
     u, seconds = _timed(solve)
     u = np.asarray(u)[::refine, ::refine]
     return {
-        "rel_l2": _rel(u, ref.values),
+        "rel_l2": rel_l2_float64(u, ref.values),
         "time_s": seconds,
         "grid": f"FD 5-point, {nx} x {ny} intervals",
     }

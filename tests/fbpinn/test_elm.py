@@ -1,18 +1,17 @@
-"""ELM-FBPINN: exact least-squares solves of linear problems, LSQR path, Gauss-Newton."""
+"""ELM-FBPINN: exact least-squares solves of linear problems, LSQR path, Gauss-Newton, precision."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from physax import fbpinn, problems
+from physax._train import History, Result
 from physax.geometry import Grid
 from physax.pinn import Collocation
 
 
 def _l1(problem, result):
     ref = problem.reference()
-    pairs = fbpinn.build_pairs(result.model.decomposition, ref.points)
-    pred = np.asarray(result.model.values(jnp.asarray(ref.points), pairs))
+    pred = np.asarray(fbpinn.predict(result.model, ref.points))
     return float(np.mean(np.abs(pred - ref.flat_values)))
 
 
@@ -23,8 +22,9 @@ def test_elm_solves_a_linear_ode_to_1e8():
     dense = fbpinn.elm_solve(
         problem, model, key=jax.random.key(1), collocation=col, weights={"ic": 10.0}, warmup=False
     )
-    assert dense.info["method"] == "dense" and dense.info["rel_residual"] < 1e-8
-    assert dense.info["condition"] > 1
+    assert isinstance(dense, Result) and dense.state is None and isinstance(dense.history, History)
+    assert dense.stats["method"] == "dense" and dense.stats["rel_residual"] < 1e-8
+    assert dense.stats["condition"] > 1 and dense.history[-1]["phase"] == "lstsq"
     assert _l1(problem, dense) <= 1e-8
     hard = fbpinn.elm_solve(
         problem,
@@ -39,7 +39,20 @@ def test_elm_solves_a_linear_ode_to_1e8():
     lsqr = fbpinn.elm_solve(
         problem, model, key=jax.random.key(1), collocation=col, weights={"ic": 10.0}, method="lsqr"
     )
-    assert lsqr.info["method"] == "lsqr" and _l1(problem, lsqr) <= 1e-6
+    assert lsqr.stats["method"] == "lsqr" and _l1(problem, lsqr) <= 1e-6
+
+
+def test_elm_solves_in_float64_without_the_global_x64_flag():
+    jax.config.update("jax_enable_x64", False)  # the conftest fixture restores it
+    problem = problems.DampedOscillator(d=1.0, omega0=6.0)
+    model = fbpinn.ELMFBPINN(fbpinn.uniform(problem.domain, 3), 20, key=jax.random.key(0))
+    assert model.coefficients.dtype == np.float64
+    col = Collocation(n_interior=200, n_boundary=10, sampler=Grid())
+    out = fbpinn.elm_solve(problem, model, key=jax.random.key(1), collocation=col, weights={"ic": 10.0})
+    assert not jax.config.jax_enable_x64  # scoped to the solve
+    assert out.model.coefficients.dtype == np.float64
+    pred = fbpinn.predict(out.model, problem.reference().points)
+    assert pred.dtype == np.float64 and _l1(problem, out) <= 1e-7  # float32 would stop near 1e-5
 
 
 def test_gauss_newton_solves_a_nonlinear_ode():
@@ -62,5 +75,6 @@ def test_gauss_newton_solves_a_nonlinear_ode():
     out = fbpinn.elm_solve(
         problem, model, key=jax.random.key(1), collocation=col, hard_constraints=True, nonlinear=True
     )
-    assert out.info["gauss_newton_iterations"] > 1
+    assert out.stats["gauss_newton_iterations"] > 1 and len(out.history) == 1
+    assert out.history[-1]["step"] == out.stats["gauss_newton_iterations"]
     assert _l1(problem, out) <= 1e-6

@@ -1,10 +1,15 @@
-"""FBPINN / ELM experiments end to end on tiny budgets, and bad configurations."""
+"""FBPINN / ELM experiments end to end on tiny budgets: runs, resume after a kill, loading, bad input."""
 
 import json
 
+import numpy as np
 import pytest
 
+import physax.experiments as ex
+from physax import fbpinn, problems
+from physax._train.checkpoint import read_header
 from physax.cli import main
+from physax.experiments import _fbpinn
 
 
 @pytest.mark.slow
@@ -61,8 +66,60 @@ def test_fbpinn_run_resumes_and_keeps_work_on_nan(tmp_path, capsys):
 
     bad = tmp_path / "nan"
     assert (
-        main(["run", "fbpinn-cosine", "--out", str(bad), "--quiet", *tiny, "--set", "weights.pde=nan"]) == 1
+        main(
+            ["run", "fbpinn-cosine", "--out", str(bad), "--quiet", *tiny, "--set", "train.learning_rate=1e30"]
+        )
+        == 1
     )
     assert "diverged" in capsys.readouterr().err
     assert json.loads((bad / "metrics.json").read_text())["status"] == "diverged"
     assert (bad / "checkpoint" / "state.eqx").is_file()
+
+
+TINY = {  # soft conditions: the model's static parts repeat, so the three runs compile once
+    "train.steps": 6,
+    "chunk": 2,
+    "collocation.n_interior": 60,
+    "decomposition.subdomains": [6],
+    "model.hard_constraints": False,
+}
+
+
+def test_a_killed_fbpinn_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):
+    spec = ex.load("fbpinn-cosine", TINY)
+    full = ex.run(spec, out=tmp_path / "full", progress=False)
+    save = _fbpinn._save_checkpoint
+
+    def killed_after_the_first_chunk(out, cfg, state, record):
+        save(out, cfg, state, record)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_fbpinn, "_save_checkpoint", killed_after_the_first_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        ex.run(spec, out=tmp_path / "killed", progress=False)
+    monkeypatch.setattr(_fbpinn, "_save_checkpoint", save)
+    header = read_header(tmp_path / "killed" / "checkpoint" / "state.eqx")
+    assert header["step"] == 2 and header["experiment"] == "fbpinn-cosine" and "config_hash" in header
+    assert not (tmp_path / "killed" / "metrics.json").exists()
+
+    resumed = ex.resume(tmp_path / "killed", progress=False)
+    for key in ("test_l1", "rel_l2", "max_abs_error"):
+        assert resumed.metrics[key] == pytest.approx(full.metrics[key], rel=1e-6)
+    assert list(resumed.history["step"]) == [2, 4, 6]
+    pts = np.array([[0.1], [1.0], [-3.0]])
+    np.testing.assert_allclose(resumed.predict(pts), full.predict(pts), rtol=1e-6, atol=1e-9)
+    with pytest.raises(ex.ConfigError, match=r"shape \(n, 1\)"):
+        resumed.predict(np.zeros((2, 2)))
+
+
+def test_an_elm_run_saves_its_solved_model(tmp_path):
+    out = tmp_path / "elm"
+    cfg = {"decomposition.subdomains": [8], "collocation.n_interior": 200}
+    run = ex.run(ex.load("elm-oscillator", cfg), out=out, progress=False)
+    assert (out / "checkpoint" / "state.eqx").is_file()
+    loaded = ex.load_run(out)
+    assert isinstance(loaded.model, fbpinn.ELMFBPINN)
+    ref = problems.DampedOscillator().reference()
+    err = np.abs(loaded.predict(ref.points) - ref.flat_values)
+    assert float(np.mean(err)) == pytest.approx(run.metrics["test_l1"], rel=1e-9)  # the solved model
+    assert run.metrics["rel_l2"] < 1e-3

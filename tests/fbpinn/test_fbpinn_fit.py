@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from physax import fbpinn, nn, problems
+from physax._train import History, Result
 from physax._train.checkpoint import load, read_header, save
 from physax.fbpinn._fit import _adam_chunk, _with_active_jit
 from physax.optim import Adam
@@ -91,7 +92,7 @@ def test_resume_from_a_state_matches_an_uninterrupted_run(tmp_path):
     problem, dec, model = _setup()
     sched = fbpinn.LineScheduler("x", n_stages=2)  # stages [0, 9) and [9, 18); chunks of 3
     states = {}
-    full = _fit(problem, model, sched, 18, checkpoint=lambda s, rec: states.setdefault(s.step, s))
+    full = _fit(problem, model, sched, 18, callbacks=[lambda rec, s: states.setdefault(s.step, s)])
     assert sorted(states) == [3, 6, 9, 12, 15, 18]
     assert states[3].opt_state is not None and states[9].opt_state is None  # mid-stage / boundary
     for step in (3, 9, 12):
@@ -114,3 +115,39 @@ def test_a_nan_loss_raises_with_the_last_good_state():
     assert good.step == 0 and good.opt_state is None
     for a, b in zip(_nets(good.model), _nets(model)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_fit_returns_the_shared_result():
+    problem, dec, model = _setup()
+    out = _fit(problem, model, fbpinn.AllActive(), 6)
+    assert isinstance(out, Result) and isinstance(out.history, History)
+    assert list(out.history["step"]) == [3, 6] and out.state.step == 6 and out.parameters == {}
+    assert out.model is out.state.model
+
+
+def test_observations_identify_the_damping_of_an_oscillator():
+    truth = problems.DampedOscillator(d=1.5, omega0=6.0)
+    observations = truth.observations(60, key=jax.random.key(2))
+    problem = problems.DampedOscillator(d=problems.Parameter(1.5, trainable=True, init=0.5), omega0=6.0)
+    dec = fbpinn.uniform(problem.domain, 3, overlap=1.9)
+    model = fbpinn.FBPINN(
+        dec,
+        lambda k: nn.MLP(1, "scalar", 8, 1, key=k),
+        key=jax.random.key(0),
+        constraint=problem.hard_constraint(),
+    )
+    out = fbpinn.fit(
+        problem,
+        model,
+        key=jax.random.key(1),
+        observations=observations,
+        collocation=Collocation(n_interior=100, n_boundary=2),
+        adam=Adam(steps=600, learning_rate=2e-2),
+        hard_constraints=True,
+        chunk=300,
+        progress=False,
+        track_error=False,
+    )
+    assert {"pde", "data", "d"} <= set(out.history.columns)
+    assert out.history["d"][-1] == out.parameters["d"] != out.history["d"][0]
+    assert abs(out.parameters["d"] - 1.5) < 0.03  # from a start of 0.5

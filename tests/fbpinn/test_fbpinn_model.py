@@ -24,18 +24,18 @@ def _constant_one(d):
 
 
 @pytest.mark.parametrize(
-    "name, dec",
+    "window, dec",
     [
-        ("cosine", fbpinn.uniform(Interval(-1.0, 2.0), 7, overlap=1.5)),
-        ("cosine", fbpinn.uniform(Box((0.0, 0.0), (1.0, 2.0)), (3, 5), overlap=2.5)),
-        ("cosine", fbpinn.multilevel(Box((0.0, 0.0), (1.0, 1.0)), [1, 2, 4])),
-        ("sigmoid", fbpinn.multilevel(Box((0.0, 0.0), (1.0, 1.0)), [1, 2, 4])),
-        ("bump", fbpinn.multilevel(Box((0.0, 0.0), (1.0, 1.0)), [1, 2, 4])),
+        (fbpinn.CosineWindow(), fbpinn.uniform(Interval(-1.0, 2.0), 7, overlap=1.5)),
+        (fbpinn.CosineWindow(), fbpinn.uniform(Box((0.0, 0.0), (1.0, 2.0)), (3, 5), overlap=2.5)),
+        (fbpinn.CosineWindow(), fbpinn.multilevel(Box((0.0, 0.0), (1.0, 1.0)), [1, 2, 4])),
+        (fbpinn.SigmoidWindow(), fbpinn.multilevel(Box((0.0, 0.0), (1.0, 1.0)), [1, 2, 4])),
+        (fbpinn.BumpWindow(), fbpinn.multilevel(Box((0.0, 0.0), (1.0, 1.0)), [1, 2, 4])),
     ],
 )
-def test_windows_form_partition_of_unity(name, dec):
+def test_windows_form_partition_of_unity(window, dec):
     model = fbpinn.FBPINN(
-        dec, _constant_one(dec.domain.dim), key=jax.random.key(0), window=name, dtype=jnp.float64
+        dec, _constant_one(dec.domain.dim), key=jax.random.key(0), window=window, dtype=jnp.float64
     )
     pts = dec.domain.sample_interior(jax.random.key(1), 500, dtype=jnp.float64)
     pts = jnp.concatenate([pts, jnp.asarray([dec.domain.lo, dec.domain.hi])])  # corners too
@@ -170,12 +170,21 @@ def test_no_recompilation_with_a_fixed_active_set():
         (lambda d: fbpinn.rectangular(d, [[0.0, 1.0], [0.5]], [[1.5], [2.0]]), "each of the 1 axes"),
         (lambda d: fbpinn.rectangular(d, [[1.0, 0.0]], [1.5]), "strictly increasing"),
         (lambda d: fbpinn.uniform(d, 4, overlap=1.0), "overlap"),
-        (lambda d: fbpinn.window("gaussian"), "unknown window 'gaussian'"),
+        (lambda d: fbpinn.SigmoidWindow(sharpness=0.0), "sharpness"),
     ],
 )
 def test_bad_decompositions_give_clear_errors(make, match):
     with pytest.raises(ValueError, match=match):
         make(Interval(0.0, 1.0))
+
+
+def test_a_window_is_an_object_not_a_name():
+    dec = fbpinn.uniform(Interval(0.0, 1.0), 3)
+    net = lambda k: nn.MLP(1, "scalar", 4, 1, key=k)
+    with pytest.raises(TypeError, match=r"CosineWindow\(\)"):
+        fbpinn.FBPINN(dec, net, key=jax.random.key(0), window="cosine")
+    with pytest.raises(TypeError, match="AbstractWindow"):
+        fbpinn.ELMFBPINN(dec, 4, key=jax.random.key(0), window="bump")
 
 
 def test_wrong_point_shape_is_rejected():

@@ -33,5 +33,28 @@ def test_exact_solutions_satisfy_the_problems(problem):
     for cond in problem.conditions().values():
         rc = jax.vmap(lambda z, c=cond: evaluate(c.residual, fn, z, coords, params))(bpts)
         assert float(jnp.max(jnp.abs(rc))) < 1e-9
+
+
+def _any_network(z):
+    """A smooth stand-in for an untrained network: non-zero, with non-zero derivatives."""
+    return 1.5 + jnp.sin(3.0 * jnp.sum(z) + 0.4) + 0.3 * z[0] ** 2
+
+
+@pytest.mark.parametrize(
+    "problem", [CosineODE(), DampedOscillator(), MultiscaleLaplace(3)], ids=lambda p: p.name
+)
+def test_hard_constraints_impose_the_conditions_for_any_network(problem):
     hard = problem.hard_constraint()
-    assert hard is not None and abs(float(hard(jnp.zeros(problem.domain.dim), jnp.asarray(1.0)))) < 1.5
+    u = lambda z: hard(z, _any_network(z))
+    coords, params = problem.domain.coords, problem.resolve({})
+    if isinstance(problem, CosineODE):  # the condition is u(0) = 0, at an interior point
+        assert float(u(jnp.zeros(1))) == 0.0
+        targets = jnp.zeros((0, 1))
+    else:  # the (masked) boundary conditions vanish wherever they apply
+        targets = problem.domain.sample_boundary(jax.random.key(1), 64, dtype=jnp.float64)
+        targets = jnp.concatenate([targets, jnp.asarray([problem.domain.lo, problem.domain.hi])])
+    for cond in problem.conditions().values():
+        rc = jax.vmap(lambda z, c=cond: evaluate(c.residual, u, z, coords, params))(targets)
+        assert rc.size == 0 or float(jnp.max(jnp.abs(rc))) < 1e-12
+    interior = problem.domain.sample_interior(jax.random.key(2), 16, dtype=jnp.float64)
+    assert float(jnp.min(jnp.abs(jax.vmap(u)(interior)))) > 0  # and the network is not zeroed out

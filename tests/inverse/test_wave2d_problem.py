@@ -3,7 +3,9 @@
 import jax
 import numpy as np
 import pytest
+from scipy.special import j0
 
+from physax.metrics import rel_l2_float64
 from physax.problems import Wave2D
 
 
@@ -27,3 +29,20 @@ def test_wave2d_reference_starts_at_the_pulse_and_spreads(tmp_path, monkeypatch)
 def test_wave2d_rejects_bad_velocity():
     with pytest.raises(ValueError, match="constant"):
         Wave2D(velocity="gradient")
+
+
+def test_wave2d_reference_matches_the_exact_solution_in_a_constant_medium(tmp_path, monkeypatch):
+    # from rest, u(r, t) = int_0^inf s^2 e^{-s^2 k^2 / 2} cos(c k t) J0(k r) k dk (Hankel transform
+    # of the Gaussian pulse); the trapezoid rule on [0, 45] is exact to round-off for s = 0.2
+    monkeypatch.setenv("PHYSAX_CACHE_DIR", str(tmp_path))
+    problem = Wave2D(c=1.3, velocity="constant", t_end=0.12)
+    ref = problem.reference()
+    (_, t), (_, x), (_, y) = ref.axes
+    xx, yy = np.meshgrid(x, y, indexing="ij")
+    r = np.hypot(xx, yy - 0.25).ravel()
+    k, dk = np.arange(0.0, 45.0, 0.05), 0.05
+    weight = 0.2**2 * np.exp(-0.5 * 0.2**2 * k**2) * k * dk
+    for j in (10, 20):
+        exact = j0(np.outer(r, k)) @ (weight * np.cos(1.3 * k * t[j]))
+        err = rel_l2_float64(ref.values[j].ravel(), exact)
+        assert err < 2e-4, (t[j], err)  # order-8 FD, leapfrog at Courant 0.25

@@ -1,4 +1,4 @@
-"""Run FBPINN (``runner = "fbpinn"``) and ELM-FBPINN (``runner = "elm"``) experiments."""
+"""Run FBPINN (``runner = "fbpinn"``) and ELM-FBPINN (``runner = "elm"``) experiments, and load them."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__, fbpinn, report
+from .. import __version__, fbpinn, metrics as mt, report
 from .._train.checkpoint import load, read_header, save
 from ..optim import Adam
-from ._common import CHECKPOINT, provenance, write_config
+from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config
 from ._config import ConfigError
 from ._fbpinn_build import (
     _pinn_collocation,
@@ -29,13 +28,11 @@ from ._pinn_build import build_collocation
 
 
 def _errors(model, ref) -> tuple[np.ndarray, dict]:
-    pairs = fbpinn.build_pairs(model.decomposition, ref.points)
-    dtype = jax.tree.leaves(model.centres)[0].dtype
-    pred = np.asarray(fbpinn.predict(model, jnp.asarray(ref.points, dtype), pairs), np.float64)
+    pred = np.asarray(fbpinn.predict(model, ref.points), np.float64)
     err = pred - ref.flat_values
     return pred.reshape(ref.values.shape), {
         "test_l1": float(np.mean(np.abs(err))),
-        "rel_l2": float(np.linalg.norm(err) / np.linalg.norm(ref.flat_values)),
+        "rel_l2": mt.rel_l2_float64(pred, ref.flat_values),
         "max_abs_error": float(np.max(np.abs(err))),
     }
 
@@ -58,50 +55,85 @@ def _lib(fn):
         raise ConfigError(str(e)) from None
 
 
-def _train_fbpinn(
-    cfg: dict, problem, dec, key, *, quiet: bool, history=None, out: Path | None = None, resume=False
-):
-    """Train the configured FBPINN on ``dec``; with ``out``, checkpoint every chunk (and resume)."""
-    kmodel, kpts = jax.random.split(key)
-    model = _lib(lambda: build_fbpinn(cfg, problem, dec, kmodel))
-    t = cfg["train"]
-    adam = Adam(t["steps"], t["learning_rate"], t["decay_rate"], t["decay_steps"])
-    scheduler = _lib(lambda: build_scheduler(cfg, problem))
-    callbacks = [lambda rec, m: history.append(rec)] if history is not None else []
-    state, offset, save_state = None, 0.0, None
+class FBPINNExperiment:
+    """The objects one FBPINN configuration builds (the same config always builds the same)."""
+
+    def __init__(self, cfg: dict, *, one_level: bool = False):
+        if cfg["chunk"] < 1:
+            raise ConfigError(f"chunk must be >= 1, got {cfg['chunk']}.")
+        self.cfg = cfg
+        self.problem = _lib(lambda: build_problem(cfg))
+        self.dec = _lib(lambda: build_decomposition(cfg, self.problem, one_level=one_level))
+        kmodel, self.key = jax.random.split(jax.random.key(cfg["seed"]))
+        self.model = _lib(lambda: build_fbpinn(cfg, self.problem, self.dec, kmodel))
+        t = cfg["train"]
+        self.adam = Adam(t["steps"], t["learning_rate"], t["decay_rate"], t["decay_steps"])
+        self.scheduler = _lib(lambda: build_scheduler(cfg, self.problem))
+
+    def template(self, step: int) -> fbpinn.FBPINNState:
+        return fbpinn.init_state(
+            self.problem, self.model, adam=self.adam, scheduler=self.scheduler, step=step
+        )
+
+
+def _save_checkpoint(out: Path, cfg: dict, state, record: dict) -> None:
+    header = {
+        **tie(cfg),
+        "step": int(state.step),
+        "phase": record.get("phase", "adam"),
+        "wall_time_s": float(record.get("wall_time_s", 0.0)),
+        "physax": __version__,
+    }
+    save(out / CHECKPOINT, state, header)
+
+
+def _read_header(out: Path, cfg: dict) -> dict:
+    """The checkpoint's header, refused unless this very configuration wrote it."""
+    header = read_header(out / CHECKPOINT, expect=expect(cfg))
+    check_tie(out / CHECKPOINT, header, cfg)
+    step = header.get("step")
+    if not isinstance(step, int) or step < 0:
+        raise ConfigError(f"checkpoint {out / CHECKPOINT} has an invalid step; delete it to start over.")
+    return header
+
+
+def _load_state(exp: FBPINNExperiment, out: Path) -> tuple[fbpinn.FBPINNState, dict]:
+    header = _read_header(out, exp.cfg)
+    state, _ = load(out / CHECKPOINT, exp.template(header["step"]))
+    return state._replace(step=header["step"]), header
+
+
+def _train_fbpinn(exp: FBPINNExperiment, *, quiet: bool, history=None, out: Path | None = None, resume=False):
+    """Train the configured FBPINN; with ``out``, checkpoint every chunk (and resume from it)."""
+    cfg = exp.cfg
+    callbacks = [lambda rec, s: history.append(rec)] if history is not None else []
+    state, offset = None, 0.0
     if out is not None:
         if resume:
-            header = read_header(out / CHECKPOINT)
-            template = fbpinn.init_state(problem, model, adam=adam, scheduler=scheduler, step=header["step"])
-            state, header = load(out / CHECKPOINT, template)
-            state, offset = state._replace(step=int(header["step"])), float(header["wall_time_s"])
-
-        def save_state(s, record):
-            header = {"step": s.step, "phase": record.get("phase", "adam"), "physax": __version__}
-            save(out / CHECKPOINT, s, {**header, "wall_time_s": record.get("wall_time_s", 0.0)})
-
+            state, header = _load_state(exp, out)
+            offset = float(header["wall_time_s"])
+        callbacks.append(lambda rec, s: _save_checkpoint(out, cfg, s, rec))
     try:
         result = _lib(
             lambda: fbpinn.fit(
-                problem,
-                model,
-                key=kpts,
+                exp.problem,
+                exp.model,
+                key=exp.key,
                 collocation=build_collocation(_pinn_collocation(cfg)),
-                adam=adam,
-                scheduler=scheduler,
+                adam=exp.adam,
+                scheduler=exp.scheduler,
                 weights=dict(cfg["weights"]),
                 hard_constraints=cfg["model"]["hard_constraints"],
                 chunk=cfg["chunk"],
                 callbacks=callbacks,
                 progress=not quiet,
                 state=state,
-                checkpoint=save_state,
                 wall_time_offset=offset,
             )
         )
     except fbpinn.FBPINNDiverged as e:
-        if save_state is not None:  # the last good state, also when no chunk had finished yet
-            save_state(e.state, {"wall_time_s": e.record.get("wall_time_s", 0.0)})
+        if out is not None:  # the last good state, also when no chunk had finished yet
+            _save_checkpoint(out, cfg, e.state, {"wall_time_s": e.record.get("wall_time_s", 0.0)})
             report.write_json(
                 out / "metrics.json",
                 {
@@ -116,25 +148,30 @@ def _train_fbpinn(
     return result, wall
 
 
+def _parameters(problem, found: dict) -> dict:
+    return {
+        k: {"estimate": found[k], "true": p.value, "rel_error": abs(found[k] - p.value) / abs(p.value)}
+        for k, p in problem.unknowns.items()
+    }
+
+
 def run_fbpinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
     """Train an FBPINN (and optionally a one-level FBPINN and a plain PINN) into ``out``.
 
-    The main model is checkpointed after every chunk (``checkpoint/state.eqx``); ``resume``
-    continues it from there. The comparison runs are short and are simply run again.
+    The main model is checkpointed after every chunk (``checkpoint/state.eqx``, tied to
+    the experiment, seed and configuration); ``resume`` continues it from there and ends
+    where an uninterrupted run ends. The comparison runs are short and are simply run again.
     """
-    if cfg["chunk"] < 1:
-        raise ConfigError(f"chunk must be >= 1, got {cfg['chunk']}.")
-    problem = _lib(lambda: build_problem(cfg))
-    dec = _lib(lambda: build_decomposition(cfg, problem))
+    exp = FBPINNExperiment(cfg)
+    problem, dec = exp.problem, exp.dec
     out.mkdir(parents=True, exist_ok=True)
     if resume:
-        header = read_header(out / CHECKPOINT)
-        history = report.HistoryWriter.load(out / "history.csv", upto_step=int(header["step"]))
+        header = _read_header(out, cfg)
+        history = report.HistoryWriter.load(out / "history.csv", upto_step=header["step"])
     else:
         write_config(out, cfg)
         history = report.HistoryWriter(out / "history.csv")
-    key = jax.random.key(cfg["seed"])
-    result, wall = _train_fbpinn(cfg, problem, dec, key, quiet=quiet, history=history, out=out, resume=resume)
+    result, wall = _train_fbpinn(exp, quiet=quiet, history=history, out=out, resume=resume)
     t0 = time.perf_counter()
     ref = problem.reference()
     pred, errs = _errors(result.model, ref)
@@ -148,15 +185,17 @@ def run_fbpinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fals
         n_params=n_params(result.model.nets),
         reference=ref.source,
     )
+    if problem.unknowns:
+        metrics["parameters"] = _parameters(problem, result.parameters)
     if cfg["compare_one_level"] and dec.n_levels > 1:
-        one = _lib(lambda: build_decomposition(cfg, problem, one_level=True))
+        one = FBPINNExperiment(cfg, one_level=True)
         h1 = report.HistoryWriter(out / "one_level.history.csv")
-        r1, w1 = _train_fbpinn(cfg, problem, one, key, quiet=quiet, history=h1)
+        r1, w1 = _train_fbpinn(one, quiet=quiet, history=h1)
         _, e1 = _errors(r1.model, ref)
         metrics["one_level"] = {
             **{k: e1[k] for k in ("test_l1", "rel_l2")},
             "wall_time_s": w1,
-            "n_subdomains": one.n_subdomains,
+            "n_subdomains": one.dec.n_subdomains,
             "n_params": n_params(r1.model.nets),
         }
     if cfg["compare_pinn"]:
@@ -178,20 +217,53 @@ def run_fbpinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fals
     figures = [*figures, *report.plot_solution(out, ref.axes, ref.values, pred)]
     # the loss panel shows loss terms only; test_l1 and the active count stay in history.csv
     plain = [{k: v for k, v in row.items() if k not in ("active", "test_l1")} for row in history.rows]
-    figures += report.plot_history(out, plain)
+    true = {k: p.value for k, p in problem.unknowns.items()}
+    figures += report.plot_history(out, plain, true_parameters=true or None)
     metrics["report_time_s"] = time.perf_counter() - t0
     return _write(cfg, out, metrics, figures)
 
 
-def run_elm(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
-    """Solve for the output weights of an ELM-FBPINN by least squares into ``out``."""
-    if resume:
-        raise ConfigError("ELM runs are a single solve; nothing to resume.")
-    e = cfg["elm"]
+def _predictor(model, problem):
+    """``predict(points (n, d)) -> u`` for a trained (ELM-)FBPINN, refusing a wrong shape."""
+    dim = problem.domain.dim
+
+    def predict(points):
+        pts = np.asarray(points, np.float64)
+        if pts.ndim != 2 or pts.shape[1] != dim:
+            raise ConfigError(
+                f"points must have shape (n, {dim}) (columns {', '.join(problem.domain.coords)}), "
+                f"got {pts.shape}."
+            )
+        return np.asarray(fbpinn.predict(model, pts))
+
+    return predict
+
+
+def load_fbpinn(cfg: dict, out: Path):
+    """The trained FBPINN of a finished run and ``predict(points (n, d)) -> u``."""
+    exp = FBPINNExperiment(cfg)
+    state, _ = _load_state(exp, out)
+    return state.model, _predictor(state.model, exp.problem)
+
+
+def _elm_setup(cfg: dict):
     problem = _lib(lambda: build_problem(cfg))
     dec = _lib(lambda: build_decomposition(cfg, problem))
     kmodel, kpts = jax.random.split(jax.random.key(cfg["seed"]))
     model = _lib(lambda: build_elm(cfg, problem, dec, kmodel))
+    return problem, dec, model, kpts
+
+
+def run_elm(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
+    """Solve for the output weights of an ELM-FBPINN by least squares into ``out``.
+
+    The solved model is saved to ``checkpoint/state.eqx`` (tied to the configuration) so
+    that `load_run` can evaluate it.
+    """
+    if resume:
+        raise ConfigError("ELM runs are a single solve; nothing to resume.")
+    e = cfg["elm"]
+    problem, dec, model, kpts = _elm_setup(cfg)
     out.mkdir(parents=True, exist_ok=True)
     write_config(out, cfg)
     result = _lib(
@@ -208,9 +280,11 @@ def run_elm(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) 
             dense_limit=e["dense_limit"],
         )
     )
+    info = result.stats
+    header = {**tie(cfg), "step": info["gauss_newton_iterations"], "phase": "lstsq", "physax": __version__}
+    save(out / CHECKPOINT, result.model, {**header, "wall_time_s": info["wall_time_s"]})
     ref = problem.reference()
     pred, errs = _errors(result.model, ref)
-    info = result.info
     metrics = _common(cfg, problem)
     metrics.update(errs)
     metrics.update(
@@ -236,6 +310,14 @@ def run_elm(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) 
     figures = [plot_decomposition(out / "decomposition.png", dec)]
     figures += report.plot_solution(out, ref.axes, ref.values, pred)
     return _write(cfg, out, metrics, figures)
+
+
+def load_elm(cfg: dict, out: Path):
+    """The solved ELM-FBPINN of a finished run and ``predict(points (n, d)) -> u``."""
+    problem, _, template, _ = _elm_setup(cfg)
+    _read_header(out, cfg)
+    model, _ = load(out / CHECKPOINT, template)
+    return model, _predictor(model, problem)
 
 
 def _write(cfg: dict, out: Path, metrics: dict, figures) -> dict:

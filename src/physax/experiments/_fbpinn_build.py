@@ -5,15 +5,25 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from .. import fbpinn, nn, pinn
+from .. import fbpinn, metrics as mt, nn, pinn
 from ..optim import Adam
 from ._config import ConfigError
 from ._pinn_build import ACTIVATIONS, build_collocation, build_model, build_problem
+
+# the names a configuration may use for windows and schedulers (the library takes objects)
+WINDOWS = {"cosine": fbpinn.CosineWindow, "bump": fbpinn.BumpWindow, "sigmoid": fbpinn.SigmoidWindow}
+SCHEDULERS = {"all": fbpinn.AllActive, "line": fbpinn.LineScheduler, "point": fbpinn.PointScheduler}
 
 
 def _choice(key: str, value: str, options) -> None:
     if value not in options:
         raise ConfigError(f"config key '{key}' must be one of {sorted(options)}, got '{value}'.")
+
+
+def build_window(cfg: dict) -> fbpinn.AbstractWindow:
+    name = cfg["decomposition"]["window"]
+    _choice("decomposition.window", name, WINDOWS)
+    return WINDOWS[name]()
 
 
 def build_decomposition(cfg: dict, problem, *, one_level: bool = False) -> fbpinn.Decomposition:
@@ -35,7 +45,7 @@ def build_decomposition(cfg: dict, problem, *, one_level: bool = False) -> fbpin
 
 def build_scheduler(cfg: dict, problem) -> fbpinn.AbstractScheduler:
     s = cfg["scheduler"]
-    _choice("scheduler.kind", s["kind"], fbpinn._scheduler.SCHEDULERS)
+    _choice("scheduler.kind", s["kind"], SCHEDULERS)
     if s["kind"] == "line":
         if s["axis"] not in problem.domain.coords:
             raise ConfigError(f"scheduler.axis must be one of {problem.domain.coords}, got '{s['axis']}'.")
@@ -50,7 +60,7 @@ def build_scheduler(cfg: dict, problem) -> fbpinn.AbstractScheduler:
 def build_fbpinn(cfg: dict, problem, dec: fbpinn.Decomposition, key) -> fbpinn.FBPINN:
     m = cfg["model"]
     _choice("model.activation", m["activation"], ACTIVATIONS)
-    _choice("decomposition.window", cfg["decomposition"]["window"], fbpinn._windows.WINDOWS)
+    window = build_window(cfg)
     constraint = _constraint(problem, m["hard_constraints"])
     dim, act = problem.domain.dim, ACTIVATIONS[m["activation"]]
     net = lambda k: nn.MLP(dim, "scalar", m["width"], m["depth"], act, key=k)
@@ -58,7 +68,7 @@ def build_fbpinn(cfg: dict, problem, dec: fbpinn.Decomposition, key) -> fbpinn.F
         dec,
         net,
         key=key,
-        window=cfg["decomposition"]["window"],
+        window=window,
         scale=m["output_scale"],
         shift=m["output_shift"],
         constraint=constraint,
@@ -67,14 +77,14 @@ def build_fbpinn(cfg: dict, problem, dec: fbpinn.Decomposition, key) -> fbpinn.F
 
 def build_elm(cfg: dict, problem, dec: fbpinn.Decomposition, key) -> fbpinn.ELMFBPINN:
     e = cfg["elm"]
-    _choice("decomposition.window", cfg["decomposition"]["window"], fbpinn._windows.WINDOWS)
+    window = build_window(cfg)
     return fbpinn.ELMFBPINN(
         dec,
         e["features"],
         key=key,
         depth=e["depth"],
         feature_scale=e["feature_scale"],
-        window=cfg["decomposition"]["window"],
+        window=window,
         scale=e["output_scale"],
         constraint=_constraint(problem, e["hard_constraints"]),
     )
@@ -153,7 +163,7 @@ def run_pinn_comparison(
     err = pred - ref.values
     return {
         "test_l1": float(np.mean(np.abs(err))),
-        "rel_l2": float(np.linalg.norm(err) / np.linalg.norm(ref.values)),
+        "rel_l2": mt.rel_l2_float64(pred, ref.values),
         "wall_time_s": float(result.history[-1]["wall_time_s"]) if result.history else 0.0,
         "steps": steps,
         "width": width,
@@ -168,4 +178,11 @@ def _pinn_collocation(cfg: dict) -> dict:
     return {"collocation": c}
 
 
-__all__ = ["build_problem", "build_decomposition", "build_scheduler", "build_fbpinn", "build_elm"]
+__all__ = [
+    "build_problem",
+    "build_decomposition",
+    "build_scheduler",
+    "build_window",
+    "build_fbpinn",
+    "build_elm",
+]

@@ -1,4 +1,9 @@
-"""``physax solve NAME``: a classical spectral (ETDRK) solve of a catalogue problem into a run directory."""
+"""``physax solve NAME``: the classical solution of a `physax.problems` problem into a run directory.
+
+The solve configuration names a problem and its parameters; the problem itself gives the
+initial state, the solver (its `classical` hook: pseudo-spectral ETDRK) and, where known,
+the exact solution the result is scored against.
+"""
 
 from __future__ import annotations
 
@@ -7,93 +12,97 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__, report
-from ..solvers import burgers_cole_hopf, spectral as sp
+from .. import __version__, metrics as mt, problems, report
 from ._common import device_description, write_config
 from ._config import ConfigError
 
-# name -> (pde from the [pde] table, initial state from physical x, exact solution or None)
-Exact = Callable[[np.ndarray, np.ndarray], np.ndarray] | None
+
+def _box(cfg: dict) -> dict:
+    return {"x_min": cfg["x_min"], "extent": cfg["extent"], "t_end": cfg["t_end"]}
 
 
-def _two_modes(x, cfg):
-    k = 2 * math.pi / cfg["extent"]
-    return jnp.sin(k * x) + 0.5 * jnp.cos(2 * k * x)
+# solve name -> problem built from the configuration ([pde] table, domain, seed)
+PROBLEMS: dict[str, Callable[[dict, dict], problems.AbstractProblem]] = {
+    "burgers": lambda cfg, p: problems.Burgers(lambda2=p["nu"]),
+    "advection": lambda cfg, p: problems.TwoModeAdvection(velocity=p["velocity"], **_box(cfg)),
+    "diffusion": lambda cfg, p: problems.TwoModeDiffusion(nu=p["nu"], **_box(cfg)),
+    "kdv": lambda cfg, p: problems.KdVSoliton(speed=p["speed"], **_box(cfg)),
+    "ks": lambda cfg, p: problems.KuramotoSivashinsky(**_box(cfg)),
+    "allen-cahn": lambda cfg, p: problems.AllenCahn(d=p["epsilon"], gamma=p["c"]),
+    "nls": lambda cfg, p: problems.NonlinearSchroedinger(),
+    "gray-scott": lambda cfg, p: problems.GrayScott(
+        feed=p["feed"], kill=p["kill"], seed=cfg["seed"], **_box(cfg)
+    ),
+    "kolmogorov": lambda cfg, p: problems.KolmogorovFlow(
+        nu=p["nu"], drag=p["drag"], seed=cfg["seed"], **_box(cfg)
+    ),
+}
 
 
-def _setup(cfg: dict, x: jax.Array, grid: sp.PeriodicGrid):
-    """The PDE, the initial state (channel-first) and the exact solution ``(t, x) -> u`` if known."""
-    name, p = cfg["problem"], cfg["pde"]
-    if name == "burgers":
-        exact = lambda t, xs: burgers_cole_hopf(t[:, None], xs[None, :], p["nu"])
-        return sp.Burgers(nu=p["nu"]), (-jnp.sin(jnp.pi * x))[None], exact
-    if name in ("advection", "diffusion"):
-        pde = sp.Advection(velocity=p["velocity"]) if name == "advection" else sp.Diffusion(nu=p["nu"])
-        u0 = _two_modes(x, cfg)[None]
+def build_problem(cfg: dict) -> problems.AbstractProblem:
+    """The catalogue problem a solve configuration names, checked against its grid keys."""
+    name = cfg["problem"]
+    if name not in PROBLEMS:
+        raise ConfigError(f"no classical solve set up for '{name}'; choose one of {sorted(PROBLEMS)}.")
+    try:
+        problem = PROBLEMS[name](cfg, cfg.get("pde", {}))
+    except ValueError as e:
+        raise ConfigError(f"problem '{name}': {e}") from None
+    dom = problem.domain
+    dims, x_min, extent = dom.dim - 1, float(dom.lo[1]), float(dom.hi[1] - dom.lo[1])
+    if cfg["dims"] != dims:
+        raise ConfigError(f"problem '{name}' has {dims} spatial dimension(s); set dims = {dims}.")
+    if not (np.isclose(cfg["x_min"], x_min) and np.isclose(cfg["extent"], extent)):
+        raise ConfigError(
+            f"problem '{name}' is posed on x in [{x_min:g}, {x_min + extent:g}); "
+            f"set x_min = {x_min!r} and extent = {extent!r}."
+        )
+    return problem
 
-        def exact(t, xs):
-            return np.stack([np.asarray(sp.exact_linear_solution(pde, grid, u0, float(s)))[0] for s in t])
 
-        return pde, u0, exact
-    if name == "kdv":
-        c, x0 = p["speed"], cfg["x_min"] + cfg["extent"] / 4
-
-        def exact(t, xs):
-            d = xs[None, :] - x0 - c * t[:, None]
-            d = (d + cfg["extent"] / 2) % cfg["extent"] - cfg["extent"] / 2  # nearest periodic image
-            return 0.5 * c / np.cosh(0.5 * math.sqrt(c) * d) ** 2
-
-        return sp.KortewegDeVries(), jnp.asarray(exact(np.zeros(1), np.asarray(x)), x.dtype), exact
-    if name == "ks":
-        return sp.KuramotoSivashinsky(), (jnp.cos(x / 16) * (1 + jnp.sin(x / 16)))[None], None
-    if name == "allen-cahn":
-        return sp.AllenCahn(epsilon=p["epsilon"], c=p["c"]), (x**2 * jnp.cos(jnp.pi * x))[None], None
-    if name == "nls":
-        return sp.NonlinearSchroedinger(), (2.0 / jnp.cosh(x) + 0j)[None], None
-    if name == "gray-scott":
-        u0 = sp.gray_scott_square(grid, key=jax.random.key(cfg["seed"]), dtype=x.dtype)
-        return sp.GrayScott(feed=p["feed"], kill=p["kill"]), u0, None
-    if name == "kolmogorov":
-        w0 = sp.gaussian_random_field(grid, key=jax.random.key(cfg["seed"]), dtype=x.dtype)
-        return sp.NavierStokesVorticity(nu=p["nu"], drag=p["drag"]), w0, None
-    raise ConfigError(f"no solver set up for '{name}'.")
+def _exact(problem: problems.AbstractProblem, t: np.ndarray, x: np.ndarray) -> np.ndarray | None:
+    """The exact solution on the ``(t, x)`` grid of a 1-d problem, if the problem knows one."""
+    if problem.domain.dim != 2:
+        return None
+    tt, xx = np.meshgrid(t, x, indexing="ij")
+    values = problem.exact(np.stack([tt.ravel(), xx.ravel()], -1))
+    return None if values is None else np.asarray(values, np.float64).reshape(tt.shape)
 
 
 def solve(cfg: dict, out: Path) -> dict:
-    """Run the spectral solve described by ``cfg`` and write ``out``; returns the metrics."""
+    """Run the classical solve described by ``cfg`` and write ``out``; returns the metrics."""
     for key in ("n", "snapshots"):
         if cfg[key] < 1:
             raise ConfigError(f"{key} must be >= 1, got {cfg[key]}.")
     if not (cfg["dt"] > 0 and cfg["t_end"] > 0 and cfg["extent"] > 0):
         raise ConfigError("dt, t_end and extent must be > 0.")
-    dt_out = cfg["t_end"] / cfg["snapshots"]
-    substeps = max(1, round(dt_out / cfg["dt"]))
+    problem = build_problem(cfg)
     dtype = jnp.float64 if cfg["float64"] else jnp.float32
-    try:
-        grid = sp.PeriodicGrid(cfg["dims"], cfg["n"], extent=cfg["extent"])
-        x = grid.coordinates(dtype)[0] + cfg["x_min"]
-        pde, u0, exact = _setup(cfg, x, grid)
-        stepper = sp.Stepper(pde, grid, dt_out, order=cfg["order"], substeps=substeps)
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
+    opts = dict(n=cfg["n"], dt=cfg["dt"], snapshots=cfg["snapshots"], t_end=cfg["t_end"], order=cfg["order"])
+
+    def classical():
+        try:
+            return problem.classical(**opts, dtype=dtype)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+
     out.mkdir(parents=True, exist_ok=True)
     write_config(out, cfg)
     t0 = time.perf_counter()
-    traj = jax.block_until_ready(sp.rollout(stepper, u0, cfg["snapshots"]))
+    t, xs, u = classical()  # includes compilation
     wall = time.perf_counter() - t0
     t1 = time.perf_counter()
-    jax.block_until_ready(sp.rollout(stepper, u0, cfg["snapshots"]))
+    classical()
     run_time = time.perf_counter() - t1
-    u = np.asarray(traj)
-    t = np.linspace(0.0, cfg["t_end"], cfg["snapshots"] + 1)
-    xs = np.asarray(x) if cfg["dims"] == 1 else np.asarray(grid.coordinates(dtype)[0][:, 0]) + cfg["x_min"]
+    dt_out = cfg["t_end"] / cfg["snapshots"]
+    substeps = max(1, math.ceil(dt_out / cfg["dt"] - 1e-9))  # as the problems' classical()
     metrics = {
         "experiment": f"solve-{cfg['problem']}",
         "problem": cfg["problem"],
+        "problem_class": problem.name,
         "method": f"pseudo-spectral ETDRK{cfg['order']}, 2/3 dealiasing",
         "wall_time_s": wall,
         "run_time_s": run_time,
@@ -106,10 +115,10 @@ def solve(cfg: dict, out: Path) -> dict:
         "device": device_description(),
         "physax": __version__,
     }
-    if exact is not None:
-        ref = exact(t, xs)
-        metrics["rel_l2"] = float(np.linalg.norm(u[:, 0] - ref) / np.linalg.norm(ref))
-        metrics["rel_l2_final"] = float(np.linalg.norm(u[-1, 0] - ref[-1]) / np.linalg.norm(ref[-1]))
+    ref = _exact(problem, t, xs)
+    if ref is not None:
+        metrics["rel_l2"] = mt.rel_l2_float64(u[:, 0], ref)
+        metrics["rel_l2_final"] = mt.rel_l2_float64(u[-1, 0], ref[-1])
     np.savez_compressed(out / "solution.npz", t=t, x=xs, u=u)
     field = np.abs(u[:, 0]) if np.iscomplexobj(u) else u[:, -1]
     label = "|h|" if np.iscomplexobj(u) else ("v" if cfg["problem"] == "gray-scott" else "u")

@@ -4,7 +4,9 @@ Domain decomposition for physics-informed networks: one small network per overla
 subdomain, blended by a partition of unity of windows (Moseley, Markham & Nissen-Meyer
 2023), optionally on several levels (Dolean, Heinlein, Mishra & Moseley 2024), or with
 frozen random hidden layers and output weights solved by least squares (Anderson, Dolean,
-Moseley & Pestana 2024). Every physax problem can be solved by all three.
+Moseley & Pestana 2024). Every physax problem can be solved by all three. `fit` and
+`elm_solve` return the shared `physax._train.Result`; windows and schedulers are objects
+(`CosineWindow()`, `LineScheduler("t")`), their names live in the experiment configurations.
 """
 
 from ._decomposition import (
@@ -17,14 +19,13 @@ from ._decomposition import (
 from ._elm import ELMFBPINN as ELMFBPINN, RandomFeatures as RandomFeatures, linearise as linearise
 from ._fit import (
     FBPINNDiverged as FBPINNDiverged,
-    FBPINNResult as FBPINNResult,
     FBPINNState as FBPINNState,
     FBPINNTrainer as FBPINNTrainer,
     fit as fit,
     init_state as init_state,
     predict as predict,
 )
-from ._lstsq import ELMResult as ELMResult, elm_solve as elm_solve, solve as solve, system as system
+from ._lstsq import elm_solve as elm_solve, solve as solve, system as system
 from ._model import FBPINN as FBPINN
 from ._pairs import Pairs as Pairs, build_pairs as build_pairs, covered_points as covered_points
 from ._scheduler import (
@@ -39,5 +40,4 @@ from ._windows import (
     BumpWindow as BumpWindow,
     CosineWindow as CosineWindow,
     SigmoidWindow as SigmoidWindow,
-    window as window,
 )

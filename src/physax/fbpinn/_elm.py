@@ -29,10 +29,10 @@ from ..pinn import Field
 from ..problems import AbstractProblem
 from ._decomposition import Decomposition
 from ._jetops import product, quotient, segment_sum, transform
-from ._model import pair_jets, seed_jets
+from ._model import check_window, pair_jets, precision, seed_jets
 from ._pairs import Pairs
 from ._residual import jet_request, lookup_table, requested
-from ._windows import AbstractWindow, window as window_by_name
+from ._windows import AbstractWindow, CosineWindow
 
 
 class RandomFeatures(eqx.Module):
@@ -80,8 +80,15 @@ class ELMFBPINN(eqx.Module):
         depth: frozen hidden layers.
         feature_scale: half-range of the uniform random weights and biases.
         window, scale, shift, constraint: as in :class:`FBPINN`.
+        dtype: precision of the features and coefficients (default ``float64``: built, and
+            later solved and evaluated by :func:`elm_solve` and :func:`predict`, with 64-bit
+            JAX enabled for the call only; the global ``jax_enable_x64`` is not needed).
 
-    ``coefficients`` (``J x (K + 1)``, float64) are the unknowns; see :func:`elm_solve`.
+    ``coefficients`` (``J x (K + 1)``) are the unknowns; see :func:`elm_solve`.
+
+    Example:
+        >>> dec = uniform(Interval(0.0, 1.0, "t"), 20)
+        >>> elm = ELMFBPINN(dec, 32, key=jax.random.key(0))
     """
 
     features: RandomFeatures
@@ -102,24 +109,30 @@ class ELMFBPINN(eqx.Module):
         key: PRNGKeyArray,
         depth: int = 1,
         feature_scale: float = 1.0,
-        window: str | AbstractWindow = "cosine",
+        window: AbstractWindow = CosineWindow(),
         scale: float = 1.0,
         shift: float = 0.0,
         constraint: Callable | None = None,
+        dtype=jnp.float64,
     ):
-        if not jax.config.jax_enable_x64:
-            raise ValueError("ELM-FBPINN solves in float64: call jax.config.update('jax_enable_x64', True).")
         if n_features < 1 or depth < 1 or not feature_scale > 0:
             raise ValueError("ELMFBPINN needs n_features >= 1, depth >= 1 and feature_scale > 0.")
+        if jnp.dtype(dtype) not in (jnp.dtype(jnp.float32), jnp.dtype(jnp.float64)):
+            raise ValueError(f"ELMFBPINN dtype must be float32 or float64, got {dtype}.")
         J, d = decomposition.n_subdomains, decomposition.domain.dim
-        make = lambda k: RandomFeatures(d, n_features, depth, feature_scale, key=k)
-        self.features = eqx.filter_vmap(make)(jax.random.split(key, J))
-        self.coefficients = jnp.zeros((J, n_features + 1), jnp.float64)
-        mu, w, _ = decomposition.boxes()
-        self.centres, self.widths = jnp.asarray(mu), jnp.asarray(w)
+        with precision(dtype):
+            make = lambda k: RandomFeatures(d, n_features, depth, feature_scale, key=k, dtype=dtype)
+            self.features = eqx.filter_vmap(make)(jax.random.split(key, J))
+            self.coefficients = jnp.zeros((J, n_features + 1), dtype)
+            mu, w, _ = decomposition.boxes()
+            self.centres, self.widths = jnp.asarray(mu, dtype), jnp.asarray(w, dtype)
         self.decomposition = decomposition
-        self.window = window_by_name(window) if isinstance(window, str) else window
+        self.window = check_window(window)
         self.scale, self.shift, self.constraint = float(scale), float(shift), constraint
+
+    @property
+    def dtype(self):
+        return self.coefficients.dtype
 
     @property
     def n_unknowns(self) -> int:

@@ -22,11 +22,12 @@ import numpy as np
 import optax
 from jaxtyping import PRNGKeyArray
 
-from .._train import ProgressBar
+from .._train import History, ProgressBar, Result
+from ..metrics import rel_l2_float64
 from ..optim import Adam
 from ..pinn import Collocation, TrainingDiverged, weighted_total
-from ..problems import AbstractProblem
-from ._model import FBPINN
+from ..problems import AbstractProblem, Observations
+from ._model import FBPINN, precision
 from ._pairs import Pairs, build_pairs, covered_points
 from ._residual import residuals
 from ._scheduler import AbstractScheduler, AllActive, Stage
@@ -40,7 +41,8 @@ class FBPINNTrainer(eqx.Module):
     weights: dict[str, float]
     skip: frozenset[str] = eqx.field(static=True)
 
-    def terms(self, model: FBPINN, theta, batch, pairs) -> dict:
+    def terms(self, model: FBPINN, theta, batch, pairs, values=None) -> dict:
+        """Mean squared PDE and condition residuals, and the data misfit at ``batch["data"]``."""
         params = self.problem.resolve(theta)
         coords = self.problem.domain.coords
         sq = lambda r: jnp.mean(jnp.abs(r) ** 2)
@@ -53,6 +55,8 @@ class FBPINNTrainer(eqx.Module):
         for name, cond in self.problem.conditions().items():
             if name not in self.skip:
                 out[name] = res(cond.residual, cond.region) if cond.region in batch else jnp.zeros(())
+        if values is not None:
+            out["data"] = sq(model.values(batch["data"], pairs["data"]) - values)
         return out
 
 
@@ -72,11 +76,11 @@ _gather_jit = eqx.filter_jit(_gather)
 
 
 @eqx.filter_jit
-def _adam_chunk(trainer: FBPINNTrainer, train, model, opt_state, batch, pairs, active, n):
+def _adam_chunk(trainer: FBPINNTrainer, train, model, opt_state, batch, pairs, active, n, values=None):
     opt = trainer.adam.build()
 
     def objective(p):
-        terms = trainer.terms(_with_active(model, p[0], active), p[1], batch, pairs)
+        terms = trainer.terms(_with_active(model, p[0], active), p[1], batch, pairs, values)
         return weighted_total(terms, trainer.weights), terms
 
     def step(_, carry):
@@ -90,38 +94,54 @@ def _adam_chunk(trainer: FBPINNTrainer, train, model, opt_state, batch, pairs, a
 
 
 @eqx.filter_jit
-def predict(model: FBPINN, points, pairs: Pairs):
-    """``u`` at ``points`` by pair evaluation (compiled)."""
+def _values(model, points, pairs: Pairs):
     return model.values(points, pairs)
 
 
+def predict(model: FBPINN, points, pairs: Pairs | None = None):
+    """``u`` at ``points`` ``(n, d)`` by pair evaluation (compiled), in the model's precision.
+
+    Works for :class:`FBPINN` and :class:`ELMFBPINN` (a float64 model is evaluated with
+    64-bit JAX enabled for the call). ``pairs``: from :func:`build_pairs` (built here if
+    omitted; pass them when evaluating the same points repeatedly).
+    """
+    dtype = model.centres.dtype
+    with precision(dtype):
+        if pairs is None:
+            pairs = build_pairs(model.decomposition, np.asarray(points))
+        return _values(model, jnp.asarray(points, dtype), pairs)
+
+
 class StageData(eqx.Module):
-    """A stage's active index list, points and pair lists (host-built)."""
+    """A stage's active index list, points, pair lists and observed values (host-built)."""
 
     active: jax.Array
     batch: dict
     pairs: dict
+    values: jax.Array | None = None
 
 
-def stage_data(model: FBPINN, stage: Stage, batch: dict[str, np.ndarray]) -> StageData:
-    """Keep points inside active subdomains; pair them with the live (active or fixed) ones."""
+def stage_data(
+    model: FBPINN, stage: Stage, batch: dict[str, np.ndarray], values: np.ndarray | None = None
+) -> StageData:
+    """Keep points inside active subdomains; pair them with the live (active or fixed) ones.
+
+    ``values``: observed values at ``batch["data"]`` (kept where their points are kept).
+    """
     dec = model.decomposition
     live = stage.active | stage.fixed
-    out_b, out_p = {}, {}
+    out_b, out_p, out_v = {}, {}, None
     for region, pts in batch.items():
-        keep = np.asarray(pts)[covered_points(dec, pts, stage.active)]
+        mask = covered_points(dec, pts, stage.active)
+        keep = np.asarray(pts)[mask]
         if len(keep):
             out_b[region] = jnp.asarray(keep)
             out_p[region] = build_pairs(dec, keep, live)
+            if region == "data":
+                out_v = jnp.asarray(np.asarray(values)[mask])
     if "interior" not in out_b:
         raise ValueError("a scheduler stage has no interior collocation points in its active subdomains.")
-    return StageData(jnp.asarray(np.nonzero(stage.active)[0], jnp.int32), out_b, out_p)
-
-
-class FBPINNResult(eqx.Module):
-    model: FBPINN
-    history: list[dict]
-    state: FBPINNState | None = None
+    return StageData(jnp.asarray(np.nonzero(stage.active)[0], jnp.int32), out_b, out_p, out_v)
 
 
 class FBPINNState(NamedTuple):
@@ -169,57 +189,122 @@ def init_state(
     return FBPINNState(model, theta, opt_state, int(step))
 
 
+def estimates(problem: AbstractProblem, theta) -> dict[str, float]:
+    """Current values of the unknown PDE parameters."""
+    values = problem.resolve(theta)
+    return {k: float(values[k]) for k in problem.unknowns}
+
+
 def fit(
     problem: AbstractProblem,
     model: FBPINN,
     *,
     key: PRNGKeyArray,
+    observations: Observations | None = None,
     collocation: Collocation = Collocation(n_interior=2000),
     adam: Adam = Adam(),
     scheduler: AbstractScheduler = AllActive(),
     weights: dict[str, float] | None = None,
     hard_constraints: bool = False,
     chunk: int = 250,
-    callbacks: Sequence[Callable[[dict, FBPINN], None]] = (),
+    callbacks: Sequence[Callable[[dict, FBPINNState], None]] = (),
     progress: bool = True,
     track_error: bool = True,
     state: FBPINNState | None = None,
-    checkpoint: Callable[[FBPINNState, dict], None] | None = None,
     wall_time_offset: float = 0.0,
-) -> FBPINNResult:
+) -> Result:
     """Train a finite-basis PINN (Moseley, Markham & Nissen-Meyer 2023) on ``problem``.
 
     The loss is the PINN loss (mean squared PDE and condition residuals), with the
     model's derivatives from one pass over the (point, subdomain) pair list per region.
-    Each distinct active set compiles the training chunk once: its points and pair lists
-    are built once and reused when a scheduler returns to it.
+    For inverse problems, ``observations`` add the data term ``mean |u(x_i) - y_i|^2`` and
+    the problem's unknown parameters (``Parameter(trainable=True)``) train jointly with
+    the networks, as in :func:`physax.pinn.fit`. Each distinct active set compiles the
+    training chunk once: its points and pair lists are built once and reused when a
+    scheduler returns to it.
 
     Arguments:
         problem: the PDE problem.
         model: an :class:`FBPINN` (give it ``constraint=problem.hard_constraint()`` and pass
-            ``hard_constraints=True`` to drop the condition losses).
+            ``hard_constraints=True`` to drop the condition losses). A float64 model trains
+            with 64-bit JAX enabled for the call only.
         key: PRNG key for the collocation points.
+        observations: data for inverse problems (the ``"data"`` loss term; under a
+            scheduler, only the observations inside active subdomains count).
         collocation: point counts and sampler (no resampling).
         adam: optimiser settings; its state restarts at each scheduler stage.
         scheduler: :class:`AllActive`, :class:`LineScheduler` or :class:`PointScheduler`.
-        weights, chunk, callbacks, progress, track_error: as in :func:`physax.pinn.fit`;
-            records hold ``test_l1`` and ``rel_l2`` on the reference grid.
+        weights, chunk, progress, track_error: as in :func:`physax.pinn.fit`; records hold
+            ``test_l1`` and ``rel_l2`` on the reference grid and the current estimate of
+            each unknown parameter.
+        callbacks: ``callback(record, state)`` after every chunk, ``state`` the
+            :class:`FBPINNState` to resume from (save it to checkpoint).
         state: continue from this :class:`FBPINNState` (a loaded checkpoint) instead of
             ``model``; the same ``key``, ``collocation``, ``adam`` and ``scheduler`` give the
             same run as an uninterrupted one.
-        checkpoint: called as ``checkpoint(state, record)`` after every chunk.
         wall_time_offset: added to ``wall_time_s`` (time spent before a resume).
 
     Returns:
-        :class:`FBPINNResult` with the trained model, the history and the final state.
+        A `physax._train.Result`: ``model`` (the trained :class:`FBPINN`), ``history`` (one
+        record per chunk), ``state`` (the final :class:`FBPINNState`) and ``stats``
+        (``{"parameters": identified PDE parameters}``; also ``result.parameters``).
 
     Raises:
         FBPINNDiverged: a non-finite loss; it carries the last good state.
+
+    Example:
+        >>> cosine = problems.CosineODE(omega=15.0)
+        >>> model = FBPINN(uniform(cosine.domain, 30, overlap=1.9),
+        ...                lambda k: nn.MLP(1, "scalar", 16, 2, key=k), key=jax.random.key(0))
+        >>> result = fit(cosine, model, key=jax.random.key(1), adam=Adam(steps=10_000))
+        >>> result.history["rel_l2"][-1]
     """
     if collocation.resample_every or collocation.lbfgs_resample_every:
         raise ValueError("FBPINN training does not resample collocation points; set resample_every=0.")
     if chunk < 1:
         raise ValueError(f"chunk must be >= 1, got {chunk}.")
+    if observations is not None and observations.points.shape[1] != problem.domain.dim:
+        raise ValueError(
+            f"observation points have {observations.points.shape[1]} columns; {problem.name} has "
+            f"coordinates {problem.domain.coords}."
+        )
+    with precision(model.centres.dtype):
+        return _fit(
+            problem,
+            model,
+            key,
+            observations,
+            collocation,
+            adam,
+            scheduler,
+            weights,
+            hard_constraints,
+            chunk,
+            callbacks,
+            progress,
+            track_error,
+            state,
+            wall_time_offset,
+        )
+
+
+def _fit(
+    problem,
+    model,
+    key,
+    observations,
+    collocation,
+    adam,
+    scheduler,
+    weights,
+    hard_constraints,
+    chunk,
+    callbacks,
+    progress,
+    track_error,
+    state,
+    wall_time_offset,
+) -> Result:
     skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
     # the step count is not part of the compiled update: keep it out of the static trainer
     opt = Adam(0, adam.learning_rate, adam.decay_rate, adam.decay_steps)
@@ -229,11 +314,15 @@ def fit(
     model, theta, start = state.model, state.theta, int(state.step)
     dtype = model.centres.dtype
     batch = {k: np.asarray(v) for k, v in collocation.sample(problem, key, dtype, skip=skip).items()}
+    observed = None
+    if observations is not None:
+        batch["data"] = np.asarray(observations.points, dtype)
+        observed = np.asarray(observations.values, dtype)
     if track_error:
         ref = problem.reference()
         ref_pts = jnp.asarray(ref.points, dtype)
         ref_pairs = build_pairs(model.decomposition, ref.points)
-    history: list[dict] = []
+    history = History()
     cache: dict[tuple[bytes, bytes], StageData] = {}  # one entry per distinct (active, fixed) set
     t0 = time.perf_counter() - wall_time_offset
     with ProgressBar(adam.steps, start, enabled=progress) as bar:
@@ -243,7 +332,7 @@ def fit(
                 continue
             sig = (stage.active.tobytes(), stage.fixed.tobytes())
             if sig not in cache:
-                cache[sig] = stage_data(model, stage, batch)
+                cache[sig] = stage_data(model, stage, batch, observed)
             data = cache[sig]
             train = (_gather_jit(model, data.active), theta)
             if stage.start < start and state.opt_state is not None:
@@ -253,7 +342,15 @@ def fit(
             while step < stage.end:
                 n = min(chunk, stage.end - step)
                 new_train, new_opt, terms = _adam_chunk(
-                    trainer, train, model, opt_state, data.batch, data.pairs, data.active, jnp.asarray(n)
+                    trainer,
+                    train,
+                    model,
+                    opt_state,
+                    data.batch,
+                    data.pairs,
+                    data.active,
+                    jnp.asarray(n),
+                    data.values,
                 )
                 phase = "adam" if len(stages) == 1 else f"stage {k + 1}/{len(stages)}"
                 record = {"step": step + n, "phase": phase, "active": int(stage.active.sum())}
@@ -266,19 +363,17 @@ def fit(
                     raise FBPINNDiverged(step + n, good, record)
                 train, opt_state, step = new_train, new_opt, step + n
                 current = _with_active_jit(model, train[0], data.active)
+                record.update(estimates(problem, train[1]))
                 if track_error:
-                    pred = np.asarray(predict(current, ref_pts, ref_pairs), np.float64)
-                    err = pred - ref.flat_values
-                    record["test_l1"] = float(np.mean(np.abs(err)))
-                    record["rel_l2"] = float(np.linalg.norm(err) / np.linalg.norm(ref.flat_values))
+                    pred = np.asarray(_values(current, ref_pts, ref_pairs), np.float64)
+                    record["test_l1"] = float(np.mean(np.abs(pred - ref.flat_values)))
+                    record["rel_l2"] = rel_l2_float64(pred, ref.flat_values)
                 record["wall_time_s"] = time.perf_counter() - t0
                 history.append(record)
                 bar.update(record)
+                now = FBPINNState(current, train[1], opt_state if step < stage.end else None, step)
                 for cb in callbacks:
-                    cb(record, current)
-                if checkpoint is not None:
-                    mid = step < stage.end
-                    checkpoint(FBPINNState(current, train[1], opt_state if mid else None, step), record)
+                    cb(record, now)
             model, theta = _with_active_jit(model, train[0], data.active), train[1]
     final = FBPINNState(model, theta, None, max(start, adam.steps))
-    return FBPINNResult(model, history, final)
+    return Result(model, history, final, {"parameters": estimates(problem, theta)})

@@ -22,10 +22,13 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from jaxtyping import PRNGKeyArray
 
+from .._train import History, Result
+from ..metrics import rel_l2_float64
 from ..pinn import Collocation
 from ..problems import AbstractProblem
 from ._blas import blas_threads
 from ._elm import ELMFBPINN, linearise, problem_rows
+from ._model import precision
 from ._pairs import build_pairs
 
 
@@ -99,7 +102,7 @@ def solve(
         info.update(condition=float(out[6]), iterations=int(out[2]), lsqr_stop=int(out[1]))
     x = y / norms
     res = float(np.linalg.norm(A @ x - b))
-    info.update(residual=res, rel_residual=res / max(float(np.linalg.norm(b)), 1e-300))
+    info.update(residual=res, rel_residual=rel_l2_float64(A @ x, b))
     return x, info
 
 
@@ -119,11 +122,6 @@ def _pivoted_qr_lstsq(M: np.ndarray, b: np.ndarray, rtol: float = 1e-13) -> tupl
     return y, cond, rank
 
 
-class ELMResult(eqx.Module):
-    model: ELMFBPINN
-    info: dict
-
-
 def elm_solve(
     problem: AbstractProblem,
     model: ELMFBPINN,
@@ -137,27 +135,65 @@ def elm_solve(
     method: str = "auto",
     dense_limit: int = 4000,
     warmup: bool = True,
-) -> ELMResult:
+) -> Result:
     """Fit the output weights of an ELM-FBPINN (Anderson, Dolean, Moseley & Pestana 2024).
 
     Linear problems: one sparse least-squares solve. ``nonlinear=True``: Levenberg-Marquardt
     iterations (at most ``iterations``) over the same linearised system, damping halved
     after a successful step and raised x10 after a failed one.
 
+    The assembly and solve run in the model's precision (float64 by default, with 64-bit
+    JAX enabled for this call only).
+
     Returns:
-        :class:`ELMResult`; ``info`` holds ``residual``, ``rel_residual``, ``condition``
-        (of the column-scaled system), ``method``, ``iterations``, ``n_rows``, ``n_unknowns``,
-        ``compile_time_s`` (warm-up) and ``wall_time_s`` (pairs + assembly + solve, after
-        compilation).
+        A `physax._train.Result`: ``model`` (the solved :class:`ELMFBPINN`), ``history``
+        (one record: ``step`` = solves, ``phase``, ``loss``, ``rel_residual``,
+        ``wall_time_s``), ``state`` ``None`` (nothing to resume) and ``stats``: ``residual``,
+        ``rel_residual``, ``condition`` (of the column-scaled system), ``method``,
+        ``iterations``, ``gauss_newton_iterations``, ``n_rows``, ``n_unknowns``, ``nnz``,
+        ``compile_time_s`` (warm-up), ``assembly_time_s``, ``solve_time_s`` and
+        ``wall_time_s`` (pairs + assembly + solve, after compilation).
+
+    Example:
+        >>> osc = problems.DampedOscillator(d=2.0, omega0=80.0)
+        >>> elm = ELMFBPINN(uniform(osc.domain, 20), 32, key=jax.random.key(0))
+        >>> result = elm_solve(osc, elm, key=jax.random.key(1), collocation=Collocation(n_interior=2000))
+        >>> result.stats["rel_residual"]
     """
-    skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
     if problem.unknowns:
         raise ValueError("ELM-FBPINN solves forward problems; make every problem parameter known.")
-    weights = dict(weights or {})
-    pts = {
-        k: np.asarray(v, np.float64)
-        for k, v in collocation.sample(problem, key, jnp.float64, skip=skip).items()
-    }
+    with precision(model.dtype):
+        return _elm_solve(
+            problem,
+            model,
+            key,
+            collocation,
+            dict(weights or {}),
+            hard_constraints,
+            nonlinear,
+            iterations,
+            method,
+            dense_limit,
+            warmup,
+        )
+
+
+def _elm_solve(
+    problem,
+    model,
+    key,
+    collocation,
+    weights,
+    hard_constraints,
+    nonlinear,
+    iterations,
+    method,
+    dense_limit,
+    warmup,
+) -> Result:
+    skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
+    dtype = model.dtype
+    pts = {k: np.asarray(v, dtype) for k, v in collocation.sample(problem, key, dtype, skip=skip).items()}
     regions = {name: region for name, _, region in problem_rows(problem, skip)}
     batch = {r: jnp.asarray(pts[r]) for r in set(regions.values())}
     info: dict = {}
@@ -196,6 +232,12 @@ def elm_solve(
     info["wall_time_s"] = time.perf_counter() - t0
     info.update({k: v for k, v in sinfo.items()})
     info.update(n_rows=A.shape[0], n_unknowns=A.shape[1], nnz=int(A.nnz), gauss_newton_iterations=it)
-    if nonlinear:
-        info["loss"] = cost
-    return ELMResult(model, info)
+    info["loss"] = cost if nonlinear else info["residual"] ** 2
+    record = {
+        "step": it,
+        "phase": "lstsq",
+        "loss": info["loss"],
+        "rel_residual": info["rel_residual"],
+        "wall_time_s": info["wall_time_s"],
+    }
+    return Result(model, History([record]), None, info)

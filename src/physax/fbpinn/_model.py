@@ -15,6 +15,7 @@ an optional hard-constraint transform. All subdomain networks are stacked into o
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +29,7 @@ from ..nn._jet import Jet, generic, propagate
 from ._decomposition import Decomposition
 from ._jetops import affine, product, quotient, reduce_levels, segment_sum, transform
 from ._pairs import Pairs
-from ._windows import AbstractWindow, window as window_by_name
+from ._windows import AbstractWindow, CosineWindow
 
 
 def seed_jets(points: Array, dirs: tuple[Array, ...], pairs: tuple[tuple[int, int], ...]) -> Jet:
@@ -53,6 +54,20 @@ def pair_jets(nets, centres, widths, win: AbstractWindow, seed: Jet, pairs: Pair
     return jax.vmap(one)(gathered, mu, w, x)
 
 
+def precision(dtype):
+    """A context with 64-bit JAX enabled exactly when ``dtype`` is float64 (else unchanged)."""
+    return jax.enable_x64(True) if jnp.dtype(dtype) == jnp.float64 else contextlib.nullcontext()
+
+
+def check_window(window) -> AbstractWindow:
+    if not isinstance(window, AbstractWindow):
+        raise TypeError(
+            f"window must be an AbstractWindow (e.g. fbpinn.CosineWindow()), got {window!r}; "
+            "window names exist only in experiment configurations."
+        )
+    return window
+
+
 class FBPINN(eqx.Module):
     """A finite-basis PINN: one small network per subdomain, blended by normalised windows.
 
@@ -61,9 +76,12 @@ class FBPINN(eqx.Module):
         net: ``net(key) -> module``, the network of one subdomain (e.g. a 2 x 16 ``nn.MLP``
             from ``d`` inputs to a scalar); called once per subdomain under ``vmap``.
         key: PRNG key for the networks.
-        window: ``"cosine"`` (default), ``"sigmoid"``, ``"bump"`` or an :class:`AbstractWindow`.
+        window: an :class:`AbstractWindow`: :class:`CosineWindow` (default),
+            :class:`SigmoidWindow` or :class:`BumpWindow`.
         scale, shift: the shared output unnormalisation ``u = shift + scale * v``.
         constraint: optional hard-constraint transform ``(z, u) -> u'`` applied last.
+        dtype: precision of the centres and widths (``float64``: built with 64-bit JAX
+            enabled for the call; give the networks the same dtype).
 
     Call ``model(z)`` for a dense evaluation at one point (every subdomain; for small
     cases and checks) or :meth:`jets` / :meth:`values` for the pair-list evaluation.
@@ -88,20 +106,19 @@ class FBPINN(eqx.Module):
         net: Callable[[PRNGKeyArray], eqx.Module],
         *,
         key: PRNGKeyArray,
-        window: str | AbstractWindow = "cosine",
+        window: AbstractWindow = CosineWindow(),
         scale: float = 1.0,
         shift: float = 0.0,
         constraint: Callable | None = None,
         dtype=jnp.float32,
     ):
         J = decomposition.n_subdomains
-        self.nets = eqx.filter_vmap(net)(jax.random.split(key, J))
-        mu, w, _ = decomposition.boxes()
-        self.centres, self.widths = jnp.asarray(mu, dtype), jnp.asarray(w, dtype)
+        with precision(dtype):
+            self.nets = eqx.filter_vmap(net)(jax.random.split(key, J))
+            mu, w, _ = decomposition.boxes()
+            self.centres, self.widths = jnp.asarray(mu, dtype), jnp.asarray(w, dtype)
         self.decomposition = decomposition
-        self.window = window_by_name(window) if isinstance(window, str) else window
-        if not isinstance(self.window, AbstractWindow):
-            raise TypeError(f"window must be a name or an AbstractWindow, got {type(window).__name__}.")
+        self.window = check_window(window)
         self.scale, self.shift, self.constraint = float(scale), float(shift), constraint
 
     @property

@@ -131,6 +131,3 @@ class PointScheduler(_Sweep):
 
     def _default_stages(self, decomposition):
         return max(decomposition.levels[-1].shape)
-
-
-SCHEDULERS = {"all": AllActive, "line": LineScheduler, "point": PointScheduler}

@@ -71,13 +71,3 @@ class SigmoidWindow(AbstractWindow):
         # |r| is smooth enough here: the ramp is flat (to e^-k/2) near r = 0
         s = jax.nn.sigmoid(k * (1 - jnp.sqrt(r**2 + 1e-12)) - k / 2)
         return jnp.maximum(s - edge, 0.0) / (1 - edge)
-
-
-WINDOWS = {"cosine": CosineWindow, "bump": BumpWindow, "sigmoid": SigmoidWindow}
-
-
-def window(name: str) -> AbstractWindow:
-    """The window called ``name`` (``"cosine"``, ``"sigmoid"`` or ``"bump"``)."""
-    if name not in WINDOWS:
-        raise ValueError(f"unknown window '{name}'; choose one of {', '.join(sorted(WINDOWS))}.")
-    return WINDOWS[name]()

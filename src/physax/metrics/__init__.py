@@ -1,5 +1,6 @@
-"""Error metrics: relative L2, MSE, nRMSE, correlation, and rollout metrics of emulators."""
+"""Error metrics: relative L2 (JAX; float64 NumPy), MSE, nRMSE, correlation, rollout metrics."""
 
+from ._float64 import rel_l2_float64 as rel_l2_float64
 from ._rollout import (
     correlation as correlation,
     correlation_time as correlation_time,

@@ -1,4 +1,4 @@
-"""PDE problem definitions with trusted reference solutions."""
+"""PDE problem definitions: residuals, conditions, trusted references and classical solutions."""
 
 from ._burgers import Burgers as Burgers
 from ._cache import cache_dir as cache_dir, cached_array as cached_array
@@ -13,11 +13,20 @@ from ._catalogue_linear import (
     Poisson2D as Poisson2D,
     Wave1D as Wave1D,
 )
+from ._catalogue_periodic import (
+    GrayScott as GrayScott,
+    KdVSoliton as KdVSoliton,
+    KolmogorovFlow as KolmogorovFlow,
+    KuramotoSivashinsky as KuramotoSivashinsky,
+    TwoModeAdvection as TwoModeAdvection,
+    TwoModeDiffusion as TwoModeDiffusion,
+)
 from ._catalogue_spectral import (
     AllenCahn as AllenCahn,
     KdV as KdV,
     NonlinearSchroedinger as NonlinearSchroedinger,
 )
+from ._classical import SpectralProblem as SpectralProblem
 from ._condition import Condition as Condition, dirichlet as dirichlet, initial as initial
 from ._heat import Heat1D as Heat1D
 from ._observations import Observations as Observations, noisy as noisy

@@ -8,19 +8,21 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..geometry import Interval, TimeXSpace
-from ..solvers import burgers_cole_hopf
+from ..solvers import burgers_cole_hopf, spectral as sp
+from ._classical import SpectralProblem
 from ._condition import Condition, dirichlet, initial
 from ._parameter import Parameter
-from ._problem import AbstractProblem
 
 
-class Burgers(AbstractProblem):
+class Burgers(SpectralProblem):
     r"""``u_t + lambda1 u u_x - lambda2 u_xx = 0`` on ``x in [-1, 1]``, ``t in [0, 1]``.
 
     ``u(0, x) = -sin(pi x)``, ``u(t, +-1) = 0``; true ``lambda1 = 1``, ``lambda2 = 0.01 / pi``.
     A shock forms near ``x = 0`` at ``t ~ 0.3``. The reference is exact: the Cole-Hopf
     transform evaluated by quadrature in float64 (:func:`physax.solvers.burgers_cole_hopf`)
-    on the 256 (x) by 100 (t) grid used by Raissi et al.
+    on the 256 (x) by 100 (t) grid used by Raissi et al. The classical solution
+    (`classical`) is pseudo-spectral ETDRK on the periodic ``[-1, 1)``: the odd initial state
+    keeps ``u(t, +-1) = 0``, so it solves the Dirichlet problem.
 
     Example (inverse problem: both coefficients unknown):
         >>> p = Burgers(lambda1=Parameter(1.0, trainable=True, init=0.0),
@@ -56,6 +58,13 @@ class Burgers(AbstractProblem):
             return -np.sin(np.pi * points[:, 1]) * np.exp(-lam2 * np.pi**2 * points[:, 0])
         # v = lambda1 u solves v_t + v v_x = lambda2 v_xx with v(0, x) = -lambda1 sin(pi x)
         return burgers_cole_hopf(points[:, 0], points[:, 1], lam2, amplitude=lam1) / lam1
+
+    def _spectral_pde(self):
+        lam1, lam2 = self.parameters["lambda1"].value, self.parameters["lambda2"].value
+        return sp.Burgers(nu=lam2, b=lam1)
+
+    def _initial_state(self, grid, x, dtype):
+        return (-jnp.sin(jnp.pi * x[0]))[None]
 
     def reference_axes(self):
         return (("t", np.linspace(0.0, 1.0, 100)), ("x", np.linspace(-1.0, 1.0, 256)))

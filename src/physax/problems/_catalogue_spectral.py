@@ -2,9 +2,9 @@
 
 Allen-Cahn and nonlinear Schroedinger follow Raissi, Perdikaris & Karniadakis (2019); KdV
 is their inverse-problem setting (u_t + lambda1 u u_x + lambda2 u_xxx = 0, u0 = cos(pi x)).
-Each reference comes from :mod:`physax.solvers.spectral` (ETDRK4, 2/3 dealiasing) on a fine
-grid with a small step, is computed once, and is kept in the user's cache directory
-(:func:`physax.problems.cache_dir`).
+Each reference is the problem's own classical solution (`classical`: ETDRK4 from
+:mod:`physax.solvers.spectral`, 2/3 dealiasing) on a fine grid with a small step, computed
+once and kept in the user's cache directory (:func:`physax.problems.cache_dir`).
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from __future__ import annotations
 import abc
 import math
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ..geometry import Interval, TimeXSpace
 from ..solvers import spectral as sp
 from ._cache import cached_array
+from ._classical import SpectralProblem
 from ._condition import Condition, initial
 from ._parameter import Parameter
-from ._problem import AbstractProblem
 from ._reference import Reference
 
 
@@ -29,24 +28,14 @@ def _param(p, positive=False) -> Parameter:
     return p if isinstance(p, Parameter) else Parameter(float(p), positive=positive)
 
 
-def _spectral_solution(pde, u0_fn, x_min: float, extent: float, n: int, t_end: float, nt: int, dt: float):
-    """``(nt + 1, n)`` (real, or complex for NLS) snapshots at ``t = 0, t_end/nt, ...`` in float64."""
-    with jax.enable_x64(True):
-        grid = sp.PeriodicGrid(1, n, extent=extent)
-        x = grid.coordinates(jnp.float64)[0] + x_min
-        dt_out = t_end / nt
-        substeps = max(1, math.ceil(dt_out / dt - 1e-9))
-        stepper = sp.Stepper(pde, grid, dt_out, order=4, substeps=substeps)
-        traj = sp.rollout(stepper, u0_fn(x)[None], nt)
-        return np.asarray(traj[:, 0])
+class _SpectralReferenceProblem(SpectralProblem):
+    """A periodic 1-d problem on ``[x_min, x_min + extent) x [0, t_end]`` whose reference is
+    its own classical solve on a fine grid (``_reference_solver``), cached on disk."""
 
-
-class _SpectralReferenceProblem(AbstractProblem):
-    """Shared machinery: a periodic 1-d problem on ``[x_min, x_min + extent) x [0, t_end]``."""
-
+    @property
     @abc.abstractmethod
-    def _solver_setup(self):
-        """(pde, u0 numpy-or-jax function, solver n, dt) of the reference solve."""
+    def _reference_solver(self) -> tuple[int, float]:
+        """(grid points, largest time step) of the reference solve."""
 
     @property
     def periodic(self) -> dict[str, float]:
@@ -63,7 +52,7 @@ class _SpectralReferenceProblem(AbstractProblem):
         return 256, 200  # x points, time intervals (Raissi et al. publish 256 x 201 / 512 x 201)
 
     def reference(self) -> Reference:
-        pde, u0, n, dt = self._solver_setup()
+        n, dt = self._reference_solver
         nx, nt = self.reference_grid
         if n % nx:
             raise ValueError(f"solver resolution {n} must be a multiple of the reference grid {nx}.")
@@ -71,7 +60,7 @@ class _SpectralReferenceProblem(AbstractProblem):
         t1 = float(self.domain.hi[0])
         spec = {
             "problem": self.name,
-            "pde": repr(pde),
+            "pde": repr(self._spectral_pde()),
             "n": n,
             "dt": dt,
             "grid": [nx, nt],
@@ -81,7 +70,8 @@ class _SpectralReferenceProblem(AbstractProblem):
         shape = (nt + 1, nx, self.components) if self.components > 1 else (nt + 1, nx)
 
         def compute():
-            u = _spectral_solution(pde, u0, x0, x1 - x0, n, t1, nt, dt)[:, :: n // nx]
+            _, _, u = self.classical(n=n, dt=dt, snapshots=nt, order=4, dtype=jnp.float64)
+            u = u[:, 0, :: n // nx]
             return np.stack([u.real, u.imag], -1) if self.components > 1 else u
 
         values = cached_array(self.name.lower(), spec, compute, shape)
@@ -126,9 +116,15 @@ class AllenCahn(_SpectralReferenceProblem):
     def reference_grid(self):
         return 512, 200
 
-    def _solver_setup(self):
-        d, g = self.parameters["d"].value, self.parameters["gamma"].value
-        return sp.AllenCahn(epsilon=d, c=g), lambda x: x**2 * jnp.cos(jnp.pi * x), 1024, 1e-4
+    def _spectral_pde(self):
+        return sp.AllenCahn(epsilon=self.parameters["d"].value, c=self.parameters["gamma"].value)
+
+    def _initial_state(self, grid, x, dtype):
+        return (x[0] ** 2 * jnp.cos(jnp.pi * x[0]))[None]
+
+    @property
+    def _reference_solver(self):
+        return 1024, 1e-4
 
     @property
     def ic_name(self):
@@ -171,10 +167,16 @@ class NonlinearSchroedinger(_SpectralReferenceProblem):
     def hard_constraint(self):
         return lambda z, n: jnp.stack([2.0 / jnp.cosh(z[1]), jnp.zeros((), z.dtype)]) + z[0] * n
 
-    def _solver_setup(self):
-        a, b = self.parameters["a"].value, self.parameters["beta"].value
-        pde = sp.NonlinearSchroedinger(a=a, beta=b)
-        return pde, lambda x: (2.0 / jnp.cosh(x)).astype(jnp.complex128), 1024, 5e-5
+    def _spectral_pde(self):
+        return sp.NonlinearSchroedinger(a=self.parameters["a"].value, beta=self.parameters["beta"].value)
+
+    def _initial_state(self, grid, x, dtype):
+        complex_dtype = jnp.complex128 if dtype == jnp.float64 else jnp.complex64
+        return (2.0 / jnp.cosh(x[0])).astype(complex_dtype)[None]
+
+    @property
+    def _reference_solver(self):
+        return 1024, 5e-5
 
     @property
     def ic_name(self):
@@ -205,9 +207,16 @@ class KdV(_SpectralReferenceProblem):
     def hard_constraint(self):
         return lambda z, n: jnp.cos(jnp.pi * z[1]) + z[0] * n
 
-    def _solver_setup(self):
+    def _spectral_pde(self):
         l1, l2 = self.parameters["lambda1"].value, self.parameters["lambda2"].value
-        return sp.KortewegDeVries(alpha=l1, beta=l2), lambda x: jnp.cos(jnp.pi * x), 512, 1e-4
+        return sp.KortewegDeVries(alpha=l1, beta=l2)
+
+    def _initial_state(self, grid, x, dtype):
+        return jnp.cos(jnp.pi * x[0])[None]
+
+    @property
+    def _reference_solver(self):
+        return 512, 1e-4
 
     @property
     def ic_name(self):

@@ -26,7 +26,10 @@ class AbstractProblem(eqx.Module):
       - ``residual(u, params)``: the PDE residual at one point, ``u`` a :class:`physax.pinn.Field`,
       - ``conditions()``: named initial/boundary :class:`Condition` objects,
       - optionally ``exact(points)`` (float64 NumPy) and ``reference_axes()``, or ``reference()``,
-      - optionally ``hard_constraint(z, n)``: an output transform enforcing the conditions.
+      - optionally ``hard_constraint(z, n)``: an output transform enforcing the conditions,
+      - optionally ``classical(n=, dt=, snapshots=, t_end=, order=, dtype=) -> (t, x, u)``: the
+        problem's classical numerical solution (what ``physax solve`` runs and the benchmarks
+        put beside the learned ones).
     """
 
     domain: eqx.AbstractVar[AbstractDomain]
@@ -65,6 +68,24 @@ class AbstractProblem(eqx.Module):
         """An output transform ``(z, n) -> u`` that satisfies every condition exactly, if known."""
         return None
 
+    def classical(
+        self,
+        *,
+        n: int,
+        dt: float,
+        snapshots: int,
+        t_end: float | None = None,
+        order: int | None = None,
+        dtype=jnp.float64,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The classical numerical solution ``(t, x, u)`` on ``n`` grid points per axis.
+
+        ``u`` has shape ``(snapshots + 1, channels, *spatial)``; see
+        `physax.problems.SpectralProblem.classical` for the arguments. Problems without a
+        classical solver raise ``NotImplementedError``.
+        """
+        raise NotImplementedError(f"{self.name} has no classical solver.")
+
     # --- parameters -------------------------------------------------------------------
     @property
     def unknowns(self) -> dict[str, Parameter]:
@@ -72,10 +93,7 @@ class AbstractProblem(eqx.Module):
 
     def init_theta(self, dtype=jnp.float32) -> dict[str, Array]:
         """Optimiser coordinates of the unknown parameters at their starting guesses."""
-        return {
-            k: jnp.asarray(p.to_raw(jnp.asarray(p.start, jnp.float64)), dtype)
-            for k, p in self.unknowns.items()
-        }
+        return {k: jnp.asarray(p.to_raw(np.float64(p.start)), dtype) for k, p in self.unknowns.items()}
 
     def resolve(self, theta: dict[str, Array]) -> dict[str, Array]:
         """All parameter values: known constants and the current estimates of the unknowns."""

@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from ...metrics import rel_l2
 from ._burgers import Burgers
 from ._classic import sine_wave
 from ._grid import PeriodicGrid
@@ -75,4 +76,4 @@ def burgers_sine_error(
     """
     x, u = burgers_sine_solution(t, **solver_kwargs)
     ref = jnp.asarray(exact(x, t))
-    return jnp.linalg.norm(u - ref) / jnp.linalg.norm(ref)
+    return rel_l2(u, ref)

@@ -1,0 +1,309 @@
+"""Periodic problems whose classical solution is a pseudo-spectral solve (``physax solve``).
+
+Two-mode advection and diffusion and a KdV soliton have exact solutions; Kuramoto-Sivashinsky
+(Kassam & Trefethen 2005), Gray-Scott (Pearson 1993) and Kolmogorov flow (Kochkov et al.
+2021) have only their classical solutions. The 1-d problems carry residuals, conditions and
+hard constraints, so PINNs, FBPINNs and ODIL can solve them too; Gray-Scott has a residual
+but starts from a sampled grid field (no pointwise initial condition); Kolmogorov flow's
+vorticity form is non-local (a stream-function solve), so it has no pointwise residual.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..geometry import Box, Interval, TimeXSpace
+from ..solvers import spectral as sp
+from ._classical import SpectralProblem
+from ._condition import Condition, initial
+from ._parameter import Parameter
+
+
+def _param(p, positive=False) -> Parameter:
+    return p if isinstance(p, Parameter) else Parameter(float(p), positive=positive)
+
+
+def _line(x_min: float, extent: float, t_end: float) -> TimeXSpace:
+    if not (extent > 0 and t_end > 0):
+        raise ValueError(f"need extent > 0 and t_end > 0, got extent = {extent}, t_end = {t_end}.")
+    return TimeXSpace(Interval(float(x_min), float(x_min) + float(extent)), 0.0, float(t_end))
+
+
+def _square(x_min: float, extent: float, t_end: float) -> TimeXSpace:
+    if not (extent > 0 and t_end > 0):
+        raise ValueError(f"need extent > 0 and t_end > 0, got extent = {extent}, t_end = {t_end}.")
+    lo, hi = float(x_min), float(x_min) + float(extent)
+    return TimeXSpace(Box((lo, lo), (hi, hi)), 0.0, float(t_end))
+
+
+class _Periodic1D(SpectralProblem):
+    """1-d periodic in ``x``, initial condition ``u0`` (a pointwise function) and ``u = u0 + t N``."""
+
+    def _u0(self, x, lib=jnp):
+        raise NotImplementedError
+
+    @property
+    def periodic(self) -> dict[str, float]:
+        return {"x": float(self.domain.hi[1] - self.domain.lo[1])}
+
+    def conditions(self) -> dict[str, Condition]:
+        return {"ic": initial(lambda z: self._u0(z[1]))}
+
+    def hard_constraint(self):
+        return lambda z, n: self._u0(z[1]) + z[0] * n
+
+    def _initial_state(self, grid, x, dtype):
+        return self._u0(x[0])[None]
+
+
+class _TwoModes(_Periodic1D):
+    r"""``u0 = sin(k x) + 0.5 cos(2 k x)``, ``k = 2 pi / extent``."""
+
+    @property
+    def _k(self) -> float:
+        return 2 * math.pi / float(self.domain.hi[1] - self.domain.lo[1])
+
+    def _u0(self, x, lib=jnp):
+        return lib.sin(self._k * x) + 0.5 * lib.cos(2 * self._k * x)
+
+
+class TwoModeAdvection(_TwoModes):
+    r"""``u_t + v u_x = 0`` on ``[x_min, x_min + extent)`` (periodic), ``u0 = sin(k x) + 0.5 cos(2 k x)``.
+
+    ``k = 2 pi / extent``; exact ``u = u0(x - v t)``. The pseudo-spectral solve integrates the
+    linear symbol exactly, so its error is round-off.
+
+    **Example:** ``t, x, u = TwoModeAdvection(velocity=1.0).classical(n=128, dt=0.01, snapshots=50)``.
+    """
+
+    domain: TimeXSpace
+    parameters: dict[str, Parameter]
+
+    def __init__(self, velocity=1.0, x_min: float = 0.0, extent: float = 1.0, t_end: float = 1.0):
+        self.domain = _line(x_min, extent, t_end)
+        self.parameters = {"velocity": _param(velocity)}
+
+    def residual(self, u, params):
+        return u.d("t") + params["velocity"] * u.d("x")
+
+    def exact(self, points):
+        return self._u0(points[:, 1] - self.parameters["velocity"].value * points[:, 0], np)
+
+    def _spectral_pde(self):
+        return sp.Advection(velocity=self.parameters["velocity"].value)
+
+
+class TwoModeDiffusion(_TwoModes):
+    r"""``u_t = nu u_xx`` on ``[x_min, x_min + extent)`` (periodic), ``u0 = sin(k x) + 0.5 cos(2 k x)``.
+
+    Exact ``u = sin(k x) e^{-nu k^2 t} + 0.5 cos(2 k x) e^{-4 nu k^2 t}``.
+    """
+
+    domain: TimeXSpace
+    parameters: dict[str, Parameter]
+
+    def __init__(self, nu=0.01, x_min: float = 0.0, extent: float = 1.0, t_end: float = 1.0):
+        self.domain = _line(x_min, extent, t_end)
+        self.parameters = {"nu": _param(nu, positive=True)}
+
+    def residual(self, u, params):
+        return u.d("t") - params["nu"] * u.d("x", "x")
+
+    def exact(self, points):
+        t, x, k = points[:, 0], points[:, 1], self._k
+        nu = self.parameters["nu"].value
+        return np.sin(k * x) * np.exp(-nu * k**2 * t) + 0.5 * np.cos(2 * k * x) * np.exp(-4 * nu * k**2 * t)
+
+    def _spectral_pde(self):
+        return sp.Diffusion(nu=self.parameters["nu"].value)
+
+
+class KdVSoliton(_Periodic1D):
+    r"""``u_t + 6 u u_x + u_xxx = 0`` on ``[x_min, x_min + extent)`` (periodic): one soliton of `speed` ``c``.
+
+    ``u = (c / 2) sech^2(sqrt(c) / 2 (x - x0 - c t))`` with ``x0 = x_min + extent / 4``, taken at
+    the nearest periodic image (exact up to the soliton's ``e^{-sqrt(c) extent / 2}`` tails).
+    """
+
+    domain: TimeXSpace
+    parameters: dict[str, Parameter]
+    speed: float
+
+    def __init__(self, speed: float = 1.0, x_min: float = 0.0, extent: float = 40.0, t_end: float = 10.0):
+        if not speed > 0:
+            raise ValueError(f"KdVSoliton needs speed > 0, got {speed}.")
+        self.domain = _line(x_min, extent, t_end)
+        self.parameters = {}
+        self.speed = float(speed)
+
+    def _profile(self, t, x, lib):
+        lo, hi = self.domain.lo[1], self.domain.hi[1]
+        extent, c = hi - lo, self.speed
+        d = x - (lo + extent / 4) - c * t
+        d = (d + extent / 2) % extent - extent / 2  # nearest periodic image
+        return 0.5 * c / lib.cosh(0.5 * math.sqrt(c) * d) ** 2
+
+    def _u0(self, x, lib=jnp):
+        return self._profile(0.0, x, lib)
+
+    def residual(self, u, params):
+        return u.d("t") + 6.0 * u() * u.d("x") + u.d("x", "x", "x")
+
+    def exact(self, points):
+        return self._profile(points[:, 0], points[:, 1], np)
+
+    def _spectral_pde(self):
+        return sp.KortewegDeVries()
+
+
+class KuramotoSivashinsky(_Periodic1D):
+    r"""``u_t + u u_x + u_xx + u_xxxx = 0`` on ``[x_min, x_min + extent)``, periodic; chaotic.
+
+    ``u0 = cos(2 pi x / L)(1 + sin(2 pi x / L))``: with ``L = 32 pi`` the classic start of
+    Kassam & Trefethen (2005), ``cos(x / 16)(1 + sin(x / 16))``. No exact solution; the
+    classical one is chaotic, so solves at different resolutions part ways after ``t ~ 50``.
+    """
+
+    domain: TimeXSpace
+    parameters: dict[str, Parameter]
+
+    def __init__(self, x_min: float = 0.0, extent: float = 32 * math.pi, t_end: float = 150.0):
+        self.domain = _line(x_min, extent, t_end)
+        self.parameters = {}
+
+    def _u0(self, x, lib=jnp):
+        q = 2 * math.pi / float(self.domain.hi[1] - self.domain.lo[1])
+        return lib.cos(q * x) * (1 + lib.sin(q * x))
+
+    def residual(self, u, params):
+        return u.d("t") + u() * u.d("x") + u.d("x", "x") + u.d("x", "x", "x", "x")
+
+    def _spectral_pde(self):
+        return sp.KuramotoSivashinsky()
+
+
+class GrayScott(SpectralProblem):
+    r"""Gray-Scott reaction-diffusion on the periodic square ``[x_min, x_min + extent)^2``.
+
+    .. math:: u_t = D_u \Delta u - u v^2 + F (1 - u), \qquad v_t = D_v \Delta v + u v^2 - (F + \kappa) v
+
+    from Pearson's (1993) start: ``(u, v) = (1, 0)`` with a centred square of side
+    ``0.08 extent`` at ``(1/2, 1/4)``, plus 1 % noise drawn with `seed`. Two outputs
+    ``(u, v)``; the residual is pointwise, but the initial state is a sampled grid field, so
+    it has no pointwise initial condition (give it to a learned method as data).
+    """
+
+    domain: TimeXSpace
+    parameters: dict[str, Parameter]
+    seed: int
+
+    def __init__(
+        self,
+        feed=0.04,
+        kill=0.06,
+        diffusivity_u=2e-5,
+        diffusivity_v=1e-5,
+        x_min: float = 0.0,
+        extent: float = 2.5,
+        t_end: float = 2000.0,
+        seed: int = 0,
+    ):
+        self.domain = _square(x_min, extent, t_end)
+        self.parameters = {
+            "feed": _param(feed),
+            "kill": _param(kill),
+            "diffusivity_u": _param(diffusivity_u, positive=True),
+            "diffusivity_v": _param(diffusivity_v, positive=True),
+        }
+        self.seed = int(seed)
+
+    @property
+    def output_size(self):
+        return 2
+
+    @property
+    def periodic(self) -> dict[str, float]:
+        extent = float(self.domain.hi[1] - self.domain.lo[1])
+        return {"x": extent, "y": extent}
+
+    def residual(self, u, params):
+        h, ht = u(), u.d("t")
+        lap = u.d("x", "x") + u.d("y", "y")
+        uv2 = h[0] * h[1] ** 2
+        f, k = params["feed"], params["kill"]
+        return jnp.stack(
+            [
+                ht[0] - params["diffusivity_u"] * lap[0] + uv2 - f * (1 - h[0]),
+                ht[1] - params["diffusivity_v"] * lap[1] - uv2 + (f + k) * h[1],
+            ]
+        )
+
+    def _spectral_pde(self):
+        v = {k: p.value for k, p in self.parameters.items()}
+        return sp.GrayScott(
+            diffusivity_u=v["diffusivity_u"], diffusivity_v=v["diffusivity_v"], feed=v["feed"], kill=v["kill"]
+        )
+
+    def _initial_state(self, grid, x, dtype):
+        return sp.gray_scott_square(grid, key=jax.random.key(self.seed), dtype=dtype)
+
+
+class KolmogorovFlow(SpectralProblem):
+    r"""2-d Navier-Stokes in vorticity form with Kolmogorov forcing on ``[x_min, x_min + extent)^2``.
+
+    ``w_t + div(u w) = nu lap w - drag w - A kappa cos(kappa y)``, ``lap psi = -w``,
+    ``u = (psi_y, -psi_x)``, ``kappa = 2 pi n_f / extent`` (Kochkov et al. 2021), from a
+    Gaussian random vorticity field drawn with `seed`. The velocity comes from a
+    non-local stream-function solve, so there is no pointwise residual: only `classical`.
+    """
+
+    domain: TimeXSpace
+    parameters: dict[str, Parameter]
+    forcing_wavenumber: int
+    seed: int
+
+    def __init__(
+        self,
+        nu=1e-3,
+        drag=0.1,
+        forcing_wavenumber: int = 4,
+        forcing_amplitude=1.0,
+        x_min: float = 0.0,
+        extent: float = 2 * math.pi,
+        t_end: float = 10.0,
+        seed: int = 0,
+    ):
+        self.domain = _square(x_min, extent, t_end)
+        self.parameters = {
+            "nu": _param(nu, positive=True),
+            "drag": _param(drag),
+            "forcing_amplitude": _param(forcing_amplitude),
+        }
+        self.forcing_wavenumber, self.seed = int(forcing_wavenumber), int(seed)
+
+    @property
+    def periodic(self) -> dict[str, float]:
+        extent = float(self.domain.hi[1] - self.domain.lo[1])
+        return {"x": extent, "y": extent}
+
+    def residual(self, u, params):
+        raise NotImplementedError(
+            "KolmogorovFlow's vorticity form needs the stream function (a Poisson solve): it has no "
+            "pointwise residual; use classical()."
+        )
+
+    def _spectral_pde(self):
+        v = {k: p.value for k, p in self.parameters.items()}
+        return sp.NavierStokesVorticity(
+            nu=v["nu"],
+            drag=v["drag"],
+            forcing_wavenumber=self.forcing_wavenumber,
+            forcing_amplitude=v["forcing_amplitude"],
+        )
+
+    def _initial_state(self, grid, x, dtype):
+        return sp.gaussian_random_field(grid, key=jax.random.key(self.seed), dtype=dtype)
