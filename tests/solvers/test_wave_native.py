@@ -263,3 +263,18 @@ def test_without_the_native_kernel_the_xla_loop_runs(tmp_path, switch):
     assert out.stdout.split() == ["False", "True", "True"]
     if switch == "no-compiler":
         assert "no C++ compiler found" in out.stderr
+
+
+def test_the_native_cache_loads_only_what_its_build_recorded(tmp_path):
+    """A library planted at the cache path (or edited after the build) fails verification."""
+    from physax.solvers.wave import _native
+
+    lib = _native._private_dir(tmp_path / "native") / "acoustic_cpml-0123.so"
+    assert (tmp_path / "native").stat().st_mode & 0o777 == 0o700
+    lib.write_bytes(b"planted code")
+    assert not _native._verified(lib)  # no record of a build
+    _native._digest_file(lib).write_text(_native._sha256(lib) + "\n")
+    lib.chmod(0o700)
+    assert _native._verified(lib)
+    lib.write_bytes(b"planted code, changed")
+    assert not _native._verified(lib)  # edited after the build recorded it

@@ -14,19 +14,12 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
+from ..solvers import cache_dir
+
 FORMAT_VERSION = 1
-
-
-def cache_dir() -> Path:
-    """The directory physax caches reference solutions in."""
-    if os.environ.get("PHYSAX_CACHE_DIR"):
-        return Path(os.environ["PHYSAX_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "physax"
 
 
 def cached_array(

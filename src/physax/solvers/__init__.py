@@ -1,5 +1,6 @@
 """Classical solvers and exact solutions, used as trusted references."""
 
 from . import spectral as spectral
+from ._cache_dir import cache_dir as cache_dir
 from ._cole_hopf import burgers_cole_hopf as burgers_cole_hopf
 from ._helmholtz_fd import helmholtz_fd as helmholtz_fd

@@ -29,6 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._cache_dir import cache_dir
 from ._coefficients import central_coefficients, staggered_coefficients
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,6 @@ def _cpu_tag() -> str:
 def _library_path(compiler: str) -> Path:
     import jaxlib
 
-    from physax.problems._cache import cache_dir  # lazy: problems imports the solvers
-
     key = "\n".join(
         [
             *(f.read_text() for f in (_SOURCE, *_HEADERS)),
@@ -93,8 +92,42 @@ def _library_path(compiler: str) -> Path:
     return cache_dir() / "native" / f"acoustic_cpml-{digest}{suffix}"
 
 
+def _private_dir(directory: Path) -> Path:
+    """`directory`, created with mode 0700; refused unless this user owns it and no one else can write."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = directory.stat()
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise NativeBuildError(
+            f"{directory} belongs to another user; set $PHYSAX_CACHE_DIR to a directory of yours"
+        )
+    if st.st_mode & 0o077:
+        os.chmod(directory, 0o700)
+    return directory
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _digest_file(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def _verified(target: Path) -> bool:
+    """Whether `target` is the library a build of this user recorded (its SHA-256 matches)."""
+    record = _digest_file(target)
+    try:
+        st = target.stat()
+        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or record.stat().st_uid != os.getuid()):
+            return False
+        return not st.st_mode & 0o022 and record.read_text().strip() == _sha256(target)
+    except OSError:
+        return False
+
+
 def _build(compiler: str, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Compile into a temporary file, record its SHA-256, then rename both into place."""
+    _private_dir(target.parent)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=target.suffix)
     os.close(fd)
     cmd = [compiler, *_FLAGS, "-isystem", jax.ffi.include_dir(), str(_SOURCE), "-o", tmp]
@@ -102,7 +135,13 @@ def _build(compiler: str, target: Path) -> None:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             raise NativeBuildError(f"`{' '.join(cmd)}` failed:\n{done.stderr[-2000:]}")
+        os.chmod(tmp, 0o700)
+        digest = _sha256(Path(tmp))
+        fd2, tmp_digest = tempfile.mkstemp(dir=target.parent, suffix=".sha256")
+        with os.fdopen(fd2, "w") as f:
+            f.write(digest + "\n")
         os.replace(tmp, target)  # atomic: a concurrent or crashed build never leaves half a file
+        os.replace(tmp_digest, _digest_file(target))
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -146,13 +185,20 @@ def build_native() -> Path:
     if compiler is None:
         raise NativeBuildError("no C++ compiler found (set $CXX or install g++)")
     path = _library_path(compiler)
-    if not path.exists():
-        log.info("building the native wave kernel: %s", path)
+    if not _verified(path):  # absent, or not the file this user's build recorded: never load it
+        if path.exists():
+            log.warning("rebuilding %s: it does not match the checksum its build recorded", path)
+        else:
+            log.info("building the native wave kernel: %s", path)
         _build(compiler, path)
+    if not _verified(path):
+        raise NativeBuildError(f"{path} changed after it was built; refusing to load it")
     try:
         lib = ctypes.cdll.LoadLibrary(str(path))
     except OSError as err:  # e.g. a file from another machine: rebuild once
         _build(compiler, path)
+        if not _verified(path):
+            raise NativeBuildError(f"{path} changed after it was built; refusing to load it") from err
         try:
             lib = ctypes.cdll.LoadLibrary(str(path))
         except OSError:
