@@ -21,7 +21,7 @@ import numpy as np
 from .. import emulators as em, metrics as mt, report
 from .._train.checkpoint import load
 from ..report import plot_rollout, plot_rollout_metrics
-from ._common import provenance
+from ._common import provenance, write_results
 from ._config import ConfigError
 from ._emulator_build import (
     build_model,
@@ -169,16 +169,7 @@ def run_emulator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
     }
     if results[str(r)]["stencil_error"] is not None:
         metrics["stencil_error"] = {k: v["stencil_error"] for k, v in results.items()}
-    report.write_json(out / "metrics.json", metrics)
-    report.write_summary(
-        out / "summary.md",
-        experiment=cfg["experiment"],
-        description=cfg["description"],
-        config=cfg,
-        metrics=metrics,
-        figures=[Path(f).name for f in figures],
-    )
-    return metrics
+    return write_results(out, cfg, metrics, figures)
 
 
 def load_emulator(cfg: dict, out: Path):

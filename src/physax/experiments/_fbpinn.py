@@ -11,7 +11,7 @@ import numpy as np
 from .. import __version__, fbpinn, metrics as mt, report
 from .._train.checkpoint import load, read_header, save
 from ..optim import Adam
-from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config
+from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
 from ._config import ConfigError
 from ._fbpinn_build import (
     _pinn_collocation,
@@ -220,7 +220,7 @@ def run_fbpinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fals
     true = {k: p.value for k, p in problem.unknowns.items()}
     figures += report.plot_history(out, plain, true_parameters=true or None)
     metrics["report_time_s"] = time.perf_counter() - t0
-    return _write(cfg, out, metrics, figures)
+    return write_results(out, cfg, metrics, figures)
 
 
 def _predictor(model, problem):
@@ -309,7 +309,7 @@ def run_elm(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) 
         )
     figures = [plot_decomposition(out / "decomposition.png", dec)]
     figures += report.plot_solution(out, ref.axes, ref.values, pred)
-    return _write(cfg, out, metrics, figures)
+    return write_results(out, cfg, metrics, figures)
 
 
 def load_elm(cfg: dict, out: Path):
@@ -318,16 +318,3 @@ def load_elm(cfg: dict, out: Path):
     _read_header(out, cfg)
     model, _ = load(out / CHECKPOINT, template)
     return model, _predictor(model, problem)
-
-
-def _write(cfg: dict, out: Path, metrics: dict, figures) -> dict:
-    report.write_json(out / "metrics.json", metrics)
-    report.write_summary(
-        out / "summary.md",
-        experiment=cfg["experiment"],
-        description=cfg["description"],
-        config=cfg,
-        metrics=metrics,
-        figures=[Path(f).name for f in figures],
-    )
-    return metrics

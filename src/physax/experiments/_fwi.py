@@ -17,7 +17,7 @@ import optax
 from .. import __version__, report
 from .._train.checkpoint import load, read_header, save
 from ..report import plot_curve, plot_panels
-from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config
+from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
 from ._config import ConfigError
 
 # one object per setting: the optimizer is a static argument of FWI's compiled step, so equal
@@ -291,16 +291,7 @@ def _finish(exp: FWIExperiment, out: Path, observed, inverted, rows: list[dict],
             symmetric=True,
         )
     )
-    report.write_json(out / "metrics.json", metrics)
-    report.write_summary(
-        out / "summary.md",
-        experiment=cfg["experiment"],
-        description=cfg["description"],
-        config=cfg,
-        metrics=metrics,
-        figures=[Path(f).name for f in figures],
-    )
-    return metrics
+    return write_results(out, cfg, metrics, figures)
 
 
 def _l2(predicted, observed):

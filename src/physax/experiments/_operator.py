@@ -19,7 +19,7 @@ from .. import emulators as em, metrics as mt, nn, report
 from .._train.checkpoint import load
 from ..report import plot_operator_samples
 from ..solvers import spectral as sp
-from ._common import provenance
+from ._common import provenance, write_results
 from ._config import ConfigError
 from ._emulator_build import build_optimizer, read_tied, resume_point, save_tied, train_tied
 
@@ -139,16 +139,7 @@ def run_operator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
         "steps": offset,
         **provenance(cfg),
     }
-    report.write_json(out / "metrics.json", metrics)
-    report.write_summary(
-        out / "summary.md",
-        experiment=cfg["experiment"],
-        description=cfg["description"],
-        config=cfg,
-        metrics=metrics,
-        figures=[Path(f).name for f in figures],
-    )
-    return metrics
+    return write_results(out, cfg, metrics, figures)
 
 
 def load_operator(cfg: dict, out: Path):

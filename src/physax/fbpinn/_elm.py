@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ..nn._jet import Jet, elementwise, linear
+from ..nn.jet import Jet, elementwise, linear
 from ..pinn import Field
 from ..problems import AbstractProblem
 from ._decomposition import Decomposition

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array
 
-from ..nn._jet import Jet, generic
+from ..nn.jet import Jet, generic
 
 
 def _bc(scalar: Array, like: Array) -> Array:

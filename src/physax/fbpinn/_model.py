@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ..nn._jet import Jet, generic, propagate
+from ..nn.jet import Jet, generic, propagate
 from ._decomposition import Decomposition
 from ._jetops import affine, product, quotient, reduce_levels, segment_sum, transform
 from ._pairs import Pairs

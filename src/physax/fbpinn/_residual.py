@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ..nn._jet import Jet
+from ..nn.jet import Jet
 from ..pinn import Field
 
 Key = tuple[str, ...]

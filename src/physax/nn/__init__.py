@@ -10,7 +10,7 @@ from ._embeddings import (
     PeriodicEmbedding as PeriodicEmbedding,
 )
 from ._fno import FNO as FNO, SpectralConv as SpectralConv
-from ._jet import Jet as Jet, propagate as propagate
+from .jet import Jet as Jet, propagate as propagate
 from ._mlp import MLP as MLP
 from ._padding import pad_spatial as pad_spatial
 from ._resnet import DilatedResNet as DilatedResNet, ResNet as ResNet

@@ -8,7 +8,7 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._jet import Jet, generic, propagate
+from .jet import Jet, generic, propagate
 
 
 class HardConstraint(eqx.Module):

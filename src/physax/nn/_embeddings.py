@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._jet import Jet, elementwise, linear
+from .jet import Jet, elementwise, linear
 
 
 class Normalize(eqx.Module):

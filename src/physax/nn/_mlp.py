@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._jet import Jet, elementwise, linear
+from .jet import Jet, elementwise, linear
 
 
 class MLP(eqx.Module):

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ..nn._jet import Jet, propagate
+from ..nn.jet import Jet, propagate
 
 Key = tuple[str, ...]
 
