@@ -91,73 +91,41 @@ def make_data(cfg: dict, stepper, init, key, which: str):
     )
 
 
+# architecture name -> (class, its keyword arguments from the [model] table)
+_NETWORKS = {
+    "convnet": (nn.ConvNet, lambda m: {"depth": m["depth"]}),
+    "resnet": (nn.ResNet, lambda m: {"num_blocks": m["depth"]}),
+    "preresnet": (nn.ResNet, lambda m: {"num_blocks": m["depth"], "preactivation": True}),
+    "dilated": (nn.DilatedResNet, lambda m: {"num_blocks": m["depth"]}),
+    "unet": (nn.UNet, lambda m: {"levels": m["levels"]}),
+}
+
+
 def build_model(m: dict, key, *, channels: int = 1, dims: int = 1):
     """A network from a ``[model]`` table (architecture name and sizes)."""
     arch = m["architecture"]
-    common = {"boundary": m["boundary"], "key": key}
-    act = {"activation": _pick(ACTIVATIONS, "model.activation", m["activation"])}
+    if arch not in (*_NETWORKS, "linear", "fno"):
+        raise ConfigError(f"model.architecture must be one of {', '.join(ARCHITECTURES)}, got '{arch}'.")
+    act = _pick(ACTIVATIONS, "model.activation", m["activation"])
     try:
         if arch == "linear":
-            return nn.LinearConv(dims, channels, channels, m["kernel_size"], use_bias=m["use_bias"], **common)
-        if arch == "convnet":
-            return nn.ConvNet(
+            return nn.LinearConv(
                 dims,
                 channels,
                 channels,
-                width=m["width"],
-                depth=m["depth"],
-                kernel_size=m["kernel_size"],
-                **act,
-                **common,
-            )
-        if arch in ("resnet", "preresnet"):
-            return nn.ResNet(
-                dims,
-                channels,
-                channels,
-                width=m["width"],
-                num_blocks=m["depth"],
-                kernel_size=m["kernel_size"],
-                preactivation=arch == "preresnet",
-                **act,
-                **common,
-            )
-        if arch == "dilated":
-            return nn.DilatedResNet(
-                dims,
-                channels,
-                channels,
-                width=m["width"],
-                num_blocks=m["depth"],
-                kernel_size=m["kernel_size"],
-                **act,
-                **common,
-            )
-        if arch == "unet":
-            return nn.UNet(
-                dims,
-                channels,
-                channels,
-                width=m["width"],
-                levels=m["levels"],
-                kernel_size=m["kernel_size"],
-                **act,
-                **common,
-            )
-        if arch == "fno":
-            return nn.FNO(
-                dims,
-                channels,
-                channels,
-                width=m["width"],
-                modes=m["modes"],
-                num_layers=m["depth"],
-                **act,
+                m["kernel_size"],
+                use_bias=m["use_bias"],
+                boundary=m["boundary"],
                 key=key,
             )
+        if arch == "fno":
+            return nn.FNO(dims, channels, channels, width=m["width"], modes=m["modes"], num_layers=m["depth"],
+                          activation=act, key=key)  # fmt: skip
+        cls, extra = _NETWORKS[arch]
+        return cls(dims, channels, channels, width=m["width"], kernel_size=m["kernel_size"], activation=act,
+                   boundary=m["boundary"], key=key, **extra(m))  # fmt: skip
     except ValueError as e:
         raise ConfigError(f"model: {e}") from None
-    raise ConfigError(f"model.architecture must be one of {', '.join(ARCHITECTURES)}, got '{arch}'.")
 
 
 def build_optimizer(t: dict):
