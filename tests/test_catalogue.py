@@ -72,6 +72,7 @@ def test_exact_solution_satisfies_residual_and_conditions(problem):
         assert float(jnp.max(jnp.abs(rc))) < 1e-9, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["advection", "wave1d", "poisson2d", "helmholtz2d"])
 def test_catalogue_experiments_run(name, tmp_path):
     out = tmp_path / name

@@ -23,6 +23,7 @@ def test_analytic_function_derivatives():
     np.testing.assert_allclose(got, [s * e, -s * e, c * e, -s * e, -c * e, s * e], rtol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("act", [jnp.tanh, jnp.sin, jax.nn.gelu])
 def test_network_chain_matches_autodiff(act):
     k = jax.random.key(0)

@@ -28,6 +28,7 @@ def test_forward_heat_trains_below_1e_2():
     assert result.history[-1]["rel_l2"] < 1e-2
 
 
+@pytest.mark.slow
 def test_inverse_heat_recovers_k_within_5_percent():
     problem = Heat1D(k=Parameter(0.1, trainable=True, init=0.5, positive=True))
     obs = problem.observations(300, key=jax.random.key(2), noise=0.01)
@@ -80,6 +81,7 @@ def test_observations_validate_input():
         Observations(np.zeros((3, 3)), np.zeros(3), dim=2)
 
 
+@pytest.mark.slow
 def test_float64_lbfgs_needs_no_global_x64_flag():
     """Precision is an argument: LBFGS(float64=True) scopes 64-bit JAX itself and restores it."""
     problem = Heat1D()

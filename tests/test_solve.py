@@ -28,6 +28,7 @@ def _solve(name, out, sets=()):
     return json.loads((out / "metrics.json").read_text())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_every_solvable_problem_writes_a_run_directory(name, tmp_path):
     m = _solve(name, tmp_path / name, SMALL[name])
@@ -43,6 +44,7 @@ def test_linear_problems_are_exact(tmp_path):
         assert _solve(name, tmp_path / name)["rel_l2"] <= 1e-12
 
 
+@pytest.mark.slow
 def test_burgers_and_kdv_against_exact_solutions(tmp_path):
     assert _solve("burgers", tmp_path / "b", ["n=1024", "dt=0.001"])["rel_l2_final"] < 1e-6
     assert _solve("kdv", tmp_path / "k", ["t_end=2.0", "snapshots=10"])["rel_l2"] < 1e-6

@@ -87,6 +87,7 @@ def test_trainer_bad_inputs(data):
         em.Trainer(em.DivertedChain(2, 1), optax.adam(1e-2), num_steps=1, batch_size=4)
 
 
+@pytest.mark.slow
 def test_every_configuration_trains(data):
     def residuum(u_next, u_prev):
         return u_next - REF(u_prev)

@@ -87,6 +87,7 @@ def _interrupt(monkeypatch, **where):
     monkeypatch.setattr(_emulator_build, "save_tied", save_or_die)
 
 
+@pytest.mark.slow
 def test_emulator_advection_learns_the_stencil(adv_run):
     """100 Adam steps learn the upwind stencil [1 + CFL, -CFL] = [0.25, 0.75] to < 0.1 (the
     initial network is 1.40 away) and the 12-step rollout stays within 50 % nRMSE."""
@@ -158,6 +159,7 @@ def test_diverging_emulator_exits_1_with_one_line(tmp_path, capsys):
     assert json.loads((out / "metrics.json").read_text())["status"] == "diverged"
 
 
+@pytest.mark.slow
 def test_operator_burgers_learns_the_solution_operator(op_run):
     """After 200 steps on 16 samples the FNO is within 20 % relative L2 of u(t=1); the DeepONet
     beats the zero predictor (relative L2 1; the persistence u(t=1) = u0 is ~60 here, as the

@@ -31,6 +31,7 @@ def build(name, d, cin, cout, boundary="periodic"):
 NAMES = ["linear", "convnet", "resnet", "preresnet", "dilated", "unet", "fno"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("d", [1, 2])
 def test_shapes_and_equivariance(name, d):
@@ -149,6 +150,7 @@ def test_channel_last_networks_equal_their_layerwise_channel_first_evaluation(pr
     np.testing.assert_allclose(resnet(x), resnet.project(h), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_channel_last_unet_equals_its_channel_first_evaluation():
     act, d = jax.nn.relu, 2
     net = nn.UNet(d, 2, 3, width=4, levels=2, key=KEY)

@@ -85,6 +85,7 @@ TINY = {  # soft conditions: the model's static parts repeat, so the three runs 
 }
 
 
+@pytest.mark.slow
 def test_a_killed_fbpinn_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):
     spec = ex.load("fbpinn-cosine", TINY)
     full = ex.run(spec, out=tmp_path / "full", progress=False)

@@ -23,6 +23,7 @@ def _constant_one(d):
     return make
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "window, dec",
     [
@@ -46,6 +47,7 @@ def test_windows_form_partition_of_unity(window, dec):
     np.testing.assert_allclose(u.d2[0], 0.0, atol=1e-7)
 
 
+@pytest.mark.slow
 def test_one_subdomain_fbpinn_equals_the_pinn_it_wraps():
     problem = problems.Helmholtz2D()
     dec = fbpinn.uniform(problem.domain, 1, overlap=1.2)
@@ -73,6 +75,7 @@ def test_one_subdomain_fbpinn_equals_the_pinn_it_wraps():
     )
 
 
+@pytest.mark.slow
 def test_pair_evaluation_equals_dense_evaluation():
     dom = Box((0.0, -1.0), (1.0, 1.0))
     dec = fbpinn.multilevel(dom, [1, (2, 3), 3], overlap=1.7)

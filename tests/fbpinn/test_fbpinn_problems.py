@@ -20,6 +20,7 @@ def _exact(problem):
     return lambda z: problem._u(z[0], z[1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "problem", [CosineODE(), DampedOscillator(), MultiscaleLaplace(3)], ids=lambda p: p.name
 )
@@ -40,6 +41,7 @@ def _any_network(z):
     return 1.5 + jnp.sin(3.0 * jnp.sum(z) + 0.4) + 0.3 * z[0] ** 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "problem", [CosineODE(), DampedOscillator(), MultiscaleLaplace(3)], ids=lambda p: p.name
 )

@@ -67,6 +67,7 @@ def _tiny(n_shots=3, n_steps=300):
     return true, start, shots, pml, observed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("misfit", [L2Misfit(), NCCMisfit()], ids=["l2", "ncc"])
 def test_fwi_objective_gradient_matches_finite_differences(misfit):
     before = jax.config.jax_enable_x64
@@ -154,6 +155,7 @@ def test_lbfgs_first_step_is_scaled_and_history_reports_the_unscaled_misfit():
     assert 5.0 < change < 500.0
 
 
+@pytest.mark.slow
 def test_velocity_on_the_free_surface_row_does_not_enter_the_data():
     true, start, shots, pml, observed = _tiny(n_shots=1, n_steps=150)
 

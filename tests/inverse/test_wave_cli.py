@@ -26,6 +26,7 @@ def _restore_x64():
     jax.config.update("jax_enable_x64", before)  # the CLI switches float64 on globally
 
 
+@pytest.mark.slow
 def test_solve_wave_writes_traces_snapshots_and_figures(tmp_path):
     out = tmp_path / "wave"
     sets = ["nx=40", "nz=20", "source_x=20", "t_end=0.2", "pml_width=6", "snapshots=3", "order=2"]
@@ -51,6 +52,7 @@ def fwi_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_run_fwi_tiny_reduces_misfit_and_writes_run_directory(fwi_run):
     out = fwi_run
     m = json.loads((out / "metrics.json").read_text())

@@ -11,6 +11,7 @@ from physax.solvers.wave._stencils import backward_derivative, forward_derivativ
 STENCILS = (second_derivative, forward_derivative, backward_derivative)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", [2, 4, 6, 8])
 @pytest.mark.parametrize("free_top", [False, True])
 def test_stencil_vjp_is_the_transpose(order, free_top):

@@ -112,6 +112,7 @@ def test_batched_shots_equal_single_shots_and_snapshots(setup):
         np.testing.assert_allclose(out.snapshots[5][rec[:, 0], rec[:, 1]], out.traces[50])
 
 
+@pytest.mark.slow
 def test_checkpointed_gradient_memory_grows_like_sqrt_of_steps():
     # XLA's compile-time accounting (temporaries + outputs) of the XLA loop's gradient: 4x
     # the steps costs ~2x the memory under jax.checkpoint, ~4x with plain reverse mode (the

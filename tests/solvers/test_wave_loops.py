@@ -48,6 +48,7 @@ def _relative(a, b):
     return float(jnp.linalg.norm(a - b) / jnp.linalg.norm(b))
 
 
+@pytest.mark.slow
 @needs_native
 @pytest.mark.parametrize("loss", list(LOSSES))
 @pytest.mark.parametrize("dtype, tol", [(jnp.float64, 1e-10), (jnp.float32, 1e-4)])

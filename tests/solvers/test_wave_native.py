@@ -40,6 +40,7 @@ def _relative(a, b):
     return float(jnp.linalg.norm(a - b) / jnp.linalg.norm(b))
 
 
+@pytest.mark.slow
 @needs_native
 @pytest.mark.parametrize(
     "order, boundary",
@@ -62,6 +63,7 @@ def test_native_traces_equal_the_xla_loop(order, boundary, dtype):
     assert _relative(native, xla) < (2e-5 if dtype == jnp.float32 else 1e-12)
 
 
+@pytest.mark.slow
 @needs_native
 @pytest.mark.parametrize(
     "order, boundary",
@@ -101,6 +103,7 @@ def test_native_adjoint_equals_the_xla_gradient(order, boundary, checkpoint):
         assert _relative(a, b) < 1e-12
 
 
+@pytest.mark.slow
 @needs_native
 @pytest.mark.parametrize("segment_length", [1, 2, 3, 100])
 def test_native_adjoint_for_any_segment_length(segment_length):
@@ -129,6 +132,7 @@ def test_native_adjoint_for_any_segment_length(segment_length):
     assert _relative(g_native, g_xla) < 1e-12
 
 
+@pytest.mark.slow
 @needs_native
 def test_native_batched_shots_and_gradients_follow_the_xla_loop():
     model = synthetic_model(36, 48, 10.0, dtype=jnp.float64)
@@ -154,6 +158,7 @@ def test_native_batched_shots_and_gradients_follow_the_xla_loop():
     np.testing.assert_allclose(t_auto, t_xla, rtol=1e-10)
 
 
+@pytest.mark.slow
 @needs_native
 def test_native_row_split_over_many_threads():
     # more threads than the 2 cores: row ranges must keep clear of the layers and give the
@@ -234,6 +239,7 @@ def test_automatic_loop_falls_back_to_xla_where_native_does_not_apply():
     assert auto.snapshots.shape == (STEPS // 50, *model.shape)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("switch", ["no-compiler", "PHYSAX_NATIVE=0"])
 def test_without_the_native_kernel_the_xla_loop_runs(tmp_path, switch):
     # no C++ compiler on PATH (and an empty cache), or the kernel switched off: simulate
