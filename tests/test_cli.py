@@ -123,6 +123,7 @@ def test_bad_observation_files(capsys, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_corrupt_checkpoint_and_existing_run(capsys, tmp_path):
     run_dir = tmp_path / "run"
     assert main(["run", "heat-forward", "--out", str(run_dir), *TINY[:-2], "--set", "data.n=0"]) == 0

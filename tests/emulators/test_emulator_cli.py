@@ -172,6 +172,7 @@ def test_operator_burgers_learns_the_solution_operator(op_run):
     assert head["model"] == "deeponet" and head["experiment"] == "operator-burgers"
 
 
+@pytest.mark.slow
 def test_operator_resume_after_interrupt_matches_uninterrupted(op_run, tmp_path, monkeypatch):
     out = tmp_path / "op"
     _interrupt(monkeypatch, model="deeponet", step=200)

@@ -46,6 +46,7 @@ def test_shapes_and_equivariance(name, d):
     np.testing.assert_allclose(y_shift, jnp.roll(y, shift, axis=axes), atol=2e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("boundary", ["dirichlet", "neumann"])
 def test_nonperiodic_boundaries_shapes(boundary):
     call = eqx.filter_jit(lambda m, v: m(v))

@@ -53,7 +53,7 @@ def _sizes():
 @pytest.mark.parametrize(
     "scheduler",
     [
-        pytest.param(_Revisit(), id="revisit"),
+        pytest.param(_Revisit(), id="revisit", marks=pytest.mark.slow),
         pytest.param(
             fbpinn.LineScheduler("x", n_stages=9, final_all=0.2), id="line-9-stages", marks=pytest.mark.slow
         ),

@@ -78,6 +78,7 @@ def test_run_fwi_tiny_reduces_misfit_and_writes_run_directory(fwi_run):
     assert [r["step"] for r in rows] == [1, 2, 3, 4] and [r["band"] for r in rows] == [0, 0, 1, 1]
 
 
+@pytest.mark.slow
 def test_load_run_predicts_the_inverted_velocity(fwi_run):
     run = ex.load_run(fwi_run)
     assert isinstance(run.model, AcousticModel)

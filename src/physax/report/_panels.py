@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from ._plots import save_figure
 
 
 def plot_panels(
@@ -16,7 +15,8 @@ def plot_panels(
 ) -> Path:
     """Side-by-side images `panels = [(title, array), ...]`, one colour scale if `shared`."""
     n = len(panels)
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.4), squeeze=False, constrained_layout=True)
+    fig = Figure(figsize=(4.2 * n, 3.4), layout="constrained")  # no pyplot: no global backend
+    axes = fig.subplots(1, n, squeeze=False)
     stack = np.stack([np.asarray(a) for _, a in panels]) if shared else None
     for ax, (title, a) in zip(axes[0], panels, strict=True):
         a = np.asarray(a)
@@ -32,13 +32,12 @@ def plot_panels(
         ax.set_ylabel(ylabel)
         if not shared or ax is axes[0][-1]:
             fig.colorbar(im, ax=ax, label=label)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_curve(path: Path, x, ys: dict, *, xlabel: str, ylabel: str, title: str, log=True, marks=()) -> Path:
-    fig, ax = plt.subplots(figsize=(6, 3.6), constrained_layout=True)
+    fig = Figure(figsize=(6, 3.6), layout="constrained")
+    ax = fig.subplots()
     for name, y in ys.items():
         ax.plot(x, y, label=name)
     for m in marks:
@@ -50,6 +49,4 @@ def plot_curve(path: Path, x, ys: dict, *, xlabel: str, ylabel: str, title: str,
     ax.set_title(title, fontsize=10)
     if len(ys) > 1:
         ax.legend()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
