@@ -10,8 +10,8 @@ from ._embeddings import (
     PeriodicEmbedding as PeriodicEmbedding,
 )
 from ._fno import FNO as FNO, SpectralConv as SpectralConv
-from .jet import Jet as Jet, propagate as propagate
 from ._mlp import MLP as MLP
 from ._padding import pad_spatial as pad_spatial
 from ._resnet import DilatedResNet as DilatedResNet, ResNet as ResNet
 from ._unet import UNet as UNet
+from .jet import Jet as Jet, propagate as propagate
