@@ -269,111 +269,75 @@ def fit(
             f"coordinates {problem.domain.coords}."
         )
     with precision(model.centres.dtype):
-        return _fit(
-            problem,
-            model,
-            key,
-            observations,
-            collocation,
-            adam,
-            scheduler,
-            weights,
-            hard_constraints,
-            chunk,
-            callbacks,
-            progress,
-            track_error,
-            state,
-            wall_time_offset,
-        )
-
-
-def _fit(
-    problem,
-    model,
-    key,
-    observations,
-    collocation,
-    adam,
-    scheduler,
-    weights,
-    hard_constraints,
-    chunk,
-    callbacks,
-    progress,
-    track_error,
-    state,
-    wall_time_offset,
-) -> Result:
-    skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
-    # the step count is not part of the compiled update: keep it out of the static trainer
-    opt = Adam(0, adam.learning_rate, adam.decay_rate, adam.decay_steps)
-    trainer = FBPINNTrainer(problem, opt, dict(weights or {}), skip)
-    if state is None:
-        state = init_state(problem, model, adam=adam, scheduler=scheduler)
-    model, theta, start = state.model, state.theta, int(state.step)
-    dtype = model.centres.dtype
-    batch = {k: np.asarray(v) for k, v in collocation.sample(problem, key, dtype, skip=skip).items()}
-    observed = None
-    if observations is not None:
-        batch["data"] = np.asarray(observations.points, dtype)
-        observed = np.asarray(observations.values, dtype)
-    if track_error:
-        ref = problem.reference()
-        ref_pts = jnp.asarray(ref.points, dtype)
-        ref_pairs = build_pairs(model.decomposition, ref.points)
-    history = History()
-    cache: dict[tuple[bytes, bytes], StageData] = {}  # one entry per distinct (active, fixed) set
-    t0 = time.perf_counter() - wall_time_offset
-    with ProgressBar(adam.steps, start, enabled=progress) as bar:
-        stages = scheduler.stages(model.decomposition, adam.steps)
-        for k, stage in enumerate(stages):
-            if stage.end <= start:
-                continue
-            sig = (stage.active.tobytes(), stage.fixed.tobytes())
-            if sig not in cache:
-                cache[sig] = stage_data(model, stage, batch, observed)
-            data = cache[sig]
-            train = (_gather_jit(model, data.active), theta)
-            if stage.start < start and state.opt_state is not None:
-                opt_state, step = state.opt_state, start
-            else:
-                opt_state, step = adam.build().init(train), max(stage.start, start)
-            while step < stage.end:
-                n = min(chunk, stage.end - step)
-                new_train, new_opt, terms = _adam_chunk(
-                    trainer,
-                    train,
-                    model,
-                    opt_state,
-                    data.batch,
-                    data.pairs,
-                    data.active,
-                    jnp.asarray(n),
-                    data.values,
-                )
-                phase = "adam" if len(stages) == 1 else f"stage {k + 1}/{len(stages)}"
-                record = {"step": step + n, "phase": phase, "active": int(stage.active.sum())}
-                terms = {k: float(v) for k, v in terms.items()}
-                record["loss"] = float(weighted_total(terms, trainer.weights))
-                record.update(terms)
-                if not math.isfinite(record["loss"]):
-                    last = _with_active_jit(model, train[0], data.active)
-                    good = FBPINNState(last, train[1], None if step == stage.start else opt_state, step)
-                    raise FBPINNDiverged(step + n, good, record)
-                train, opt_state, step = new_train, new_opt, step + n
-                current = _with_active_jit(model, train[0], data.active)
-                record.update(estimates(problem, train[1]))
-                if track_error:
-                    pred = np.asarray(_values(current, ref_pts, ref_pairs), np.float64)
-                    record["test_l1"] = float(np.mean(np.abs(pred - ref.flat_values)))
-                    record["rel_l2"] = rel_l2_float64(pred, ref.flat_values)
-                record["wall_time_s"] = time.perf_counter() - t0
-                history.append(record)
-                bar.update(record)
-                now = FBPINNState(current, train[1], opt_state if step < stage.end else None, step)
-                for cb in callbacks:
-                    cb(record, now)
-            model, theta = _with_active_jit(model, train[0], data.active), train[1]
-    final = FBPINNState(model, theta, None, max(start, adam.steps))
-    return Result(model, history, final, {"parameters": estimates(problem, theta)})
+        skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
+        # the step count is not part of the compiled update: keep it out of the static trainer
+        opt = Adam(0, adam.learning_rate, adam.decay_rate, adam.decay_steps)
+        trainer = FBPINNTrainer(problem, opt, dict(weights or {}), skip)
+        if state is None:
+            state = init_state(problem, model, adam=adam, scheduler=scheduler)
+        model, theta, start = state.model, state.theta, int(state.step)
+        dtype = model.centres.dtype
+        batch = {k: np.asarray(v) for k, v in collocation.sample(problem, key, dtype, skip=skip).items()}
+        observed = None
+        if observations is not None:
+            batch["data"] = np.asarray(observations.points, dtype)
+            observed = np.asarray(observations.values, dtype)
+        if track_error:
+            ref = problem.reference()
+            ref_pts = jnp.asarray(ref.points, dtype)
+            ref_pairs = build_pairs(model.decomposition, ref.points)
+        history = History()
+        cache: dict[tuple[bytes, bytes], StageData] = {}  # one entry per distinct (active, fixed) set
+        t0 = time.perf_counter() - wall_time_offset
+        with ProgressBar(adam.steps, start, enabled=progress) as bar:
+            stages = scheduler.stages(model.decomposition, adam.steps)
+            for k, stage in enumerate(stages):
+                if stage.end <= start:
+                    continue
+                sig = (stage.active.tobytes(), stage.fixed.tobytes())
+                if sig not in cache:
+                    cache[sig] = stage_data(model, stage, batch, observed)
+                data = cache[sig]
+                train = (_gather_jit(model, data.active), theta)
+                if stage.start < start and state.opt_state is not None:
+                    opt_state, step = state.opt_state, start
+                else:
+                    opt_state, step = adam.build().init(train), max(stage.start, start)
+                while step < stage.end:
+                    n = min(chunk, stage.end - step)
+                    new_train, new_opt, terms = _adam_chunk(
+                        trainer,
+                        train,
+                        model,
+                        opt_state,
+                        data.batch,
+                        data.pairs,
+                        data.active,
+                        jnp.asarray(n),
+                        data.values,
+                    )
+                    phase = "adam" if len(stages) == 1 else f"stage {k + 1}/{len(stages)}"
+                    record = {"step": step + n, "phase": phase, "active": int(stage.active.sum())}
+                    terms = {k: float(v) for k, v in terms.items()}
+                    record["loss"] = float(weighted_total(terms, trainer.weights))
+                    record.update(terms)
+                    if not math.isfinite(record["loss"]):
+                        last = _with_active_jit(model, train[0], data.active)
+                        good = FBPINNState(last, train[1], None if step == stage.start else opt_state, step)
+                        raise FBPINNDiverged(step + n, good, record)
+                    train, opt_state, step = new_train, new_opt, step + n
+                    current = _with_active_jit(model, train[0], data.active)
+                    record.update(estimates(problem, train[1]))
+                    if track_error:
+                        pred = np.asarray(_values(current, ref_pts, ref_pairs), np.float64)
+                        record["test_l1"] = float(np.mean(np.abs(pred - ref.flat_values)))
+                        record["rel_l2"] = rel_l2_float64(pred, ref.flat_values)
+                    record["wall_time_s"] = time.perf_counter() - t0
+                    history.append(record)
+                    bar.update(record)
+                    now = FBPINNState(current, train[1], opt_state if step < stage.end else None, step)
+                    for cb in callbacks:
+                        cb(record, now)
+                model, theta = _with_active_jit(model, train[0], data.active), train[1]
+        final = FBPINNState(model, theta, None, max(start, adam.steps))
+        return Result(model, history, final, {"parameters": estimates(problem, theta)})

@@ -162,82 +162,55 @@ def elm_solve(
     """
     if problem.unknowns:
         raise ValueError("ELM-FBPINN solves forward problems; make every problem parameter known.")
+    weights = dict(weights or {})
     with precision(model.dtype):
-        return _elm_solve(
-            problem,
-            model,
-            key,
-            collocation,
-            dict(weights or {}),
-            hard_constraints,
-            nonlinear,
-            iterations,
-            method,
-            dense_limit,
-            warmup,
-        )
-
-
-def _elm_solve(
-    problem,
-    model,
-    key,
-    collocation,
-    weights,
-    hard_constraints,
-    nonlinear,
-    iterations,
-    method,
-    dense_limit,
-    warmup,
-) -> Result:
-    skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
-    dtype = model.dtype
-    pts = {k: np.asarray(v, dtype) for k, v in collocation.sample(problem, key, dtype, skip=skip).items()}
-    regions = {name: region for name, _, region in problem_rows(problem, skip)}
-    batch = {r: jnp.asarray(pts[r]) for r in set(regions.values())}
-    info: dict = {}
-    if warmup:
+        skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
+        dtype = model.dtype
+        pts = {k: np.asarray(v, dtype) for k, v in collocation.sample(problem, key, dtype, skip=skip).items()}
+        regions = {name: region for name, _, region in problem_rows(problem, skip)}
+        batch = {r: jnp.asarray(pts[r]) for r in set(regions.values())}
+        info: dict = {}
+        if warmup:
+            t0 = time.perf_counter()
+            pairs = {r: build_pairs(model.decomposition, pts[r]) for r in batch}
+            jax.block_until_ready(_assemble(model, problem, skip, batch, pairs))
+            info["compile_time_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         pairs = {r: build_pairs(model.decomposition, pts[r]) for r in batch}
-        jax.block_until_ready(_assemble(model, problem, skip, batch, pairs))
-        info["compile_time_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    pairs = {r: build_pairs(model.decomposition, pts[r]) for r in batch}
-    A, r = system(model, _assemble(model, problem, skip, batch, pairs), pairs, regions, weights)
-    info["assembly_time_s"] = time.perf_counter() - t0
-    lam, cost, it = (1e-3 if nonlinear else 0.0), float(r @ r), 0
-    t1 = time.perf_counter()
-    while True:
-        dx, sinfo = solve(A, -r, method=method, damping=lam, dense_limit=dense_limit)
-        it += 1
-        trial = eqx.tree_at(
-            lambda m: m.coefficients, model, model.coefficients + dx.reshape(model.coefficients.shape)
-        )
-        if not nonlinear:
-            model = trial
-            break
-        A2, r2 = system(trial, _assemble(trial, problem, skip, batch, pairs), pairs, regions, weights)
-        if float(r2 @ r2) < cost:
-            model, A, r, lam = trial, A2, r2, lam / 2
-            done = cost - float(r2 @ r2) < 1e-12 * cost or float(r2 @ r2) < 1e-28
-            cost = float(r2 @ r2)
-            if done:
+        A, r = system(model, _assemble(model, problem, skip, batch, pairs), pairs, regions, weights)
+        info["assembly_time_s"] = time.perf_counter() - t0
+        lam, cost, it = (1e-3 if nonlinear else 0.0), float(r @ r), 0
+        t1 = time.perf_counter()
+        while True:
+            dx, sinfo = solve(A, -r, method=method, damping=lam, dense_limit=dense_limit)
+            it += 1
+            trial = eqx.tree_at(
+                lambda m: m.coefficients, model, model.coefficients + dx.reshape(model.coefficients.shape)
+            )
+            if not nonlinear:
+                model = trial
                 break
-        else:
-            lam *= 10
-        if it >= iterations:
-            break
-    info["solve_time_s"] = time.perf_counter() - t1
-    info["wall_time_s"] = time.perf_counter() - t0
-    info.update({k: v for k, v in sinfo.items()})
-    info.update(n_rows=A.shape[0], n_unknowns=A.shape[1], nnz=int(A.nnz), gauss_newton_iterations=it)
-    info["loss"] = cost if nonlinear else info["residual"] ** 2
-    record = {
-        "step": it,
-        "phase": "lstsq",
-        "loss": info["loss"],
-        "rel_residual": info["rel_residual"],
-        "wall_time_s": info["wall_time_s"],
-    }
-    return Result(model, History([record]), None, info)
+            A2, r2 = system(trial, _assemble(trial, problem, skip, batch, pairs), pairs, regions, weights)
+            if float(r2 @ r2) < cost:
+                model, A, r, lam = trial, A2, r2, lam / 2
+                done = cost - float(r2 @ r2) < 1e-12 * cost or float(r2 @ r2) < 1e-28
+                cost = float(r2 @ r2)
+                if done:
+                    break
+            else:
+                lam *= 10
+            if it >= iterations:
+                break
+        info["solve_time_s"] = time.perf_counter() - t1
+        info["wall_time_s"] = time.perf_counter() - t0
+        info.update({k: v for k, v in sinfo.items()})
+        info.update(n_rows=A.shape[0], n_unknowns=A.shape[1], nnz=int(A.nnz), gauss_newton_iterations=it)
+        info["loss"] = cost if nonlinear else info["residual"] ** 2
+        record = {
+            "step": it,
+            "phase": "lstsq",
+            "loss": info["loss"],
+            "rel_residual": info["rel_residual"],
+            "wall_time_s": info["wall_time_s"],
+        }
+        return Result(model, History([record]), None, info)
