@@ -10,6 +10,7 @@ vorticity form is non-local (a stream-function solve), so it has no pointwise re
 
 from __future__ import annotations
 
+import abc
 import math
 
 import jax
@@ -43,8 +44,9 @@ def _square(x_min: float, extent: float, t_end: float) -> TimeXSpace:
 class _Periodic1D(SpectralProblem):
     """1-d periodic in ``x``, initial condition ``u0`` (a pointwise function) and ``u = u0 + t N``."""
 
+    @abc.abstractmethod
     def _u0(self, x, lib=jnp):
-        raise NotImplementedError
+        """The initial condition at `x`, written with `lib` (``jax.numpy`` or ``numpy``)."""
 
     @property
     def periodic(self) -> dict[str, float]:
