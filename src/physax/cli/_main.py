@@ -62,8 +62,16 @@ def _list(args) -> int:
 
 
 def _run(args) -> int:
-    from .. import experiments as ex
+    from .. import distributed, experiments as ex
 
+    try:  # several processes (PHYSAX_COORDINATOR/..., or SLURM): join them before any JAX use
+        several = distributed.initialize()
+    except distributed.DistributedConfigError as e:
+        raise ex.ConfigError(str(e)) from None
+    if several and not (args.out or args.resume):
+        raise ex.ConfigError(
+            "a multi-process run needs --out (every process must name the same run directory)."
+        )
     if args.resume:
         if args.config or args.set:
             raise ex.ConfigError("--resume continues a run exactly as configured; drop --config/--set.")
@@ -75,7 +83,8 @@ def _run(args) -> int:
         spec = ex.load(args.target, ex.parse_overrides(args.set), config_file=args.config)
         args.out = args.out or str(ex.default_out(spec.experiment))
         result = ex.run(spec, out=args.out, progress=not args.quiet)
-    print(_summary(result.directory, result.metrics))
+    if distributed.is_writer():
+        print(_summary(result.directory, result.metrics))
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from .. import distributed
 from .._train import CheckpointError, Diverged, History
 from ._config import ConfigError
 from ._registry import loader, runner
@@ -105,8 +107,43 @@ def run(spec: Spec, *, out: str | Path | None = None, progress: bool = True) -> 
     """
     if not isinstance(spec, Spec):
         raise ConfigError("run() takes a Spec from physax.experiments.load(...).")
+    if start_processes() and out is None:
+        raise ConfigError("a multi-process run needs --out (every process must name the same run directory).")
     out = Path(out) if out is not None else default_out(spec.experiment)
+    if not distributed.is_writer():
+        return _follow(spec, out, resume=False)
+    distributed.barrier("physax-run-start")
     _fresh(out, lambda: _execute(spec, out, resume=False, progress=progress))
+    distributed.barrier("physax-run-done")
+    return load_run(out)
+
+
+def start_processes() -> bool:
+    """Join the multi-process run the environment describes (see `physax.distributed.initialize`)."""
+    try:
+        return distributed.initialize()
+    except distributed.DistributedConfigError as e:
+        raise ConfigError(str(e)) from None
+
+
+def _follow(spec: Spec, out: Path, *, resume: bool) -> RunResult:
+    """Processes other than 0 run the same computation into a scratch directory; process 0 writes `out`."""
+    if not resume and out.is_dir() and any(p.name != LOCK for p in out.iterdir()):
+        raise ConfigError(f"{out} is not empty; pick another --out.")
+    scratch = Path(tempfile.mkdtemp(prefix=f"physax-process{jax.process_index()}-"))
+    try:
+        if resume:  # every process resumes from the checkpoint process 0 wrote
+            for name in ("config.toml", "history.csv", "checkpoint"):
+                src = out / name
+                if src.is_dir():
+                    shutil.copytree(src, scratch / name)
+                elif src.is_file():
+                    shutil.copy2(src, scratch / name)
+        distributed.barrier("physax-resume-start" if resume else "physax-run-start")
+        _execute(spec, scratch, resume=resume, progress=False)
+        distributed.barrier("physax-resume-done" if resume else "physax-run-done")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return load_run(out)
 
 
@@ -146,10 +183,15 @@ def resume(run_dir: str | Path, *, progress: bool = True) -> RunResult:
 
     The run ends at the same result as an uninterrupted run with the same seed.
     """
+    start_processes()
     out = Path(run_dir)
     spec = _spec_of(out)
+    if not distributed.is_writer():
+        return _follow(spec, out, resume=True)
+    distributed.barrier("physax-resume-start")
     with RunDirectory(out, fresh=False):
         _execute(spec, out, resume=True, progress=progress)
+    distributed.barrier("physax-resume-done")
     return load_run(out)
 
 

@@ -76,8 +76,12 @@ def device_description() -> str:
 
 def provenance(cfg: dict) -> dict:
     """The metrics entries every run records: where and with what it ran."""
+    several = (
+        {"processes": jax.process_count(), "devices": jax.device_count()} if jax.process_count() > 1 else {}
+    )
     return {
         "device": device_description(),
+        **several,
         "physax": __version__,
         "jax": jax.__version__,
         "python": platform.python_version(),

@@ -132,6 +132,7 @@ class FWIExperiment:
             depth_power=inv["depth_power"],
             order=a["order"],
             boundary=self.pml,
+            devices=inv["devices"],
         )
 
     def template(self, band: int, step: int):

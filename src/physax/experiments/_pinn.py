@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__, metrics as mt, report
+from .. import __version__, distributed, metrics as mt, report
 from .._train.checkpoint import load, read_header, save
 from ..pinn import (
     Trainer,
@@ -86,7 +86,7 @@ def _save_checkpoint(out: Path, cfg: dict, state: TrainState, wall_time: float) 
         "wall_time_s": wall_time,
         "physax": __version__,
     }
-    save(out / CHECKPOINT, state, header)
+    save(out / CHECKPOINT, distributed.to_host(state), header)  # gathers points split over processes
 
 
 def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:

@@ -12,11 +12,13 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float
 
+from .. import distributed
 from .._train import History, ProgressBar, Result
 from ..solvers.wave import CPML, AbstractLoop, AcousticModel, Shot, simulate_shots
 from ..solvers.wave._loops import resolve_loop
 from ._objective import AbstractMisfit, L2Misfit, check_misfit, data_misfit
 from ._parametrisation import BoundedVelocity
+from ._shots import shot_mesh, shot_parallel_misfit
 from ._state import FWIDiverged, FWIState, strong
 
 # A line-search optimiser's first step of a band is -gradient with a unit step: the objective
@@ -26,7 +28,12 @@ from ._state import FWIDiverged, FWIState, strong
 _FIRST_STEP = 0.1
 
 
-def _objective(theta, param, model, shots, observed, cutoff, scale, dt, order, boundary, misfit, loop):
+def _objective(
+    theta, param, model, shots, observed, cutoff, scale, dt, order, boundary, misfit, loop, mesh=None
+):
+    if mesh is not None:  # shots split over devices: one all-reduce per misfit and gradient
+        rest = (param, model, shots, observed, cutoff, dt, order, boundary, misfit, loop)
+        return scale * shot_parallel_misfit(mesh, theta, *rest)
     model = eqx.tree_at(lambda m: m.velocity, model, param(theta))
     predicted = simulate_shots(model, shots, dt=dt, order=order, boundary=boundary, loop=loop).traces
     return scale * data_misfit(predicted, observed, misfit=misfit, dt=dt, cutoff=cutoff)
@@ -92,6 +99,7 @@ def fwi(
     callbacks: Sequence[Callable[[dict, FWIState], None]] = (),
     state: FWIState | None = None,
     progress: bool = False,
+    devices: int | str | Sequence[jax.Device] | None = None,
 ) -> Result:
     r"""Full-waveform inversion of the velocity model (Tarantola 1984; Virieux & Operto 2009).
 
@@ -128,6 +136,11 @@ def fwi(
     - `state`: an `FWIState` to continue from (`Result.state`, or one passed to a callback);
       the run then ends where an uninterrupted run ends.
     - `progress`: draw a progress bar.
+    - `devices`: shot-parallel inversion over several devices (and processes, see
+      `physax.distributed`): the shots and observed traces are split over a 1-D mesh,
+      each device simulates and back-propagates its own shots, and one all-reduce sums
+      the misfit and its gradient (`None`/1: one device; 0 or `"all"`: every device;
+      `n`: `n` devices). The shot count must be a multiple of the device count.
 
     **Returns:** a `physax._train.Result`: `model` the inverted `AcousticModel`, `history`
     one record per iteration (`step` = iterations done, `band`, `cutoff` (Hz), `iteration`,
@@ -168,6 +181,9 @@ def fwi(
     dtype = start.velocity.dtype
     observed = jnp.asarray(observed, dtype)
     loop = resolve_loop(loop, start, boundary, order)
+    mesh = shot_mesh(devices, observed.shape[0])
+    if mesh is not None:
+        shots, observed = distributed.shard((shots, observed), mesh)
     ends = np.cumsum(iters).tolist()
     if state is None:
         state = FWIState.initial(jnp.zeros_like(start.velocity))
@@ -182,7 +198,8 @@ def fwi(
                 continue
             opt, cutoff = optimizers[band], bands[band]
             fc = jnp.asarray(np.inf if cutoff is None else cutoff, dtype)
-            args = (param, start, shots, observed, fc, jnp.ones((), dtype), dt, order, boundary, misfit, loop)
+            one = jnp.ones((), dtype)
+            args = (param, start, shots, observed, fc, one, dt, order, boundary, misfit, loop, mesh)
             if fresh:
                 opt_state, scale, fresh = strong(opt.init(theta)), jnp.ones((), dtype), False
                 if _has_linesearch(opt_state):

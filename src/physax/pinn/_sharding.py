@@ -1,10 +1,11 @@
-"""Data-parallel PINN training across devices with JAX's own sharding.
+"""Data-parallel PINN training across devices (and processes) with JAX's own sharding.
 
 The collocation points (and observations) are split along their point axis over a 1-D
-device mesh; parameters and optimiser state are replicated. The compiled training chunk is
-the same program: XLA partitions it from the input shardings and inserts the all-reduce
-that the point means need, so a sharded run computes the same losses as a one-device run
-(up to summation order).
+device mesh (`physax.distributed.device_mesh`, which may span processes); parameters and
+optimiser state are replicated. The compiled training chunk is the same program: XLA
+partitions it from the input shardings and inserts the all-reduce that the point means
+need, so a sharded run computes the same losses as a one-device run (up to summation
+order).
 """
 
 from __future__ import annotations
@@ -12,45 +13,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jax
-import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from .. import distributed
 
 AXIS = "points"
 
 
-def point_mesh(devices: int | Sequence[jax.Device] | None) -> Mesh | None:
+def point_mesh(devices: int | str | Sequence[jax.Device] | None) -> Mesh | None:
     """A 1-D mesh named ``"points"``, or ``None`` for a one-device run.
 
-    `devices`: ``None`` or 1 (no sharding), 0 (every local device), ``n`` (the first `n`
-    local devices), or an explicit sequence of devices.
+    `devices`: ``None`` or 1 (no sharding), 0 or ``"all"`` (every device of every
+    process), ``n`` (``n`` devices), or an explicit sequence of devices; see
+    `physax.distributed.device_mesh`.
     """
-    if devices is None:
-        return None
-    if isinstance(devices, int):
-        available = jax.local_devices()
-        if devices < 0 or devices > len(available):
-            raise ValueError(
-                f"devices={devices}, but {len(available)} local device(s) are available; use 0 for "
-                "all of them or 1 for no sharding (on CPU, XLA_FLAGS=--xla_force_host_platform_device_count=N "
-                "simulates N devices)."
-            )
-        chosen = available if devices == 0 else available[:devices]
-    else:
-        chosen = list(devices)
-        if not chosen:
-            raise ValueError("devices must name at least one device.")
-    if len(chosen) == 1:
-        return None
-    return Mesh(np.array(chosen), (AXIS,))
+    return distributed.device_mesh(devices, AXIS)
 
 
 def check_divisible(name: str, n_points: int, mesh: Mesh | None) -> None:
-    """Point sets that are sharded must split evenly over the devices."""
-    if mesh is not None and n_points % mesh.size:
-        raise ValueError(
-            f"{name} has {n_points} points, which do not split evenly over {mesh.size} devices; "
-            f"use a multiple of {mesh.size}."
-        )
+    """Point sets that are sharded must split evenly over the devices (a `ValueError` if not)."""
+    distributed.check_divisible(name, n_points, mesh)
 
 
 def place(tree, mesh: Mesh | None, *, shard: bool = True):
