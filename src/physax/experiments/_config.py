@@ -45,9 +45,14 @@ def builtin(name: str, package: str = _PACKAGE) -> dict:
 def read_toml(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist.")
+        what = "is not a file" if path.exists() else "does not exist"
+        raise ConfigError(f"config file {path} {what}.")
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"cannot read config file {path}: {e.strerror}.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text (a binary file?).") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {path} is not valid TOML: {e}.") from None
 
@@ -76,6 +81,14 @@ def _check_number(key: str, default: Any, value: Any) -> None:
         raise ConfigError(f"config key '{key}' is out of range (|value| < 2**63), got {value!r}.")
 
 
+def _check_text(key: str, value: Any) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(f"config key '{key}' must be valid UTF-8 text, got {value!r}.") from None
+
+
 def _check_sign(key: str, default: Any, value: Any) -> None:
     """Counts (integers whose default is >= 0), loss weights, learning rates and noise levels
     cannot be negative."""
@@ -91,22 +104,79 @@ def _check_sign(key: str, default: Any, value: Any) -> None:
             raise ConfigError(f"config key '{key}' must be >= 0, got {value}.")
 
 
+_element_samples: dict[str, Any] | None = None
+
+
+def _element_sample(key: str, default: list) -> Any:
+    """An example element of the list `key`: the default's first, else one from any shipped
+    configuration with a non-empty list under the same name (``levels = []`` here, ``[1, 2]``
+    there), else ``None`` (unknown: any one scalar type)."""
+    global _element_samples
+    if default:
+        return default[0]
+    if _element_samples is None:
+        _element_samples = {}
+
+        def walk(d: dict) -> None:
+            for k, v in d.items():
+                if isinstance(v, dict):
+                    walk(v)
+                elif isinstance(v, list) and v:
+                    _element_samples.setdefault(k, v[0])
+
+        for package in (_PACKAGE, SOLVE_PACKAGE):
+            for name in builtin_names(package):
+                walk(builtin(name, package))
+    return _element_samples.get(key.rsplit(".", 1)[-1])
+
+
+def _check_list(key: str, default: list, value: list) -> list:
+    sample = _element_sample(key, default)
+    if sample is None:
+        sample = value[0] if value else None
+    if isinstance(sample, dict):  # a list of inline tables (train.phases): entries checked by its builder
+        for v in value:
+            if not isinstance(v, dict) or any(isinstance(x, list | dict) for x in v.values()):
+                raise ConfigError(
+                    f"config key '{key}' must be a list of tables like {{kind = ...}}, got {value!r}."
+                )
+            for x in v.values():
+                _check_number(key, 0, x)
+                _check_text(key, x)
+        return value
+    out = []
+    for v in value:
+        if isinstance(v, list | dict) or (sample is not None and not _matches(v, sample)):
+            want = "values" if sample is None else _type_name(sample).split(" ", 1)[-1] + "s"
+            raise ConfigError(f"config key '{key}' must be a list of {want}, got {value!r}.")
+        _check_number(key, sample, v)
+        _check_sign(key, sample, v)
+        _check_text(key, v)
+        out.append(float(v) if isinstance(sample, float) and type(v) is int else v)
+    return out
+
+
+def _matches(v: Any, sample: Any) -> bool:
+    """`v` has the type of `sample` (an integer may stand for a float, nothing for a boolean)."""
+    return type(v) is type(sample) or (type(sample) is float and type(v) is int)
+
+
 def _check_value(key: str, default: Any, value: Any) -> Any:
+    if isinstance(default, list):
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{key}' must be a list, got {value!r}.")
+        return _check_list(key, default, value)
+    if isinstance(value, list | dict):
+        raise ConfigError(f"config key '{key}' must be {_type_name(default)}, got {value!r}.")
     _check_sign(key, default, value)
-    for v in value if isinstance(value, list) else [value]:
-        if isinstance(v, list | dict):
-            if isinstance(value, list) and isinstance(v, dict):
-                raise ConfigError(f"config key '{key}' must be a list of values, not of tables.")
-            continue
-        _check_number(key, default, v)
+    _check_number(key, default, value)
+    _check_text(key, value)
     if isinstance(default, bool) or isinstance(value, bool):
         if type(value) is not type(default):
             raise ConfigError(f"config key '{key}' must be {_type_name(default)}, got {value!r}.")
         return value
-    if isinstance(default, float) and isinstance(value, int):
+    if isinstance(default, float) and type(value) is int:
         return float(value)
-    if isinstance(default, list) and isinstance(value, list):
-        return value
     if type(value) is not type(default):
         raise ConfigError(f"config key '{key}' must be {_type_name(default)}, got {value!r}.")
     return value
@@ -159,6 +229,19 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
+def _toml_string(v: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in v:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def dumps(cfg: dict) -> str:
     """Serialise a resolved configuration to TOML (scalars first, then tables)."""
 
@@ -166,7 +249,7 @@ def dumps(cfg: dict) -> str:
         if isinstance(v, bool):
             return "true" if v else "false"
         if isinstance(v, str):
-            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            return _toml_string(v)
         if isinstance(v, float):
             return (
                 repr(v)
@@ -175,6 +258,8 @@ def dumps(cfg: dict) -> str:
             )
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):  # an inline table inside a list
+            return "{" + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + "}"
         return str(v)
 
     def table(d: dict, name: str) -> list[str]:

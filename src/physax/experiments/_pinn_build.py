@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
 
 import equinox as eqx
@@ -151,35 +152,69 @@ def build_optimisers(cfg: dict) -> tuple[Adam | None, LBFGS | None]:
     return adam, lbfgs
 
 
-def load_observation_file(path: str, dim: int) -> problems.Observations:
-    """``.npz`` with arrays ``points`` (n, d) and ``values`` (n,), or ``.csv`` with d + 1 numeric columns."""
+def load_observation_file(
+    path: str, dim: int, *, problem: problems.AbstractProblem | None = None
+) -> problems.Observations:
+    """``.npz`` with arrays ``points`` (n, d) and ``values`` (n,) or (n, outputs), or ``.csv`` with
+    d + 1 numeric columns. With `problem`, the values must match its outputs and the points lie
+    in its domain (up to 1% of each side)."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"observation file {path} does not exist.")
-    if p.suffix == ".npz":
-        with np.load(p) as f:
-            if "points" not in f or "values" not in f:
+    try:
+        if p.suffix == ".npz":
+            with np.load(p, allow_pickle=False) as f:
+                if "points" not in f or "values" not in f:
+                    raise ConfigError(
+                        f"{path} must hold arrays 'points' (n, {dim}) and 'values' (n,); has {list(f)}."
+                    )
+                pts, vals = f["points"], f["values"]
+        elif p.suffix == ".csv":
+            with p.open() as f:
+                rows = list(csv.reader(f))
+            if rows and any(not _is_number(x) for x in rows[0]):
+                rows = rows[1:]  # header
+            try:
+                arr = np.array([[float(x) for x in r] for r in rows if r], dtype=np.float64)
+            except ValueError as e:
+                raise ConfigError(f"{path} has a non-numeric entry or ragged rows ({e}).") from None
+            if arr.ndim != 2 or arr.shape[1] != dim + 1:
                 raise ConfigError(
-                    f"{path} must hold arrays 'points' (n, {dim}) and 'values' (n,); has {list(f)}."
+                    f"{path} must have {dim + 1} columns (coordinates then value), got shape {arr.shape}."
                 )
-            pts, vals = f["points"], f["values"]
-    elif p.suffix == ".csv":
-        with p.open() as f:
-            rows = list(csv.reader(f))
-        if rows and any(not _is_number(x) for x in rows[0]):
-            rows = rows[1:]  # header
-        try:
-            arr = np.array([[float(x) for x in r] for r in rows if r], dtype=np.float64)
-        except ValueError as e:
-            raise ConfigError(f"{path} has a non-numeric entry ({e}).") from None
-        if arr.ndim != 2 or arr.shape[1] != dim + 1:
-            raise ConfigError(
-                f"{path} must have {dim + 1} columns (coordinates then value), got shape {arr.shape}."
-            )
-        pts, vals = arr[:, :dim], arr[:, dim]
-    else:
-        raise ConfigError(f"observation file {path} must be .npz or .csv.")
-    return problems.Observations(pts, vals, dim=dim)
+            pts, vals = arr[:, :dim], arr[:, dim]
+        else:
+            raise ConfigError(f"observation file {path} must be .npz or .csv.")
+        obs = problems.Observations(pts, vals, dim=dim)
+    except ConfigError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:  # corrupt, unreadable, bad shapes
+        line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ConfigError(f"observation file {path}: {line}") from None
+    if problem is not None:
+        _check_against(path, obs, problem)
+    return obs
+
+
+def _check_against(path: str, obs: problems.Observations, problem: problems.AbstractProblem) -> None:
+    size = problem.output_size  # "scalar" or a count
+    outputs = 1 if size == "scalar" else int(size)
+    if (obs.values.shape[1] if obs.values.ndim == 2 else 1) != outputs:
+        raise ConfigError(
+            f"observation file {path}: values have shape {obs.values.shape}, but {problem.name} has "
+            f"{outputs} output(s); give shape " + (f"(n, {outputs})." if outputs > 1 else "(n,).")
+        )
+    lo, hi = np.asarray(problem.domain.lo), np.asarray(problem.domain.hi)
+    margin = 0.01 * (hi - lo)
+    pts = np.asarray(obs.points, np.float64)
+    outside = np.any((pts < lo - margin) | (pts > hi + margin), axis=1)
+    if outside.any():
+        row = int(np.argmax(outside))
+        raise ConfigError(
+            f"observation file {path}: {int(outside.sum())} points lie outside the domain "
+            f"{list(zip(problem.domain.coords, lo.tolist(), hi.tolist()))} (first: row {row}, "
+            f"{pts[row].tolist()}); check the column order and units."
+        )
 
 
 def _is_number(s: str) -> bool:
@@ -195,7 +230,7 @@ def build_observations(cfg: dict, problem: problems.AbstractProblem, key) -> pro
     if d["noise"] < 0:
         raise ConfigError(f"data.noise must be >= 0, got {d['noise']}.")
     if d["file"]:
-        return load_observation_file(d["file"], problem.domain.dim)
+        return load_observation_file(d["file"], problem.domain.dim, problem=problem)
     if d["n"] > 0:
         return problem.observations(d["n"], key=key, noise=d["noise"])
     if problem.unknowns:

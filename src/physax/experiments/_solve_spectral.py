@@ -72,14 +72,29 @@ def _exact(problem: problems.AbstractProblem, t: np.ndarray, x: np.ndarray) -> n
     return None if values is None else np.asarray(values, np.float64).reshape(tt.shape)
 
 
-def solve(cfg: dict, out: Path) -> dict:
-    """Run the classical solve described by ``cfg`` and write ``out``; returns the metrics."""
+MAX_STEPS = 2**31 - 1
+
+
+def check(cfg: dict) -> problems.AbstractProblem:
+    """Every check of a solve configuration that needs no computation; returns its problem."""
     for key in ("n", "snapshots"):
         if cfg[key] < 1:
             raise ConfigError(f"{key} must be >= 1, got {cfg[key]}.")
-    if not (cfg["dt"] > 0 and cfg["t_end"] > 0 and cfg["extent"] > 0):
-        raise ConfigError("dt, t_end and extent must be > 0.")
-    problem = build_problem(cfg)
+    for key in ("dt", "t_end", "extent"):
+        if not cfg[key] > 0:
+            raise ConfigError(f"{key} must be > 0, got {cfg[key]}.")
+    steps = cfg["snapshots"] * max(1, math.ceil(cfg["t_end"] / cfg["snapshots"] / cfg["dt"] - 1e-9))
+    if steps > MAX_STEPS:
+        raise ConfigError(
+            f"dt = {cfg['dt']:g} needs {steps:.3g} time steps to reach t_end = {cfg['t_end']:g} "
+            f"(at most {MAX_STEPS}); raise dt."
+        )
+    return build_problem(cfg)
+
+
+def solve(cfg: dict, out: Path) -> dict:
+    """Run the classical solve described by ``cfg`` and write ``out``; returns the metrics."""
+    problem = check(cfg)
     dtype = jnp.float64 if cfg["float64"] else jnp.float32
     opts = dict(n=cfg["n"], dt=cfg["dt"], snapshots=cfg["snapshots"], t_end=cfg["t_end"], order=cfg["order"])
 

@@ -14,11 +14,11 @@ from ..report import plot_panels
 from ._common import device_description, write_config
 from ._config import ConfigError
 
+MAX_STEPS = 2**31 - 1
 
-def solve_wave(cfg: dict, out: Path) -> dict:
-    """Simulate the configured shot in `synthetic_model`; write snapshots, gather and traces."""
-    from ..solvers.wave import CPML, Shot, ricker, simulate, synthetic_model
 
+def check(cfg: dict) -> int:
+    """Every check of a wave-solve configuration that needs no computation; returns the step count."""
     for key in ("nx", "nz", "snapshots", "receiver_spacing"):
         if cfg[key] < 1:
             raise ConfigError(f"{key} must be >= 1, got {cfg[key]}.")
@@ -27,9 +27,21 @@ def solve_wave(cfg: dict, out: Path) -> dict:
             raise ConfigError(f"{key} must be > 0, got {cfg[key]}.")
     if cfg["pml_width"] < 0:
         raise ConfigError(f"pml_width must be >= 0, got {cfg['pml_width']}.")
+    n_steps = cfg["t_end"] / cfg["dt"]
+    if not 1 <= round(n_steps) <= MAX_STEPS:
+        raise ConfigError(
+            f"t_end / dt = {n_steps:.3g} time steps; give 1 to {MAX_STEPS} (change dt or t_end)."
+        )
+    return int(round(n_steps))
+
+
+def solve_wave(cfg: dict, out: Path) -> dict:
+    """Simulate the configured shot in `synthetic_model`; write snapshots, gather and traces."""
+    from ..solvers.wave import CPML, Shot, ricker, simulate, synthetic_model
+
+    n_steps = check(cfg)
     nx, nz, dt = cfg["nx"], cfg["nz"], cfg["dt"]
     dtype = jnp.float64 if cfg["float64"] else jnp.float32
-    n_steps = int(round(cfg["t_end"] / dt))
     every = max(1, -(-n_steps // cfg["snapshots"]))
     w = cfg["pml_width"]
     try:

@@ -16,14 +16,15 @@ class Observations(eqx.Module):
         points: ``(n, d)`` observation locations, columns in the domain's coordinate order.
         values: ``(n,)`` (scalar field) or ``(n, m)`` observed values.
 
-    Raises ``ValueError`` naming the fix when shapes disagree or data hold NaN/inf.
+    Raises ``ValueError`` naming the fix when shapes disagree, or the data are not real
+    numbers, hold NaN/inf or exceed the range of ``dtype``.
     """
 
     points: Float[Array, "n d"]
     values: Float[Array, "n ..."]
 
     def __init__(self, points, values, *, dim: int | None = None, dtype=jnp.float32):
-        p, v = np.asarray(points), np.asarray(values)
+        p, v = _real_array("points", points), _real_array("values", values)
         if p.ndim != 2:
             raise ValueError(f"observation points must be a 2-d array (n, d), got shape {p.shape}.")
         if dim is not None and p.shape[1] != dim:
@@ -32,12 +33,15 @@ class Observations(eqx.Module):
             )
         if v.ndim == 2 and v.shape[1] == 1:
             v = v[:, 0]
+        if v.ndim not in (1, 2):
+            raise ValueError(f"observation values must have shape (n,) or (n, m), got shape {v.shape}.")
         if v.shape[0] != p.shape[0]:
             raise ValueError(
                 f"{p.shape[0]} observation points but {v.shape[0]} values; give one value per point."
             )
         if p.shape[0] == 0:
             raise ValueError("no observations: give at least one point.")
+        big = float(jnp.finfo(dtype).max)
         for name, a in (("points", p), ("values", v)):
             bad = ~np.isfinite(a)
             if bad.any():
@@ -46,11 +50,31 @@ class Observations(eqx.Module):
                     f"observation {name} contain NaN/inf ({int(bad.sum())} entries, first in row {row}); "
                     "remove or impute those rows."
                 )
+            if np.abs(a).max() > big:
+                raise ValueError(
+                    f"observation {name} exceed the range of {np.dtype(dtype).name} (|x| up to "
+                    f"{np.abs(a).max():.3g} > {big:.3g}); rescale the data."
+                )
         self.points = jnp.asarray(p, dtype)
         self.values = jnp.asarray(v, dtype)
 
     def __len__(self) -> int:
         return self.points.shape[0]
+
+
+def _real_array(name: str, a) -> np.ndarray:
+    """`a` as a real numeric array, or a `ValueError` naming what it holds instead."""
+    try:
+        a = np.asarray(a)
+    except (ValueError, TypeError) as e:  # ragged nested lists
+        raise ValueError(f"observation {name} are not a rectangular array ({e}).") from None
+    if a.dtype.kind == "c":
+        raise ValueError(
+            f"observation {name} are complex; give real numbers (a complex field as two real columns)."
+        )
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"observation {name} must be numbers, got an array of dtype {a.dtype}.")
+    return a.astype(np.float64)
 
 
 def noisy(values: np.ndarray, noise: float, key: PRNGKeyArray) -> np.ndarray:
