@@ -149,6 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"list": _list, "show": _show, "run": _run, "solve": _solve, "predict": _predict}
     try:
         return commands[args.command](args)
+    """The ``physax`` command: ``list``, ``show``, ``run``, ``solve`` and ``predict``.
+
+    Returns the exit status: 0 on success, 2 for a configuration error (one line naming
+    the fix), 1 for any other error (the traceback with ``--debug``).
+
+    Example:
+        >>> main(["list"])  # doctest: +ELLIPSIS
+        ...
+        0
+    """
     except (ConfigError, CheckpointError) as e:
         if args.debug:
             raise

@@ -17,6 +17,12 @@ LOCK = ".lock"
 
 
 def default_out(experiment: str) -> Path:
+    """The run directory used when no ``--out`` is given: ``runs/<experiment>-<timestamp>``.
+
+    Example:
+        >>> str(default_out("burgers-inverse")).startswith("runs/burgers-inverse-")
+        True
+    """
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     return Path("runs") / f"{experiment}-{stamp}"
 

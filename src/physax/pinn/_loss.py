@@ -63,4 +63,10 @@ def loss_terms(
 
 
 def weighted_total(terms: dict[str, Array], weights: dict[str, float]) -> Array:
+    """The total loss ``sum_k w_k L_k``; terms without a weight count with weight 1.
+
+    Example:
+        >>> float(weighted_total({"pde": jnp.array(2.0), "ic": jnp.array(1.0)}, {"ic": 10.0}))
+        12.0
+    """
     return sum(weights.get(k, 1.0) * v for k, v in terms.items())

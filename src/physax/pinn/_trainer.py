@@ -192,3 +192,8 @@ def _redraw(trainer: Trainer, params, batch, key):
 @eqx.filter_jit
 def predict(trainer: Trainer, params, points: Array) -> Array:
     return jax.vmap(trainer.model(params))(points.astype(jax.tree.leaves(params[0])[0].dtype))
+    """The trained field at ``points`` ``(n, d)``: ``trainer.model(params)`` mapped over the points.
+
+    The points are cast to the dtype of the weights (float64 after an L-BFGS phase in
+    double precision).
+    """

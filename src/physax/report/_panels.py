@@ -36,6 +36,11 @@ def plot_panels(
 
 
 def plot_curve(path: Path, x, ys: dict, *, xlabel: str, ylabel: str, title: str, log=True, marks=()) -> Path:
+    """Plot curves ``ys = {label: y}`` against ``x`` into the PNG ``path`` (log scale by default).
+
+    ``marks``: x positions drawn as dotted vertical lines (e.g. where a phase or a band
+    starts). Returns the path written.
+    """
     fig = Figure(figsize=(6, 3.6), layout="constrained")
     ax = fig.subplots()
     for name, y in ys.items():

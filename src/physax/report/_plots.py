@@ -31,6 +31,10 @@ Axes1D = Sequence[tuple[str, Any]]
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` to the PNG ``path`` atomically (no half-written file on error) and clear it.
+
+    Returns the path written.
+    """
     try:
         return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=DPI), binary=True)
     finally:
