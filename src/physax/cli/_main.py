@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="run directory (default runs/<experiment>-<time>)")
     r.add_argument("--resume", action="store_true", help="continue the interrupted run in directory TARGET")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="with --resume: continue even if the checkpoint's run had another config/seed (warns)",
+    )
     s = sub.add_parser("solve", help="run the classical solver of a catalogue problem")
     s.add_argument("target", help="problem name (see `physax list`)")
     s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one key")
@@ -72,11 +77,13 @@ def _run(args) -> int:
         raise ex.ConfigError(
             "a multi-process run needs --out (every process must name the same run directory)."
         )
+    if args.force and not args.resume:
+        raise ex.ConfigError("--force only applies to --resume (a fresh run never reuses a checkpoint).")
     if args.resume:
         if args.config or args.set:
             raise ex.ConfigError("--resume continues a run exactly as configured; drop --config/--set.")
         out = Path(args.target)
-        result = ex.resume(out, progress=not args.quiet)
+        result = ex.resume(out, progress=not args.quiet, force=args.force)
     else:
         if Path(args.target).is_dir():
             raise ex.ConfigError(f"{args.target} is a directory; to continue that run pass --resume.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import shutil
@@ -16,6 +17,7 @@ import numpy as np
 
 from .. import distributed
 from .._train import CheckpointError, Diverged, History
+from ._common import forced
 from ._config import ConfigError
 from ._registry import loader, runner
 from ._rundir import LOCK, RunDirectory, default_out
@@ -178,19 +180,23 @@ def _discard(out: Path, *, remove_dir: bool) -> None:
             pass
 
 
-def resume(run_dir: str | Path, *, progress: bool = True) -> RunResult:
+def resume(run_dir: str | Path, *, progress: bool = True, force: bool = False) -> RunResult:
     """Continue an interrupted run from its last checkpoint, exactly as configured.
 
-    The run ends at the same result as an uninterrupted run with the same seed.
+    The run ends at the same result as an uninterrupted run with the same seed. A checkpoint
+    written by another experiment, seed or configuration (an edited ``config.toml``) is
+    refused with `physax._train.CheckpointError` naming the key, unless `force` (then one
+    warning line on stderr names it and the run continues with the current configuration).
     """
     start_processes()
     out = Path(run_dir)
     spec = _spec_of(out)
-    if not distributed.is_writer():
-        return _follow(spec, out, resume=True)
-    distributed.barrier("physax-resume-start")
-    with RunDirectory(out, fresh=False):
-        _execute(spec, out, resume=True, progress=progress)
+    with forced() if force else contextlib.nullcontext():
+        if not distributed.is_writer():
+            return _follow(spec, out, resume=True)
+        distributed.barrier("physax-resume-start")
+        with RunDirectory(out, fresh=False):
+            _execute(spec, out, resume=True, progress=progress)
     distributed.barrier("physax-resume-done")
     return load_run(out)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
+import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 import jax
@@ -30,20 +34,46 @@ def tie(cfg: dict) -> dict:
     }
 
 
+# set (to the warnings already printed) while `forced()` is active: a resume with --force
+_FORCED: ContextVar[set[str] | None] = ContextVar("physax_forced_resume", default=None)
+
+
+@contextlib.contextmanager
+def forced() -> Iterator[None]:
+    """Within this block a checkpoint tied to another experiment, seed or configuration is
+    resumed anyway, with one warning line on stderr naming what differs (``--force``)."""
+    token = _FORCED.set(set())
+    try:
+        yield
+    finally:
+        _FORCED.reset(token)
+
+
 def expect(cfg: dict) -> dict:
+    if _FORCED.get() is not None:
+        return {}  # check_tie reports the difference as a warning
     return {"experiment": cfg["experiment"], "seed": cfg["seed"]}
 
 
 def check_tie(path: Path, header: dict, cfg: dict) -> None:
-    """Refuse a checkpoint written by another configuration, naming the first key that differs."""
+    """Refuse a checkpoint written by another configuration, naming the first key that differs
+    (under `forced`, warn once instead)."""
     if header.get("config_hash") == config_hash(cfg):
         return
     old = header.get("config")
     changed = _first_difference(old, cfg) if isinstance(old, dict) else None
+    warned = _FORCED.get()
+    if warned is not None:
+        what = f"key '{changed}' differs" if changed else "its configuration differs"
+        line = f"physax: warning: --force: resuming although {what} from the checkpoint's run."
+        if line not in warned:
+            warned.add(line)
+            print(line, file=sys.stderr)
+        return
     what = f" (key '{changed}' changed)" if changed else ""
     raise CheckpointError(
         f"checkpoint {path} was written with another configuration{what}; resume with the "
-        "config.toml the run was started with."
+        "config.toml the run was started with, or pass --force to resume anyway."
     )
 
 
