@@ -28,6 +28,7 @@ from ._native import (
     build_native as build_native,
     native_available as native_available,
 )
+from ._sharded import ShardedLoop as ShardedLoop
 from ._simulate import simulate as simulate, simulate_shots as simulate_shots
 from ._synthetic import smooth_model as smooth_model, synthetic_model as synthetic_model
 from ._validate import check_cfl as check_cfl

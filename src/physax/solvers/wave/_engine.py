@@ -4,6 +4,7 @@ from ._loops import AbstractLoop, NativeLoop
 from ._model import AcousticModel, Shot, WaveSolution
 from ._native_diff import native_traces
 from ._propagate import _xla_propagate, checkpoint_segment
+from ._sharded import ShardedLoop, sharded_propagate
 
 
 def propagate(model: AcousticModel, shot: Shot, *, loop: AbstractLoop, **kwargs) -> WaveSolution:
@@ -13,6 +14,8 @@ def propagate(model: AcousticModel, shot: Shot, *, loop: AbstractLoop, **kwargs)
     adjoint from checkpoints every `segment_length` steps, forward mode by the XLA loop);
     `XLALoop()` runs the `lax.scan` loop.
     """
+    if isinstance(loop, ShardedLoop):
+        return sharded_propagate(model, shot, loop=loop, **kwargs)
     if not isinstance(loop, NativeLoop):
         return _xla_propagate(model, shot, **kwargs)
     n_steps = shot.wavelets.shape[-1]
