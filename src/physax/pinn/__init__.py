@@ -2,6 +2,7 @@
 
 from ._causal import CausalWeighting as CausalWeighting
 from ._collocation import Collocation as Collocation, ResidualAdaptive as ResidualAdaptive
+from ._ensemble import Ensemble as Ensemble, fit_ensemble as fit_ensemble
 from ._field import Field as Field, evaluate as evaluate
 from ._fit import (
     TrainingDiverged as TrainingDiverged,
