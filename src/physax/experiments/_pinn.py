@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -9,9 +10,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__, distributed, metrics as mt, report
+from .. import __version__, distributed, metrics as mt, optim, report
 from .._train.checkpoint import load, read_header, save
 from ..pinn import (
+    GradNormBalancing,
     Trainer,
     TrainingDiverged,
     TrainState,
@@ -30,9 +32,84 @@ from ._pinn_build import (
     build_collocation,
     build_model,
     build_observations,
-    build_optimisers,
     build_problem,
 )
+
+PHASES = {
+    "adam": optim.Adam,
+    "lbfgs": optim.LBFGS,
+    "bfgs": optim.BFGS,
+    "ssbfgs": optim.SSBFGS,
+    "ssbroyden": optim.SSBroyden,
+    "lm": optim.LevenbergMarquardt,
+    "newton-cg": optim.NewtonCG,
+}
+TRANSFORMS = {"none": None, "sqrt": jnp.sqrt, "log": jnp.log}
+
+
+def _phase(i: int, entry: dict, t: dict) -> optim.AbstractOptimiser:
+    """One ``train.phases`` entry as an optimiser; keys it leaves out come from the flat
+    ``train.*`` keys (``adam_steps`` and the schedule for Adam, ``lbfgs_steps`` for the rest)."""
+    where = f"train.phases[{i}]"
+    kind = entry.get("kind")
+    if kind not in PHASES:
+        raise ConfigError(f"{where}.kind must be one of {sorted(PHASES)}, got {kind!r}.")
+    cls = PHASES[kind]
+    valid = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(entry) - valid - {"kind"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}' for kind '{kind}'; valid: {sorted(valid)}.")
+    kw = {k: v for k, v in entry.items() if k != "kind"}
+    if kind == "adam":
+        kw.setdefault("steps", t["adam_steps"])
+        for k in ("learning_rate", "decay_rate", "decay_steps"):
+            kw.setdefault(k, t[k])
+    else:
+        kw.setdefault("steps", t["lbfgs_steps"])
+    if kind == "lbfgs":
+        kw.setdefault("memory", t["lbfgs_memory"])
+        kw.setdefault("float64", t["lbfgs_float64"])
+    if "transform" in kw:
+        if kw["transform"] not in TRANSFORMS:
+            raise ConfigError(
+                f"{where}.transform must be one of {sorted(TRANSFORMS)}, got {kw['transform']!r}."
+            )
+        kw["transform"] = TRANSFORMS[kw["transform"]]
+    for k, v in kw.items():
+        want = next(f.type for f in dataclasses.fields(cls) if f.name == k)
+        if "int" in str(want) and "float" not in str(want) and type(v) is not int:
+            raise ConfigError(f"{where}.{k} must be an integer, got {v!r}.")
+        if str(want) == "bool" and type(v) is not bool:
+            raise ConfigError(f"{where}.{k} must be a boolean, got {v!r}.")
+    try:
+        return cls(**kw)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{where}: {e}") from None
+
+
+def build_phases(cfg: dict) -> list[optim.AbstractOptimiser]:
+    """``train.phases`` as optimiser objects; an empty list means Adam then L-BFGS from the
+    flat keys (``adam_steps``, ``learning_rate``, ..., ``lbfgs_steps``)."""
+    t = cfg["train"]
+    entries = t.get("phases", [])
+    if entries:
+        phases = [_phase(i, e, t) for i, e in enumerate(entries)]
+    else:
+        phases = [_phase(0, {"kind": "adam"}, t), _phase(1, {"kind": "lbfgs"}, t)]
+    if sum(p.steps for p in phases) == 0:
+        raise ConfigError("nothing to train: set train.adam_steps or train.lbfgs_steps (or phase steps) > 0.")
+    return phases
+
+
+def build_balancing(cfg: dict) -> GradNormBalancing | None:
+    """``train.balancing_every`` (0 = off) and ``train.balancing_alpha``."""
+    every = cfg["train"].get("balancing_every", 0)
+    if every == 0:
+        return None
+    try:
+        return GradNormBalancing(every, cfg["train"].get("balancing_alpha", 0.9))
+    except ValueError as e:
+        raise ConfigError(f"train.balancing_every/balancing_alpha: {e}") from None
 
 
 class PinnExperiment:
@@ -46,25 +123,27 @@ class PinnExperiment:
         self.problem = build_problem(cfg)
         self.model = build_model(cfg, self.problem, kmodel)
         self.observations = build_observations(cfg, self.problem, kdata)
-        adam, lbfgs = build_optimisers(cfg)
         self.trainer: Trainer = make_trainer(
             self.problem,
             self.model,
             collocation=build_collocation(cfg),
-            adam=adam,
-            lbfgs=lbfgs,
+            phases=build_phases(cfg),
             weights=dict(cfg["weights"]),
             hard_constraints=cfg["model"]["hard_constraints"],
             causal=build_causal(cfg),
+            balancing=build_balancing(cfg),
         )
         self.key = ktrain
 
     def initial_state(self) -> TrainState:
         return self.trainer.init(self.model, key=self.key, observations=self.observations)
 
-    def template(self, phase: str) -> TrainState:
+    def template(self, stage: int) -> TrainState:
+        """A state shaped like one in phase ``stage`` (what a checkpoint of it loads into)."""
         state = self.initial_state()
-        return self.trainer.to_lbfgs(state) if phase == "lbfgs" and state.phase != "lbfgs" else state
+        for i in range(1, stage + 1):
+            state = self.trainer.enter(state, i)
+        return state
 
 
 def _devices(cfg: dict) -> int:
@@ -83,6 +162,7 @@ def _save_checkpoint(out: Path, cfg: dict, state: TrainState, wall_time: float) 
         **tie(cfg),
         "step": state.step,
         "phase": state.phase,
+        "stage": state.stage,
         "wall_time_s": wall_time,
         "physax": __version__,
     }
@@ -109,7 +189,9 @@ def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
             state.data,
             state.key,
             header["step"],
-            header["phase"],
+            state.phase,
+            state.stage,
+            state.balance,
         )
         offset = float(header["wall_time_s"])
         history = report.HistoryWriter.load(out / "history.csv", upto_step=state.step)
@@ -199,13 +281,20 @@ def _load_state(exp: PinnExperiment, out: Path) -> tuple[TrainState, dict]:
     """The checkpointed state, refused unless it was written by this very configuration."""
     header = read_header(out / CHECKPOINT, expect=expect(exp.cfg))
     check_tie(out / CHECKPOINT, header, exp.cfg)
-    phase = header.get("phase")
+    phases = exp.trainer.phases
     step = header.get("step")
-    if phase not in ("adam", "lbfgs") or not isinstance(step, int) or step < 0:
+    stage = header.get("stage", 1 if header.get("phase") == "lbfgs" and len(phases) > 1 else 0)
+    if (
+        not isinstance(stage, int)
+        or not 0 <= stage < len(phases)
+        or header.get("phase") != phases[stage].name
+        or not isinstance(step, int)
+        or step < 0
+    ):
         raise ConfigError(
             f"checkpoint {out / CHECKPOINT} has an invalid step/phase; delete it to start over."
         )
-    state, header = load(out / CHECKPOINT, exp.template(phase))
+    state, header = load(out / CHECKPOINT, exp.template(stage))
     return state, header
 
 

@@ -1,5 +1,6 @@
 """Physics-informed neural networks: residual evaluation, losses and training."""
 
+from ._balancing import GradNormBalancing as GradNormBalancing
 from ._causal import CausalWeighting as CausalWeighting
 from ._collocation import Collocation as Collocation, ResidualAdaptive as ResidualAdaptive
 from ._ensemble import Ensemble as Ensemble, fit_ensemble as fit_ensemble
@@ -16,6 +17,7 @@ from ._fit import (
 from ._loss import (
     loss_terms as loss_terms,
     pointwise_residual as pointwise_residual,
+    residual_vector as residual_vector,
     weighted_total as weighted_total,
 )
 from ._sharding import check_divisible as check_divisible, point_mesh as point_mesh

@@ -1,4 +1,4 @@
-"""``fit``: train a PINN (forward or inverse) with Adam, then L-BFGS, in compiled chunks."""
+"""``fit``: train a PINN (forward or inverse) through a sequence of optimiser phases, in compiled chunks."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ import numpy as np
 from jaxtyping import PRNGKeyArray
 
 from .._train import Diverged, History, ProgressBar, Result
-from ..optim import LBFGS, Adam
+from ..optim import LBFGS, AbstractOptimiser, Adam
 from ..problems import AbstractProblem, Observations, Reference
+from ._balancing import GradNormBalancing
 from ._causal import CausalWeighting
 from ._collocation import Collocation
 from ._loss import weighted_total
 from ._sharding import check_divisible, place, point_mesh
-from ._trainer import Trainer, TrainState, adam_chunk, lbfgs_chunk, predict, redraw_interior
+from ._trainer import Trainer, TrainState, _with, phase_chunk, predict, rebalance, redraw_interior
 
 
 class TrainingDiverged(Diverged):
@@ -30,44 +31,74 @@ class TrainingDiverged(Diverged):
     hint = "Lower the learning rate, raise the float precision, or check the data for outliers."
 
 
+_UNSET: object = object()
+
+
+def _phases(adam, lbfgs, phases) -> tuple[AbstractOptimiser, ...]:
+    """``phases`` if given, else the two-phase shorthand ``adam`` then ``lbfgs``."""
+    if phases is None:
+        adam = Adam() if adam is _UNSET else adam
+        lbfgs = LBFGS() if lbfgs is _UNSET else lbfgs
+        phases = [p for p in (adam, lbfgs) if p is not None]
+    elif adam is not _UNSET or lbfgs is not _UNSET:
+        raise ValueError("give either phases=[...] or the adam=/lbfgs= shorthand, not both.")
+    phases = tuple(phases)
+    for p in phases:
+        if not isinstance(p, AbstractOptimiser):
+            raise ValueError(f"each phase must be an optimiser such as physax.optim.Adam(...), got {p!r}.")
+    kept = tuple(p for p in phases if p.steps > 0)
+    if not kept:
+        if not phases:
+            raise ValueError("no training phase: give phases=[Adam(...), ...].")
+        kept = phases[:1]
+    return kept
+
+
 def make_trainer(
     problem: AbstractProblem,
     model: Callable,
     *,
     collocation: Collocation = Collocation(),
-    adam: Adam | None = Adam(),
-    lbfgs: LBFGS | None = LBFGS(),
+    adam: Adam | None = _UNSET,
+    lbfgs: LBFGS | None = _UNSET,
+    phases: Sequence[AbstractOptimiser] | None = None,
     weights: dict[str, float] | None = None,
     hard_constraints: bool = False,
     causal: CausalWeighting | None = None,
+    balancing: GradNormBalancing | None = None,
 ) -> Trainer:
     """The static description of a run (see :func:`fit` for the arguments)."""
     _, static = eqx.partition(model, eqx.is_inexact_array)
     skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
     if causal is not None and "t" not in problem.domain.coords:
         raise ValueError(f"causal training needs a time coordinate 't'; {problem.name} has none.")
-    return Trainer(problem, static, adam, lbfgs, collocation, dict(weights or {}), skip, causal)
+    kept = _phases(adam, lbfgs, phases)
+    if causal is not None and any(p.name == "lm" for p in kept):
+        raise ValueError("LevenbergMarquardt needs a least-squares loss; causal weighting has none.")
+    return Trainer(problem, static, kept, collocation, dict(weights or {}), skip, causal, balancing)
 
 
 def _redraw(trainer: Trainer, state: TrainState) -> TrainState:
-    """New interior points; L-BFGS restarts since its memory describes the old objective."""
+    """New interior points; curvature-based phases restart, their state describes the old objective."""
     batch, key = redraw_interior(trainer, state)
-    opt_state = state.opt_state if state.phase == "adam" else trainer.lbfgs_init(state.params)
-    return TrainState(state.params, opt_state, batch, state.data, key, state.step, state.phase)
+    state = _with(state, batch=batch, key=key)
+    if trainer.phases[state.stage].first_order:
+        return state
+    return _with(state, opt_state=trainer.phase_init(state, state.stage))
 
 
 def _on_mesh(state: TrainState, mesh) -> TrainState:
     """Points and observations split over the devices, everything else replicated."""
     if mesh is None:
         return state
-    return TrainState(
-        place(state.params, mesh, shard=False),
-        place(state.opt_state, mesh, shard=False),
-        place(state.batch, mesh),
-        place(state.data, mesh),
-        place(state.key, mesh, shard=False),
-        state.step,
-        state.phase,
+    return _with(
+        state,
+        params=place(state.params, mesh, shard=False),
+        opt_state=place(state.opt_state, mesh, shard=False),
+        batch=place(state.batch, mesh),
+        data=place(state.data, mesh),
+        key=place(state.key, mesh, shard=False),
+        balance=place(state.balance, mesh, shard=False),
     )
 
 
@@ -110,7 +141,7 @@ def run(
     Chunk boundaries depend only on the step count, so a run resumed from a saved state
     retraces the same chunks and ends at the same result as an uninterrupted one.
     `devices` splits the collocation points over several devices (see :func:`fit`).
-    A float64 L-BFGS phase runs with 64-bit JAX enabled for the duration of the call only.
+    If some phase runs in float64, 64-bit JAX is enabled for the duration of the call only.
     """
     with jax.enable_x64(True) if trainer.float64 else contextlib.nullcontext():
         return _run(trainer, state, chunk, callbacks, progress, track_error, wall_time_offset, devices)
@@ -127,27 +158,32 @@ def _run(trainer, state, chunk, callbacks, progress, track_error, wall_time_offs
     col = trainer.collocation
     with ProgressBar(trainer.total_steps, state.step, enabled=progress) as bar:
         while True:
-            if state.phase == "adam" and state.step >= trainer.phase_end("adam"):
-                state = _on_mesh(trainer.to_lbfgs(state), mesh)
-            end = trainer.phase_end(state.phase)
+            start, end = trainer.bounds(state.stage)
             if state.step >= end:
-                break
-            n = min(chunk, end - state.step)
-            every = col.resample_every if state.phase == "adam" else col.lbfgs_resample_every
+                if state.stage + 1 >= len(trainer.phases):
+                    break
+                state = _on_mesh(trainer.enter(state, state.stage + 1), mesh)
+                continue
+            phase = trainer.phases[state.stage]
+            n, k = min(chunk, end - state.step), state.step - start
+            every = col.resample_every if phase.first_order else col.lbfgs_resample_every
             if every:
-                k = state.step - (0 if state.phase == "adam" else trainer.phase_end("adam"))
                 n = min(n, every - k % every)
                 if k > 0 and k % every == 0:
                     state = _on_mesh(_redraw(trainer, state), mesh)
-            fn = adam_chunk if state.phase == "adam" else lbfgs_chunk
-            params, opt_state, terms = fn(trainer, state, n)
-            new = TrainState(
-                params, opt_state, state.batch, state.data, state.key, state.step + n, state.phase
-            )
+            bal = trainer.balancing
+            if bal is not None and phase.first_order:
+                n = min(n, bal.every - k % bal.every)
+                if k % bal.every == 0:
+                    state = _with(state, balance=rebalance(trainer, state))
+            params, opt_state, terms = phase_chunk(trainer, state, n)
+            new = _with(state, params=params, opt_state=opt_state, step=state.step + n)
             record = {"step": new.step, "phase": new.phase}
             terms = {k: float(v) for k, v in terms.items()}
             record["loss"] = float(weighted_total(terms, trainer.weights))
             record.update(terms)
+            if new.balance is not None:
+                record.update({f"lambda_{k}": float(v) for k, v in new.balance.items()})
             if not (math.isfinite(record["loss"]) and _is_finite(params)):
                 record["wall_time_s"] = time.perf_counter() - t0
                 raise TrainingDiverged(new.step, state, record)
@@ -170,11 +206,13 @@ def fit(
     key: PRNGKeyArray,
     observations: Observations | None = None,
     collocation: Collocation = Collocation(),
-    adam: Adam | None = Adam(),
-    lbfgs: LBFGS | None = LBFGS(),
+    adam: Adam | None = _UNSET,
+    lbfgs: LBFGS | None = _UNSET,
+    phases: Sequence[AbstractOptimiser] | None = None,
     weights: dict[str, float] | None = None,
     hard_constraints: bool = False,
     causal: CausalWeighting | None = None,
+    balancing: GradNormBalancing | None = None,
     chunk: int = 250,
     callbacks: Sequence[Callable[[dict, TrainState], None]] = (),
     progress: bool = True,
@@ -197,9 +235,14 @@ def fit(
         key: PRNG key for the collocation points.
         observations: data for inverse problems.
         collocation: point counts, sampler and resampling.
-        adam, lbfgs: the two optimisation phases (``None`` or ``steps=0`` skips one).
+        phases: the optimisers to run one after the other, e.g.
+            ``[Adam(5000), SSBroyden(5000)]`` or ``[Adam(2000), LevenbergMarquardt(200)]``
+            (see :mod:`physax.optim`); phases with ``steps=0`` are skipped.
+        adam, lbfgs: the two-phase shorthand ``phases=[adam, lbfgs]`` (default
+            ``Adam()`` then ``LBFGS()``; ``None`` or ``steps=0`` skips one). Not with ``phases``.
         weights: static loss weights by term name (default 1).
         causal: causal weighting of the PDE residual in time (:class:`CausalWeighting`).
+        balancing: adaptive loss weights during first-order phases (:class:`GradNormBalancing`).
         chunk: steps per compiled call (and per history record).
         callbacks: ``callback(record, state)`` after every chunk.
         progress: show a progress bar.
@@ -218,7 +261,7 @@ def fit(
     Example:
         >>> problem = Heat1D()
         >>> net = MLP(2, "scalar", width=20, depth=3, key=jax.random.key(0))
-        >>> result = fit(problem, net, key=jax.random.key(1), adam=Adam(steps=2000), lbfgs=None)
+        >>> result = fit(problem, net, key=jax.random.key(1), phases=[Adam(2000), SSBroyden(500)])
     """
     trainer = make_trainer(
         problem,
@@ -226,9 +269,11 @@ def fit(
         collocation=collocation,
         adam=adam,
         lbfgs=lbfgs,
+        phases=phases,
         weights=weights,
         hard_constraints=hard_constraints,
         causal=causal,
+        balancing=balancing,
     )
     state = trainer.init(model, key=key, observations=observations)
     state, history = run(

@@ -70,3 +70,96 @@ def weighted_total(terms: dict[str, Array], weights: dict[str, float]) -> Array:
         12.0
     """
     return sum(weights.get(k, 1.0) * v for k, v in terms.items())
+
+
+def _real(r: Array) -> Array:
+    """One point's residual as a flat real vector (real parts, then imaginary parts)."""
+    r = jnp.ravel(r)
+    return jnp.concatenate([r.real, r.imag]) if jnp.iscomplexobj(r) else r
+
+
+def _blocks(problem: AbstractProblem, skip: frozenset[str]):
+    yield "pde", problem.residual, "interior"
+    for name, cond in problem.conditions().items():
+        if name not in skip:
+            yield name, cond.residual, cond.region
+
+
+def residual_vector(
+    problem: AbstractProblem,
+    model: Callable,
+    theta: dict[str, Array],
+    batch: dict[str, Array],
+    data: tuple[Array, Array] | None,
+    skip: frozenset[str],
+    weights: dict,
+) -> Array:
+    r"""Every residual stacked into one real vector ``r`` with ``0.5 ||r||^2`` the weighted loss.
+
+    Term ``k`` (``n_k`` residual entries, weight ``w_k``) enters scaled by ``sqrt(2 w_k / n_k)``,
+    point by point (complex residuals as real then imaginary part), in the order of
+    :func:`loss_terms`. This is the least-squares form :class:`physax.optim.LevenbergMarquardt`
+    works on. Causal weighting has no such form and is not supported here.
+    """
+    params = problem.resolve(theta)
+    parts = []
+    for name, fn, region in _blocks(problem, skip):
+        r = pointwise_residual(problem, model, fn, batch[region], params)
+        parts.append(jnp.sqrt(2.0 * weights.get(name, 1.0) / r.size) * jax.vmap(_real)(r).ravel())
+    if data is not None:
+        r = jax.vmap(model)(data[0]) - data[1]
+        parts.append(jnp.sqrt(2.0 * weights.get("data", 1.0) / r.size) * jax.vmap(_real)(r).ravel())
+    return jnp.concatenate(parts)
+
+
+def residual_jacobian(
+    problem: AbstractProblem,
+    make_model: Callable,
+    flat: Array,
+    unravel: Callable,
+    batch: dict[str, Array],
+    data: tuple[Array, Array] | None,
+    skip: frozenset[str],
+    weights: dict,
+) -> Array:
+    """The Jacobian of :func:`residual_vector` w.r.t. the flat parameters, ``(m, n)``.
+
+    Built one point at a time (``vmap`` of a reverse-mode Jacobian of that point's few
+    residual entries): the cost is that of one batched gradient plus writing ``J``, where
+    differentiating the stacked vector directly would cost ``m`` (or ``n``) passes.
+    ``make_model(params) -> (model, theta)``.
+    """
+    coords = problem.domain.coords
+
+    def point_jac(fn, z):
+        def f(x):
+            model, theta = make_model(unravel(x))
+            return _real(evaluate(fn, model, z, coords, problem.resolve(theta)))
+
+        return jax.jacrev(f)(flat)
+
+    def data_jac(z, y):
+        return jax.jacrev(lambda x: _real(make_model(unravel(x))[0](z) - y))(flat)
+
+    rows = []
+    for name, fn, region in _blocks(problem, skip):
+        pts = batch[region]
+        J = jax.vmap(lambda z, fn=fn: point_jac(fn, z))(pts)
+        n_entries = (
+            J.shape[0]
+            * J.shape[1]
+            // (2 if _is_complex(problem, fn, make_model, unravel(flat), pts, coords) else 1)
+        )
+        rows.append(jnp.sqrt(2.0 * weights.get(name, 1.0) / n_entries) * J.reshape(-1, flat.shape[0]))
+    if data is not None:
+        J = jax.vmap(data_jac)(*data)
+        complex_data = jnp.iscomplexobj(data[1])
+        n_entries = J.shape[0] * J.shape[1] // (2 if complex_data else 1)
+        rows.append(jnp.sqrt(2.0 * weights.get("data", 1.0) / n_entries) * J.reshape(-1, flat.shape[0]))
+    return jnp.concatenate(rows)
+
+
+def _is_complex(problem, fn, make_model, params, pts, coords) -> bool:
+    model, theta = make_model(params)
+    out = jax.eval_shape(lambda z: evaluate(fn, model, z, coords, problem.resolve(theta)), pts[0])
+    return jnp.issubdtype(out.dtype, jnp.complexfloating)

@@ -1,4 +1,4 @@
-"""Compiled training steps: chunks of Adam or L-BFGS iterations inside one ``lax.scan``."""
+"""Compiled training steps: chunks of one phase's iterations inside one ``fori_loop``."""
 
 from __future__ import annotations
 
@@ -7,20 +7,23 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import optax
+from jax.flatten_util import ravel_pytree
 from jaxtyping import Array, PRNGKeyArray
 
-from ..optim import LBFGS, Adam
+from ..optim import LBFGS, AbstractOptimiser, Adam, Objective
 from ..problems import AbstractProblem, Observations
+from ._balancing import GradNormBalancing
 from ._causal import CausalWeighting
 from ._collocation import Collocation
-from ._loss import loss_terms, pointwise_residual, weighted_total
+from ._loss import loss_terms, pointwise_residual, residual_jacobian, residual_vector, weighted_total
 
 
 class TrainState(eqx.Module):
     """Everything needed to continue training exactly: parameters, optimiser state, points, key.
 
-    ``params = (model arrays, theta)``; ``step`` counts iterations of all phases together.
+    ``params = (model arrays, theta)``; ``step`` counts iterations of all phases together;
+    ``stage`` is the index of the current phase and ``phase`` its name; ``balance`` holds
+    the adaptive loss weights of :class:`GradNormBalancing` (``None`` without it).
     """
 
     params: tuple[Any, dict[str, Array]]
@@ -30,6 +33,8 @@ class TrainState(eqx.Module):
     key: Array
     step: int = eqx.field(static=True)
     phase: str = eqx.field(static=True)
+    stage: int = eqx.field(static=True, default=0)
+    balance: dict[str, Array] | None = None
 
 
 def _strong(tree):
@@ -41,25 +46,62 @@ def _cast(tree, dtype):
     return jax.tree.map(lambda x: x.astype(dtype) if eqx.is_inexact_array(x) else x, tree)
 
 
+def _with(state: TrainState, **changes) -> TrainState:
+    fields = dict(
+        params=state.params,
+        opt_state=state.opt_state,
+        batch=state.batch,
+        data=state.data,
+        key=state.key,
+        step=state.step,
+        phase=state.phase,
+        stage=state.stage,
+        balance=state.balance,
+    )
+    return TrainState(**{**fields, **changes})
+
+
 class Trainer(eqx.Module):
-    """The fixed parts of a PINN training run (what is static under ``jit``)."""
+    """The fixed parts of a PINN training run (what is static under ``jit``).
+
+    ``phases`` run one after the other; phase ``i`` covers steps ``[starts[i], ends[i])``.
+    """
 
     problem: AbstractProblem
     static: Any
-    adam: Adam | None
-    lbfgs: LBFGS | None
+    phases: tuple[AbstractOptimiser, ...]
     collocation: Collocation
     weights: dict[str, float]
     skip: frozenset[str] = eqx.field(static=True)
     causal: CausalWeighting | None = None
+    balancing: GradNormBalancing | None = None
+
+    @property
+    def adam(self) -> Adam | None:
+        """The first Adam phase (the two-phase shorthand's first phase), if any."""
+        return next((p for p in self.phases if isinstance(p, Adam)), None)
+
+    @property
+    def lbfgs(self) -> LBFGS | None:
+        return next((p for p in self.phases if isinstance(p, LBFGS)), None)
 
     @property
     def total_steps(self) -> int:
-        return (self.adam.steps if self.adam else 0) + (self.lbfgs.steps if self.lbfgs else 0)
+        return sum(p.steps for p in self.phases)
+
+    def bounds(self, stage: int) -> tuple[int, int]:
+        start = sum(p.steps for p in self.phases[:stage])
+        return start, start + self.phases[stage].steps
 
     def phase_end(self, phase: str) -> int:
-        adam = self.adam.steps if self.adam else 0
-        return adam if phase == "adam" else adam + (self.lbfgs.steps if self.lbfgs else 0)
+        """The last step of the last phase called ``phase`` (or of everything)."""
+        ends = [self.bounds(i)[1] for i, p in enumerate(self.phases) if p.name == phase]
+        return ends[-1] if ends else self.total_steps
+
+    @property
+    def float64(self) -> bool:
+        """Whether some phase runs in float64 (`fit`/`run` then scope 64-bit JAX themselves)."""
+        return any(p.float64 for p in self.phases)
 
     def init(
         self, model, *, key: PRNGKeyArray, observations: Observations | None, dtype=jnp.float32
@@ -69,45 +111,30 @@ class Trainer(eqx.Module):
         kpts, key = jax.random.split(key)
         batch = self.collocation.sample(self.problem, kpts, dtype, self.skip)
         data = None if observations is None else (observations.points, observations.values)
-        state = TrainState(params, None, batch, data, jax.random.key_data(key), 0, "adam")
-        if self.adam is None or self.adam.steps == 0:
-            return self.to_lbfgs(state)
-        return eqx.tree_at(
-            lambda s: s.opt_state,
-            state,
-            _strong(self.adam.build().init(params)),
-            is_leaf=lambda x: x is None,
-        )
+        balance = None
+        if self.balancing is not None:
+            names = jax.eval_shape(self.terms, params, batch, data).keys()
+            balance = {k: jnp.asarray(v, dtype) for k, v in self.balancing.init(names).items()}
+        state = TrainState(params, None, batch, data, jax.random.key_data(key), 0, "", -1, balance)
+        return self.enter(state, 0)
 
-    def to_lbfgs(self, state: TrainState) -> TrainState:
-        """Switch to the L-BFGS phase (in float64 if configured)."""
-        if self.float64:
+    def enter(self, state: TrainState, stage: int) -> TrainState:
+        """Start phase ``stage``: cast to float64 if it asks, and initialise its optimiser."""
+        phase = self.phases[stage]
+        if phase.float64:
             with jax.enable_x64(True):  # scoped: the caller's global setting is left alone
-                return self._to_lbfgs(self._cast64(state))
-        return self._to_lbfgs(state)
+                state = _with(
+                    state,
+                    params=_cast(state.params, jnp.float64),
+                    batch=_cast(state.batch, jnp.float64),
+                    data=_cast(state.data, jnp.float64),
+                    balance=_cast(state.balance, jnp.float64),
+                )
+                return _with(state, opt_state=self.phase_init(state, stage), stage=stage, phase=phase.name)
+        return _with(state, opt_state=self.phase_init(state, stage), stage=stage, phase=phase.name)
 
-    @property
-    def float64(self) -> bool:
-        """Whether the L-BFGS phase runs in float64 (`fit`/`run` then scope 64-bit JAX themselves)."""
-        return self.lbfgs is not None and self.lbfgs.float64
-
-    def _cast64(self, state: TrainState) -> TrainState:
-        return TrainState(
-            _cast(state.params, jnp.float64),
-            None,
-            _cast(state.batch, jnp.float64),
-            _cast(state.data, jnp.float64),
-            state.key,
-            state.step,
-            "lbfgs",
-        )
-
-    def _to_lbfgs(self, state: TrainState) -> TrainState:
-        opt_state = self.lbfgs_init(state.params) if self.lbfgs else None
-        return TrainState(state.params, opt_state, state.batch, state.data, state.key, state.step, "lbfgs")
-
-    def lbfgs_init(self, params):
-        return _strong(self.lbfgs.build().init(params))
+    def phase_init(self, state: TrainState, stage: int):
+        return _strong(_phase_init(self, stage, state.params, state.batch, state.data, state.balance))
 
     def model(self, params) -> Any:
         return eqx.combine(params[0], self.static)
@@ -115,59 +142,69 @@ class Trainer(eqx.Module):
     def terms(self, params, batch, data) -> dict[str, Array]:
         return loss_terms(self.problem, self.model(params), params[1], batch, data, self.skip, self.causal)
 
-    def loss(self, params, batch, data) -> Array:
-        return weighted_total(self.terms(params, batch, data), self.weights)
+    def loss(self, params, batch, data, balance=None) -> Array:
+        return weighted_total(self.terms(params, batch, data), self.effective_weights(balance))
 
+    def effective_weights(self, balance) -> dict:
+        if balance is None:
+            return self.weights
+        return {k: self.weights.get(k, 1.0) * v for k, v in balance.items()}
 
-def adam_chunk(trainer: Trainer, state: TrainState, n: int):
-    """``n`` Adam steps in one compiled loop; returns the new params, optimiser state and last terms."""
-    return _adam_chunk(trainer, state.params, state.opt_state, state.batch, state.data, jnp.asarray(n))
+    def objective(self, batch, data, balance=None) -> Objective:
+        """The loss (and its least-squares form) on fixed points, as optimisers see it."""
+        weights = self.effective_weights(balance)
+        value = lambda p: weighted_total(self.terms(p, batch, data), weights)
+        if self.causal is not None:
+            return Objective(value)
+        residuals = lambda p: residual_vector(
+            self.problem, self.model(p), p[1], batch, data, self.skip, weights
+        )
 
+        def jacobian(p):
+            flat, unravel = ravel_pytree(p)
+            make = lambda q: (self.model(q), q[1])
+            return residual_jacobian(self.problem, make, flat, unravel, batch, data, self.skip, weights)
 
-def lbfgs_chunk(trainer: Trainer, state: TrainState, n: int):
-    """``n`` L-BFGS iterations (each with its line search) in one compiled loop."""
-    return _lbfgs_chunk(trainer, state.params, state.opt_state, state.batch, state.data, jnp.asarray(n))
-
-
-def _zero_terms(trainer: Trainer, params, batch, data):
-    shapes = jax.eval_shape(trainer.terms, params, batch, data)
-    return jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
-
-
-# The compiled functions take only arrays besides the trainer, and the chunk length is a
-# traced integer: each phase compiles once, whatever the step counter or chunk length.
-@eqx.filter_jit
-def _adam_chunk(trainer: Trainer, params, opt_state, batch, data, n):
-    opt = trainer.adam.build()
-
-    def objective(p):
-        terms = trainer.terms(p, batch, data)
-        return weighted_total(terms, trainer.weights), terms
-
-    def step(_, carry):
-        params, opt_state, _ = carry
-        (_, terms), grads = jax.value_and_grad(objective, has_aux=True)(params)
-        updates, opt_state = opt.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, terms
-
-    carry = (params, opt_state, _zero_terms(trainer, params, batch, data))
-    return jax.lax.fori_loop(0, n, step, carry)
+        return Objective(value, residuals, jacobian)
 
 
 @eqx.filter_jit
-def _lbfgs_chunk(trainer: Trainer, params, opt_state, batch, data, n):
-    opt = trainer.lbfgs.build()
-    value_fn = lambda p: trainer.loss(p, batch, data)
-    value_and_grad = optax.value_and_grad_from_state(value_fn)
+def _phase_init(trainer: Trainer, stage: int, params, batch, data, balance):
+    return trainer.phases[stage].init(params, trainer.objective(batch, data, balance))
+
+
+def phase_chunk(trainer: Trainer, state: TrainState, n: int):
+    """``n`` iterations of the current phase in one compiled loop; returns the new params,
+    optimiser state and the loss terms at the end."""
+    phase = trainer.phases[state.stage]
+    return _chunk(
+        trainer, phase, state.params, state.opt_state, state.batch, state.data, state.balance, jnp.asarray(n)
+    )
+
+
+# the two-phase names of earlier versions
+adam_chunk = lbfgs_chunk = phase_chunk
+
+
+# The compiled function takes only arrays besides the trainer and the phase, and the chunk
+# length is a traced integer: each phase compiles once, whatever the step counter or chunk length.
+@eqx.filter_jit
+def _chunk(trainer: Trainer, phase: AbstractOptimiser, params, opt_state, batch, data, balance, n):
+    objective = trainer.objective(batch, data, balance)
 
     def step(_, carry):
-        params, opt_state = carry
-        value, grad = value_and_grad(params, state=opt_state)
-        updates, opt_state = opt.update(grad, opt_state, params, value=value, grad=grad, value_fn=value_fn)
-        return optax.apply_updates(params, updates), opt_state
+        return phase.step(*carry, objective)
 
     params, opt_state = jax.lax.fori_loop(0, n, step, (params, opt_state))
     return params, opt_state, trainer.terms(params, batch, data)
+
+
+@eqx.filter_jit
+def rebalance(trainer: Trainer, state: TrainState) -> dict[str, Array]:
+    """New grad-norm weights at the current parameters."""
+    terms = lambda p: trainer.terms(p, state.batch, state.data)
+    new = trainer.balancing.update(terms, state.params, state.balance)
+    return {k: v.astype(state.balance[k].dtype) for k, v in new.items()}
 
 
 def redraw_interior(trainer: Trainer, state: TrainState):
@@ -191,9 +228,9 @@ def _redraw(trainer: Trainer, params, batch, key):
 
 @eqx.filter_jit
 def predict(trainer: Trainer, params, points: Array) -> Array:
-    return jax.vmap(trainer.model(params))(points.astype(jax.tree.leaves(params[0])[0].dtype))
     """The trained field at ``points`` ``(n, d)``: ``trainer.model(params)`` mapped over the points.
 
     The points are cast to the dtype of the weights (float64 after an L-BFGS phase in
     double precision).
     """
+    return jax.vmap(trainer.model(params))(points.astype(jax.tree.leaves(params[0])[0].dtype))

@@ -1,0 +1,198 @@
+r"""Dense quasi-Newton phases: BFGS, self-scaled BFGS and self-scaled Broyden.
+
+All three keep the full inverse-Hessian approximation ``H`` (``n x n`` for ``n`` network
+parameters) and update it with the self-scaled Broyden-family formula
+
+.. math::
+    H_{k+1} = \frac{1}{\tau_k}\Big[H_k - \frac{H_k y_k y_k^\top H_k}{y_k^\top H_k y_k}
+              + \phi_k\, (y_k^\top H_k y_k)\, v_k v_k^\top\Big] + \frac{s_k s_k^\top}{y_k^\top s_k},
+    \qquad v_k = \frac{s_k}{y_k^\top s_k} - \frac{H_k y_k}{y_k^\top H_k y_k},
+
+with ``s_k = x_{k+1} - x_k`` and ``y_k = g_{k+1} - g_k``: outer products and one
+matrix-vector product per step, O(n^2), no solve. Every member satisfies the secant
+equation ``H_{k+1} y_k = s_k``. BFGS is ``tau = phi = 1``; the self-scaled variants choose
+``tau_k`` (and ``phi_k``) from the scalars ``b_k = s^T H^{-1} s / y^T s`` and
+``h_k = y^T H y / y^T s`` so the approximation does not lag behind the curvature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import optax
+from jax.flatten_util import ravel_pytree
+from jaxtyping import Array
+
+from ._base import AbstractOptimiser, Objective, check_phase
+
+
+class QuasiNewtonState(eqx.Module):
+    """Inverse Hessian ``H``, the value and gradient at the current point, and whether
+    ``H`` is fresh (the identity, to be rescaled by ``y^T s / y^T y`` at the next update)."""
+
+    H: Array
+    value: Array
+    grad: Array
+    fresh: Array
+    restarts: Array
+
+
+def scaling(variant: str, s: Array, y: Array, H: Array, alpha: Array, g: Array) -> tuple[Array, Array]:
+    """``(tau, phi)`` of one update (``g`` the gradient before the step, ``alpha`` its length)."""
+    ys = y @ s
+    Hy = H @ y
+    yHy = y @ Hy
+    b = -alpha * (s @ g) / ys  # s^T H^{-1} s / y^T s, since H^{-1} s = -alpha g
+    h = yHy / ys
+    one = jnp.ones_like(ys)
+    if variant == "bfgs":
+        return one, one
+    rho_hat = jnp.minimum(1.0, 1.0 / b)
+    if variant == "ssbfgs":  # Al-Baali (1998): tau = min(1, 1/b), phi = 1
+        return rho_hat, one
+    # SSBroyden (Al-Baali & Khalfan 2003; the choice of Urbán, Stefanou & Pons 2025)
+    n = s.shape[0]
+    a = jnp.maximum(b * h - 1.0, jnp.finfo(ys.dtype).eps)  # >= 0 by Cauchy-Schwarz
+    rho_minus = jnp.minimum(1.0, h * (1.0 - jnp.sqrt(a / (1.0 + a))))
+    theta_minus = (rho_minus - 1.0) / a
+    theta_plus = 1.0 / rho_minus
+    theta = jnp.maximum(theta_minus, jnp.minimum(theta_plus, (1.0 - b) / b))
+    sigma = 1.0 + theta * a
+    sigma_pow = jnp.abs(sigma) ** (1.0 / (1.0 - n)) if n > 1 else one
+    tau = jnp.where(
+        theta <= 0,
+        jnp.minimum(rho_hat * sigma_pow, sigma),
+        rho_hat * jnp.minimum(sigma_pow, 1.0 / jnp.where(theta == 0, 1.0, theta)),
+    )
+    phi = (1.0 - theta) / (1.0 + a * theta)
+    return tau, phi
+
+
+def update_inverse_hessian(H: Array, s: Array, y: Array, tau: Array, phi: Array) -> Array:
+    """The self-scaled Broyden-family update of the inverse Hessian (formula above)."""
+    ys = y @ s
+    Hy = H @ y
+    yHy = y @ Hy
+    v = s / ys - Hy / yHy
+    inner = H - jnp.outer(Hy, Hy) / yHy + phi * yHy * jnp.outer(v, v)
+    return inner / tau + jnp.outer(s, s) / ys
+
+
+class _DenseQuasiNewton(AbstractOptimiser):
+    variant: ClassVar[str]
+
+    def __check_init__(self):
+        check_phase(self)
+        if self.max_linesearch_steps < 1:
+            raise ValueError(f"{type(self).__name__} needs max_linesearch_steps >= 1.")
+
+    def init(self, params, objective: Objective) -> QuasiNewtonState:
+        flat, unravel = ravel_pytree(params)
+        value, grad = jax.value_and_grad(lambda x: self._value(objective)(unravel(x)))(flat)
+        eye = jnp.eye(flat.shape[0], dtype=flat.dtype)
+        return QuasiNewtonState(eye, value, grad, jnp.array(True), jnp.array(0, jnp.int32))
+
+    def step(self, params, state: QuasiNewtonState, objective: Objective):
+        x, unravel = ravel_pytree(params)
+        fun = lambda z: self._value(objective)(unravel(z))
+        H, f, g = state.H, state.value, state.grad
+        eye = jnp.eye(x.shape[0], dtype=x.dtype)
+        d = -H @ g
+        uphill = ~(g @ d < 0)  # H lost positive definiteness numerically: restart
+        H = jnp.where(uphill, eye, H)
+        d = jnp.where(uphill, -g, d)
+        fresh = state.fresh | uphill
+        search = optax.scale_by_zoom_linesearch(self.max_linesearch_steps, initial_guess_strategy="one")
+        step, ls = search.update(d, search.init(x), x, value=f, grad=g, value_fn=fun)
+        x_new, f_new, g_new = x + step, ls.value, ls.grad
+        s, y = x_new - x, g_new - g
+        ok = jnp.isfinite(f_new) & (f_new <= f) & jnp.all(jnp.isfinite(g_new))
+        curved = ok & (y @ s > jnp.finfo(x.dtype).eps * jnp.linalg.norm(s) * jnp.linalg.norm(y))
+        # a fresh H starts from the scaled identity (Nocedal & Wright, eq. 6.20)
+        H0 = jnp.where(fresh, (y @ s) / jnp.maximum(y @ y, jnp.finfo(x.dtype).tiny) * eye, H)
+        safe_s = jnp.where(curved, s, jnp.ones_like(s))
+        safe_y = jnp.where(curved, y, jnp.ones_like(y))
+        tau, phi = scaling(self.variant, safe_s, safe_y, H0, ls.learning_rate, g)
+        updated = update_inverse_hessian(H0, safe_s, safe_y, tau, phi)
+        good = curved & jnp.all(jnp.isfinite(updated))
+        # a failed line search or a non-finite update restarts from the identity
+        new_H = jnp.where(good, updated, eye)
+        new = QuasiNewtonState(
+            new_H,
+            jnp.where(ok, f_new, f),
+            jnp.where(ok, g_new, g),
+            ~good,
+            state.restarts + (~good).astype(jnp.int32),
+        )
+        return unravel(jnp.where(ok, x_new, x)), new
+
+
+class BFGS(_DenseQuasiNewton):
+    """Dense BFGS (Broyden, Fletcher, Goldfarb & Shanno 1970) with a strong-Wolfe zoom line
+    search and restarts from the scaled identity when the line search fails or curvature is lost.
+
+    **Arguments:**
+
+    - `steps`: iterations.
+    - `float64`: run in double precision (default).
+    - `max_linesearch_steps`: zoom iterations per step.
+    - `transform`: minimise ``transform(loss)`` (``jnp.sqrt``, ``jnp.log``) instead.
+
+    **Example:**
+
+    >>> BFGS(steps=1000)
+    """
+
+    steps: int = 1000
+    float64: bool = True
+    max_linesearch_steps: int = 25
+    transform: Callable | None = None
+    name: ClassVar[str] = "bfgs"
+    variant: ClassVar[str] = "bfgs"
+
+
+class SSBFGS(_DenseQuasiNewton):
+    r"""Self-scaled BFGS (Al-Baali 1998): ``tau_k = min(1, 1/b_k)``, ``phi_k = 1``.
+
+    Scaling the old approximation down by ``tau_k`` when the step found more curvature than
+    it predicted keeps BFGS from stalling on the ill-conditioned PINN losses (Urbán,
+    Stefanou & Pons, JCP 2025). Same arguments as :class:`BFGS`.
+
+    **Example:**
+
+    >>> SSBFGS(steps=5000, transform=jnp.sqrt)
+    """
+
+    steps: int = 1000
+    float64: bool = True
+    max_linesearch_steps: int = 25
+    transform: Callable | None = None
+    name: ClassVar[str] = "ssbfgs"
+    variant: ClassVar[str] = "ssbfgs"
+
+
+class SSBroyden(_DenseQuasiNewton):
+    r"""Self-scaled Broyden (Al-Baali & Khalfan 2003), as used for PINNs by Urbán, Stefanou &
+    Pons (JCP 2025) and Kiyani et al. (2025).
+
+    With ``a = b h - 1``, ``rho^- = min(1, h (1 - sqrt(a / (1 + a))))``, it takes
+    ``theta = max((rho^- - 1) / a, min(1 / rho^-, (1 - b) / b))``, ``sigma = 1 + a theta``,
+    ``phi = (1 - theta) / (1 + a theta)`` and ``tau = min(rho sigma^{1/(1-n)}, sigma)`` if
+    ``theta <= 0``, else ``rho min(sigma^{1/(1-n)}, 1/theta)``, with ``rho = min(1, 1/b)``.
+    Same arguments as :class:`BFGS`.
+
+    **Example:**
+
+    >>> SSBroyden(steps=5000)
+    """
+
+    steps: int = 1000
+    float64: bool = True
+    max_linesearch_steps: int = 25
+    transform: Callable | None = None
+    name: ClassVar[str] = "ssbroyden"
+    variant: ClassVar[str] = "ssbroyden"
