@@ -242,6 +242,11 @@ def _toml_string(v: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _toml_key(k: str) -> str:
+    """A bare TOML key where allowed, else a quoted one."""
+    return k if k and all(c.isascii() and (c.isalnum() or c in "_-") for c in k) else _toml_string(k)
+
+
 def dumps(cfg: dict) -> str:
     """Serialise a resolved configuration to TOML (scalars first, then tables)."""
 
@@ -259,7 +264,7 @@ def dumps(cfg: dict) -> str:
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
         if isinstance(v, dict):  # an inline table inside a list
-            return "{" + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + "}"
+            return "{" + ", ".join(f"{_toml_key(k)} = {value(x)}" for k, x in v.items()) + "}"
         return str(v)
 
     def table(d: dict, name: str) -> list[str]:

@@ -56,8 +56,13 @@ class RunDirectory:
             ) from None
         if not os.access(path, os.W_OK | os.X_OK):
             raise ConfigError(f"run directory {path} is not writable; pick another --out.")
+        created = False
         try:
-            self._fd = os.open(path / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+            try:
+                self._fd = os.open(path / LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+                created = True
+            except FileExistsError:  # held by another run, or stale after a crash
+                self._fd = os.open(path / LOCK, os.O_RDWR | os.O_NOFOLLOW)
         except OSError as e:
             raise ConfigError(f"cannot create the lock file in {path}: {e.strerror}.") from None
         try:
@@ -71,6 +76,8 @@ class RunDirectory:
         if self.fresh:
             others = sorted(p.name for p in path.iterdir() if p.name != LOCK)
             if others:
+                if created:  # leave a refused directory exactly as it was
+                    (path / LOCK).unlink(missing_ok=True)
                 self.__exit__()
                 hint = (
                     f"continue it with `physax run {path} --resume`"
