@@ -1,0 +1,200 @@
+"""Run an ODIL experiment (`physax.odil.solve`) into a self-describing run directory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import __version__, report
+from .._train.checkpoint import load, read_header, save
+from ..odil import Grid, GridSolution, Newton, ODILDiverged, ODILState, solve
+from ..optim import LBFGS, Adam
+from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
+from ._config import ConfigError
+from ._pinn_build import build_observations, build_problem
+
+
+class OdilExperiment:
+    """Everything built from one configuration (the same config builds the same objects)."""
+
+    def __init__(self, cfg: dict):
+        self.cfg = cfg
+        o = cfg["odil"]
+        _, kdata, ksolve = jax.random.split(jax.random.key(cfg["seed"]), 3)  # kdata as in the PINN runs
+        self.problem = build_problem(cfg)
+        self.observations = build_observations(cfg, self.problem, kdata)
+        self.grid = Grid(self.problem.domain, tuple(cfg["grid"]["shape"]))
+        self.key = ksolve
+        names = list(self.problem.conditions())
+        for c in o["drop_conditions"]:
+            if c not in names:
+                raise ConfigError(f"odil.drop_conditions names '{c}'; {self.problem.name} has {names}.")
+        self.conditions = tuple(c for c in names if c not in o["drop_conditions"])
+        if o["optimizer"] == "newton":
+            self.optimizer = Newton(o["steps"], o["damping"], o["tol"])
+        elif o["optimizer"] == "adam":
+            self.optimizer = Adam(o["steps"], o["learning_rate"])
+        elif o["optimizer"] == "lbfgs":
+            self.optimizer = LBFGS(o["steps"])
+        else:
+            raise ConfigError(f"odil.optimizer must be 'newton', 'adam' or 'lbfgs', got '{o['optimizer']}'.")
+        if o["chunk"] < 1 or o["levels"] < 0:
+            raise ConfigError("odil.chunk must be >= 1 and odil.levels >= 0 (0: automatic).")
+        channels = 1 if self.problem.output_size == "scalar" else int(self.problem.output_size)
+        self.n_grid = channels * self.grid.size
+        self.n = self.n_grid + len(self.problem.unknowns)
+
+    def solve(self, *, state=None, callbacks=(), progress=False, offset=0.0):
+        o = self.cfg["odil"]
+        return solve(
+            self.problem,
+            self.grid,
+            optimizer=self.optimizer,
+            observations=self.observations,
+            key=self.key,
+            callbacks=callbacks,
+            progress=progress,
+            weights=dict(self.cfg["weights"]),
+            conditions=self.conditions,
+            smoothing=o["smoothing"],
+            state=state,
+            chunk=o["chunk"],
+            levels=o["levels"] or None,
+            wall_time_offset=offset,
+        )
+
+    def model(self, x) -> GridSolution:
+        lead = () if self.problem.output_size == "scalar" else (int(self.problem.output_size),)
+        return GridSolution(jnp.asarray(x)[: self.n_grid].reshape(lead + self.grid.shape), self.grid)
+
+
+def _save(out: Path, cfg: dict, state: ODILState, wall: float) -> None:
+    header = {
+        **tie(cfg),
+        "step": state.step,
+        "phase": state.phase,
+        "wall_time_s": wall,
+        "physax": __version__,
+    }
+    save(out / CHECKPOINT, state, header)
+
+
+def _load_state(exp: OdilExperiment, out: Path) -> tuple[ODILState, dict]:
+    header = read_header(out / CHECKPOINT, expect=expect(exp.cfg))
+    check_tie(out / CHECKPOINT, header, exp.cfg)
+    if header.get("phase") != "newton" or not isinstance(header.get("step"), int):
+        raise ConfigError(
+            f"checkpoint {out / CHECKPOINT} is not a Newton ODIL state; delete it to start over."
+        )
+    like = ODILState(jnp.zeros(exp.n, jnp.float64), None, 0.0, header["step"], "newton")
+    return load(out / CHECKPOINT, like)
+
+
+def run_odil(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
+    """Solve (or continue solving) and write the run directory; returns the metrics."""
+    try:
+        exp = OdilExperiment(cfg)
+    except ConfigError:
+        raise
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    if resume and not isinstance(exp.optimizer, Newton):
+        raise ConfigError("an ODIL run resumes only with odil.optimizer = 'newton'; start it again instead.")
+    out.mkdir(parents=True, exist_ok=True)
+    state, offset = None, 0.0
+    if resume:
+        state, header = _load_state(exp, out)
+        offset = float(header["wall_time_s"])
+        history = report.HistoryWriter.load(out / "history.csv", upto_step=state.step)
+    else:
+        write_config(out, cfg)
+        history = report.HistoryWriter(out / "history.csv")
+
+    def on_step(record: dict, s: ODILState) -> None:
+        history.append(record)
+        if s.phase == "newton":
+            _save(out, cfg, s, record["wall_time_s"])
+
+    try:
+        result = exp.solve(state=state, callbacks=[on_step], progress=not quiet, offset=offset)
+    except ODILDiverged as e:
+        metrics = {"experiment": cfg["experiment"], "status": "diverged", "message": str(e), "steps": e.step}
+        report.write_json(out / "metrics.json", metrics)
+        raise
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    if result.state.phase != "newton":  # gradient runs: one final checkpoint of the field
+        final = ODILState(_flat(exp, result), None, 0.0, result.state.step, "newton")
+        _save(out, cfg, final, history.rows[-1]["wall_time_s"] if history.rows else 0.0)
+    return finish(exp, result.model, result.stats, out, history.rows)
+
+
+def _flat(exp: OdilExperiment, result) -> jnp.ndarray:
+    theta = [exp.problem.unknowns[k].to_raw(v) for k, v in result.parameters.items()]
+    return jnp.concatenate([result.model.values.reshape(-1), jnp.asarray(theta, jnp.float64)])
+
+
+def finish(exp: OdilExperiment, model: GridSolution, stats: dict, out: Path, history: list[dict]) -> dict:
+    cfg, problem = exp.cfg, exp.problem
+    t0 = time.perf_counter()
+    ref = problem.reference()
+    pred = np.asarray(model(ref.points)).reshape(ref.values.shape)
+    err = pred - ref.values
+    metrics = {
+        "experiment": cfg["experiment"],
+        "status": "finished",
+        "problem": problem.name,
+        "method": "odil",
+        "grid": list(exp.grid.shape),
+        "rel_l2": float(np.linalg.norm(err) / np.linalg.norm(ref.values)),
+        "max_abs_error": float(np.max(np.abs(err))),
+        "mean_abs_error": float(np.mean(np.abs(err))),
+        "reference": ref.source,
+        "wall_time_s": float(history[-1]["wall_time_s"]) if history else 0.0,
+        "steps": int(history[-1]["step"]) if history else 0,
+        "unknowns": exp.n,
+        **{k: stats[k] for k in ("equations", "compile_s", "jacobian_nnz") if k in stats},
+        **provenance(cfg),
+        "final_loss": {
+            k: v
+            for k, v in (history[-1] if history else {}).items()
+            if k not in ("step", "phase", "wall_time_s")
+        },
+    }
+    true = {k: p.value for k, p in problem.unknowns.items()}
+    if true:
+        found = {k: float(history[-1][k]) for k in true} if history else {}
+        metrics["parameters"] = {
+            k: {"estimate": found[k], "true": v, "rel_error": abs(found[k] - v) / abs(v)}
+            for k, v in true.items()
+        }
+    if exp.observations is not None:
+        d = cfg["data"]
+        metrics["observations"] = {"n": len(exp.observations), "noise": d["noise"], "file": d["file"]}
+    figures = report.plot_solution(out, ref.axes, ref.values, pred)
+    figures += report.plot_history(out, history, true_parameters=true or None)
+    metrics["report_time_s"] = time.perf_counter() - t0
+    return write_results(out, cfg, metrics, figures)
+
+
+def load_odil(cfg: dict, out: Path):
+    """The solved grid field of a finished ODIL run and ``predict(points (n, d)) -> u``."""
+    exp = OdilExperiment(cfg)
+    state, _ = _load_state(exp, out)
+    model = exp.model(state.x)
+    dim = exp.problem.domain.dim
+
+    def predict_points(points):
+        pts = np.asarray(points, np.float64)
+        if pts.ndim != 2 or pts.shape[1] != dim:
+            raise ConfigError(
+                f"points must have shape (n, {dim}) (columns {', '.join(exp.problem.domain.coords)}), "
+                f"got {pts.shape}."
+            )
+        return np.asarray(model(pts))
+
+    return model, predict_points
