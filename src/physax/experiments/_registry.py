@@ -24,6 +24,7 @@ RUNNERS: dict[str, str] = {
     "fwi": "_fwi:run_fwi",
     "emulator": "_emulator:run_emulator",
     "operator": "_operator:run_operator",
+    "odil": "_odil:run_odil",
 }
 
 # family -> function(cfg, out) -> (model, predict): the trained model of a finished run
@@ -34,6 +35,7 @@ LOADERS: dict[str, str] = {
     "fwi": "_fwi:load_fwi",
     "emulator": "_emulator:load_emulator",
     "operator": "_operator:load_operator",
+    "odil": "_odil:load_odil",
 }
 
 SOLVERS: dict[str, str] = {

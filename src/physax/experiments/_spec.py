@@ -95,6 +95,12 @@ class FWISpec(Spec):
     family = "fwi"
 
 
+class ODILSpec(Spec):
+    """An ODIL solve: the discretised PDE optimised over grid values (`physax.odil.solve`)."""
+
+    family = "odil"
+
+
 def _nested(overrides: dict | None) -> dict:
     """``{"train.adam_steps": 300}`` or nested dicts, as one nested dict."""
     out: dict = {}
@@ -151,9 +157,9 @@ def load(
 
     **Example:**
 
-    ```python
-    spec = load("heat-forward", {"train.adam_steps": 300, "train.lbfgs_steps": 0})
-    ```
+    >>> spec = load("heat-forward", {"train.adam_steps": 300, "train.lbfgs_steps": 0})
+    >>> spec.experiment, spec.config["train"]["adam_steps"]
+    ('heat-forward', 300)
     """
     target = str(name_or_path)
     if target.endswith(".toml"):
