@@ -44,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("target", help="run directory of a finished PINN/FBPINN/ELM run")
     pr.add_argument("--points", required=True, help=".npz (array 'points') or .csv, one point per row")
     pr.add_argument("--out", help="write predictions here (.npz or .csv); default: print them")
+    c = sub.add_parser("compare", help="run every applicable method on one problem, side by side")
+    c.add_argument("target", help="a forward experiment (burgers-forward, poisson2d) or a problem name")
+    c.add_argument("--methods", help="comma-separated subset of pinn,fbpinn,elm,odil,classical,fem")
+    c.add_argument("--budget", type=float, help="wall-time budget in seconds per iterative method")
+    c.add_argument("--out", help="run directory (default runs/compare-<problem>-<time>)")
+    c.add_argument(
+        "--set", action="append", default=[], metavar="METHOD.KEY=VALUE", help="override a method's setting"
+    )
+    c.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
 
@@ -121,6 +130,21 @@ def _solve(args) -> int:
     return 0
 
 
+def _compare(args) -> int:
+    from .. import experiments as ex
+
+    result = ex.compare(
+        args.target,
+        methods=args.methods,
+        budget=args.budget,
+        out=args.out,
+        overrides=ex.parse_overrides(args.set),
+        progress=not args.quiet,
+    )
+    print(f"run directory: {result.directory}\n{result.table}")
+    return 0
+
+
 def _predict(args) -> int:
     from ..experiments import load_run, read_points, write_values
 
@@ -149,23 +173,30 @@ def _diverged(e, debug: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from .._train import CheckpointError, Diverged
-    from ..experiments import ConfigError
-
-    commands = {"list": _list, "show": _show, "run": _run, "solve": _solve, "predict": _predict}
-    try:
-        return commands[args.command](args)
     """The ``physax`` command: ``list``, ``show``, ``run``, ``solve`` and ``predict``.
 
     Returns the exit status: 0 on success, 2 for a configuration error (one line naming
     the fix), 1 for any other error (the traceback with ``--debug``).
 
     Example:
-        >>> main(["list"])  # doctest: +ELLIPSIS
-        ...
+        >>> status = main(["list"])  # prints the table of experiments
+        >>> status
         0
     """
+    args = _parser().parse_args(argv)
+    from .._train import CheckpointError, Diverged
+    from ..experiments import ConfigError
+
+    commands = {
+        "list": _list,
+        "show": _show,
+        "run": _run,
+        "solve": _solve,
+        "predict": _predict,
+        "compare": _compare,
+    }
+    try:
+        return commands[args.command](args)
     except (ConfigError, CheckpointError) as e:
         if args.debug:
             raise

@@ -24,6 +24,8 @@ from ._api import (
     solve as solve,
     solve_names as solve_names,
 )
+from ._compare import ComparisonResult as ComparisonResult, compare as compare
+from ._compare_methods import MethodResult as MethodResult
 from ._config import ConfigError as ConfigError, parse_overrides as parse_overrides
 from ._points import read_points as read_points, write_values as write_values
 from ._rundir import default_out as default_out

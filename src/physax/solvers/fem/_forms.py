@@ -113,10 +113,14 @@ def spatial_operator(problem, b: skfem.CellBasis, at_time: float | None = None):
     if at_time is not None:
         qp = np.column_stack([np.full(len(qp), at_time), qp])
     coeffs, r0 = linear_coefficients(
-        problem.residual, problem.domain.coords, qp, params_of(problem), name=f"{problem.name}'s residual"
+        problem.residual,
+        problem.domain.coords,
+        qp,
+        params_of(problem),
+        name=f"the residual of {problem.name}",
     )
     space = tuple(c for c in problem.domain.coords if c != "t")
-    return Operator(coeffs, space, f"{problem.name}'s residual"), coeffs, r0
+    return Operator(coeffs, space, f"the residual of {problem.name}"), coeffs, r0
 
 
 def condition_values(problem, region: str, points: np.ndarray, conditions: dict | None = None) -> np.ndarray:

@@ -68,7 +68,7 @@ def _evaluate(fn, args, keys, coords, fields, pts):
 
 
 def linear_coefficients(
-    fn: Callable, coords: Sequence[str], points: np.ndarray, *args, name: str = "residual"
+    fn: Callable, coords: Sequence[str], points: np.ndarray, *args, name: str = "the residual"
 ) -> tuple[dict[Key, np.ndarray], np.ndarray]:
     r"""Coefficients ``a_alpha`` and the constant part ``r_0`` of a linear pointwise residual.
 
@@ -112,5 +112,5 @@ def linear_coefficients(
         want = sum((a * coeffs[k] for a, k in zip(fields[j], keys)), np.zeros_like(r0))
         scale = 1.0 + np.max(np.abs(want), initial=0.0)
         if not np.all(np.isfinite(got)) or np.max(np.abs(got - want), initial=0.0) > 1e-8 * scale:
-            raise NotApplicable(f"the {name} is not linear in the field.")
+            raise NotApplicable(f"{name} is not linear in the field.")
     return coeffs, r0
