@@ -162,7 +162,6 @@ def test_main_entry_points_have_examples():
         "physax.metrics.rel_l2",
         "physax.problems.Burgers",
         "physax.geometry.Interval",
-        "physax.emulators.Trainer",
     ):
         assert name in documented, f"{name} has no runnable (>>>) example"
 

@@ -119,7 +119,13 @@ class Box(AbstractDomain):
 
 
 def Interval(lo: float, hi: float, coord: str = "x") -> Box:
-    """The 1-d domain ``[lo, hi]`` (a :class:`Box` with one axis)."""
+    """The 1-d domain ``[lo, hi]`` (a :class:`Box` with one axis) of coordinate ``coord``.
+
+    Example:
+        >>> dom = Interval(0.0, 1.0, "t")
+        >>> dom.coords, dom.dim
+        (('t',), 1)
+    """
     return Box((lo,), (hi,), (coord,))
 
 

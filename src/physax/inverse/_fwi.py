@@ -152,12 +152,15 @@ def fwi(
 
     **Example:**
 
-    ```python
-    result = fwi(start, shots, observed, dt=1e-3, bounds=(1500.0, 3500.0),
-                 bands=(4.0, 7.0, None), iterations=10, optimizer=optax.lbfgs(memory_size=10),
-                 boundary=CPML(20, f0=8.0, velocity_max=3500.0))
-    inverted = result.model.velocity
-    ```
+    >>> true = synthetic_model(40, 20, 20.0)
+    >>> start = AcousticModel(smooth_model(true.velocity, 6.0), dx=20.0)
+    >>> shots = surface_shots(40, n_shots=2, f0=8.0, dt=2e-3, n_steps=300)
+    >>> pml = CPML((0, 10, 10, 10), f0=8.0, free_surface=True, velocity_max=3500.0)
+    >>> observed = simulate_shots(true, shots, dt=2e-3, order=4, boundary=pml).traces
+    >>> result = fwi(start, shots, observed, dt=2e-3, bounds=(1500.0, 3500.0), bands=(4.0, None),
+    ...              iterations=3, optimizer=optax.lbfgs(memory_size=10), order=4, boundary=pml)
+    >>> result.model.velocity.shape, result.history["band"].tolist()
+    ((20, 40), [0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
     """
     bands = list(bands)
     iters = _per_band(iterations, len(bands), "iteration count")

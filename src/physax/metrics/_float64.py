@@ -16,7 +16,10 @@ def rel_l2_float64(pred, ref) -> float:
 
     **Returns:** a Python float (``inf`` when `ref` is zero and `pred` is not).
 
-    **Example:** ``rel_l2_float64(u_solver, u_exact)``.
+    **Example:**
+
+    >>> rel_l2_float64(np.array([1.0, 2.0, 2.0]), np.array([1.0, 2.0, 3.0]))  # 1 / sqrt(14)
+    0.267...
     """
     p, r = np.asarray(pred), np.asarray(ref)
     if p.shape != r.shape:

@@ -14,7 +14,15 @@ def mse(pred: Float[Array, " *shape"], ref: Float[Array, " *shape"]) -> Float[Ar
 
 
 def nrmse(pred: Float[Array, " *shape"], ref: Float[Array, " *shape"]) -> Float[Array, ""]:
-    r"""Normalised RMSE $\sqrt{\sum_i(\hat u_i - u_i)^2 / \sum_i u_i^2}$ of one sample."""
+    r"""Normalised RMSE $\sqrt{\sum_i(\hat u_i - u_i)^2 / \sum_i u_i^2}$ of one sample.
+
+    Also exported as `rel_l2` (the relative L2 error). For a float64 score on the host,
+    whatever JAX's precision, see `rel_l2_float64`.
+
+    Example:
+        >>> float(nrmse(jnp.array([3.0, 4.0]), jnp.array([3.0, 5.0])))  # 1 / sqrt(34)
+        0.171...
+    """
     return jnp.sqrt(jnp.sum(jnp.square(pred - ref)) / jnp.sum(jnp.square(ref)))
 
 

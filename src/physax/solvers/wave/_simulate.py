@@ -111,12 +111,11 @@ def simulate(
 
     **Example:**
 
-    ```python
-    model = AcousticModel(jnp.full((100, 200), 2000.0), dx=10.0)
-    shot = Shot([[50, 100]], [[50, 150]], ricker(15.0, 1e-3, 800))
-    out = simulate(model, shot, dt=1e-3, boundary=CPML(20, f0=15.0))
-    out.traces.shape  # (800, 1)
-    ```
+    >>> model = AcousticModel(jnp.full((40, 60), 2000.0), dx=10.0)
+    >>> shot = Shot([[20, 30]], [[20, 50]], ricker(15.0, 1e-3, 200))
+    >>> out = simulate(model, shot, dt=1e-3, boundary=CPML(10, f0=15.0), snapshot_every=50)
+    >>> out.traces.shape, out.snapshots.shape
+    ((200, 1), (4, 40, 60))
     """
     validate(model, shot, dt, order, boundary, snapshot_every, segment_length, batched=False)
     loop = _options(unroll, loop, engine, model, boundary, order, snapshot_every)
