@@ -42,7 +42,7 @@ _TRAINED = ("pinn", "fbpinn", "elm")
 # solver settings per catalogue problem name (the FEM mesh follows the manufactured frequencies)
 CLASSICAL = {"burgers": {"n": 2048, "dt": 1e-4}, "wave1d": {"n": 400, "dt": 1e-3}}
 CLASSICAL_DEFAULT = {"n": 512, "dt": 1e-3}
-ODIL = {"burgers": {"shape": [101, 257], "steps": 20}}
+ODIL: dict[str, dict] = {}  # problems without a shipped odil-* TOML: the defaults of _odil_recipe
 FEM = {
     "laplace-multiscale": {"n": 160, "order": 2},
     "heat1d": {"n": 64, "order": 2, "dt": 2.5e-3, "theta": 0.5},
@@ -55,7 +55,19 @@ def _fem_recipe(key: str, problem) -> dict:
     return dict(FEM.get(key, {"n": 64, "order": 2}))
 
 
-def _odil_recipe(key: str, problem) -> dict:
+def _odil_recipe(key: str, problem, base: dict) -> dict:
+    """The grid and Newton settings of a shipped forward ``odil-*`` TOML on this problem, if any."""
+    for name in names():
+        cfg = builtin(name)
+        if cfg.get("runner") == "odil" and not cfg["problem"].get("unknown") and not cfg["data"].get("n"):
+            if _key(cfg) == _key(base) and cfg["odil"].get("optimizer", "newton") == "newton":
+                o = cfg["odil"]
+                return {
+                    "shape": list(cfg["grid"]["shape"]),
+                    "steps": o["steps"],
+                    "damping": o["damping"],
+                    "tol": o["tol"],
+                }
     if key in ODIL:
         return dict(ODIL[key])
     dims = problem.domain.dim
@@ -207,7 +219,7 @@ def compare(
     key = base["problem"]["name"]
     plans = {
         "fem": _fem_recipe(key, problem),
-        "odil": _odil_recipe(key, problem),
+        "odil": _odil_recipe(key, problem, base),
         "classical": dict(CLASSICAL.get(key, CLASSICAL_DEFAULT)),
     }
     configs = {}

@@ -264,7 +264,8 @@ def run_odil(problem, opts: dict, budget: float | None, progress: bool) -> Metho
     from .. import odil
 
     grid = odil.Grid(problem.domain, shape=tuple(int(s) for s in opts["shape"]))
-    optimizer = odil.Newton(steps=int(opts["steps"]))
+    newton = {k: opts[k] for k in ("damping", "tol") if k in opts}
+    optimizer = odil.Newton(steps=int(opts["steps"]), **newton)
     history, stopped = [], False
     try:
         result = odil.solve(
@@ -277,7 +278,11 @@ def run_odil(problem, opts: dict, budget: float | None, progress: bool) -> Metho
     except _Budget as b:  # stopped: take the model of the state reached (no further steps)
         stopped = True
         result = odil.solve(
-            problem, grid, optimizer=odil.Newton(steps=int(b.state.step)), state=b.state, track_error=False
+            problem,
+            grid,
+            optimizer=odil.Newton(steps=int(b.state.step), **newton),
+            state=b.state,
+            track_error=False,
         )
     ref = problem.reference()
     pred = np.asarray(result.model(ref.points), np.float64)

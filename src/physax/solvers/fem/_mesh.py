@@ -30,6 +30,11 @@ def box_mesh(lo, hi, shape) -> skfem.Mesh:
 
     Cell ``(i, j)`` of a box is cut along its diagonal into the triangles ``2 (i ny + j)``
     (below the diagonal) and ``2 (i ny + j) + 1`` (above it).
+
+    **Example:**
+
+    >>> box_mesh((0.0, 0.0), (1.0, 2.0), (4, 8)).t.shape
+    (3, 64)
     """
     lo, hi, shape = np.atleast_1d(lo), np.atleast_1d(hi), tuple(int(s) for s in np.atleast_1d(shape))
     if any(s < 1 for s in shape):
@@ -72,7 +77,17 @@ def _cells(points: np.ndarray, lo, hi, shape) -> np.ndarray:
 
 
 def evaluation_matrix(b: skfem.CellBasis, points: np.ndarray, lo, hi, shape) -> sps.csr_matrix:
-    """Sparse ``(n, dofs)`` matrix: ``E @ u`` is the finite-element function at the ``(n, d)`` points."""
+    """Sparse ``(n, dofs)`` matrix: ``E @ u`` is the finite-element function at the ``(n, d)`` points.
+
+    `b` is a basis on ``box_mesh(lo, hi, shape)``; each point's element is found in closed form.
+
+    **Example:**
+
+    >>> sol = solve(problems.Poisson2D(), n=8, order=1)
+    >>> E = evaluation_matrix(sol.basis, np.array([[0.5, 0.25]]), (-1.0, -1.0), (1.0, 1.0), (8, 8))
+    >>> E.shape
+    (1, 81)
+    """
     points = np.asarray(points, np.float64)
     lo_, hi_ = np.atleast_1d(lo), np.atleast_1d(hi)
     if points.ndim != 2 or points.shape[1] != len(lo_):
