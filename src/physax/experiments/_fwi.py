@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .. import __version__, report
+from .. import __version__, distributed, report
 from .._train.checkpoint import load, read_header, save
 from ..report import plot_curve, plot_panels
 from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
@@ -64,6 +64,11 @@ def _check(cfg: dict) -> None:
             raise ConfigError(
                 f"inversion.{key} must be one of {', '.join(map(repr, table))}, got {inv[key]!r}."
             )
+    try:  # before the observed data are simulated: the shots must split over the devices
+        mesh = distributed.device_mesh(inv["devices"], "shots")
+        distributed.check_divisible("acquisition.n_shots", a["n_shots"], mesh)
+    except ValueError as e:
+        raise ConfigError(f"inversion.devices: {e}") from None
 
 
 class FWIExperiment:

@@ -34,6 +34,7 @@ from ._pinn_build import (
     build_observations,
     build_problem,
 )
+from ._pinn_ensemble import ensemble_size, load_pinn_ensemble, run_pinn_ensemble
 
 PHASES = {
     "adam": optim.Adam,
@@ -171,6 +172,8 @@ def _save_checkpoint(out: Path, cfg: dict, state: TrainState, wall_time: float) 
 
 def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
     """Train (or continue training) and write the run directory; returns the metrics."""
+    if ensemble_size(cfg) > 1:
+        return run_pinn_ensemble(cfg, out, resume=resume, quiet=quiet)
     try:
         exp = PinnExperiment(cfg)
     except ConfigError:
@@ -300,6 +303,8 @@ def _load_state(exp: PinnExperiment, out: Path) -> tuple[TrainState, dict]:
 
 def load_pinn(cfg: dict, out: Path):
     """The trained network of a finished PINN run and ``predict(points (n, d)) -> u``."""
+    if ensemble_size(cfg) > 1:
+        return load_pinn_ensemble(cfg, out)
     exp = PinnExperiment(cfg)
     state, _ = _load_state(exp, out)
     model = exp.trainer.model(state.params)
