@@ -3,6 +3,11 @@
 from ._constraints import HardConstraint as HardConstraint
 from ._conv import Conv as Conv, LinearConv as LinearConv
 from ._convnet import ConvNet as ConvNet
+from ._dense import (
+    Dense as Dense,
+    FactorisedMLP as FactorisedMLP,
+    RandomWeightFactorisation as RandomWeightFactorisation,
+)
 from ._deeponet import DeepONet as DeepONet, GridDeepONet as GridDeepONet
 from ._embeddings import (
     FourierFeatures as FourierFeatures,
@@ -11,7 +16,9 @@ from ._embeddings import (
 )
 from ._fno import FNO as FNO, SpectralConv as SpectralConv
 from ._mlp import MLP as MLP
+from ._modified_mlp import ModifiedMLP as ModifiedMLP
 from ._padding import pad_spatial as pad_spatial
+from ._pirate import PirateNet as PirateNet
 from ._resnet import DilatedResNet as DilatedResNet, ResNet as ResNet
 from ._unet import UNet as UNet
 from .jet import Jet as Jet, propagate as propagate

@@ -9,6 +9,7 @@ pass (Taylor mode), instead of nested ``jvp`` calls that repeat the forward pass
 Rules (h a layer input, ``a``/``b`` directions):
   linear      y = W h + b:     y_a = W h_a,                  y_ab = W h_ab
   elementwise y = s(h):        y_a = s'(h) h_a,              y_ab = s'(h) h_ab + s''(h) h_a h_b
+  product     y = g h:         y_a = g_a h + g h_a,          y_ab = g_ab h + g_a h_b + g_b h_a + g h_ab
   any f:      y_a = J_f h_a,   y_ab = J_f h_ab + D^2 f[h_a, h_b]   (nested jvp; the fallback)
 """
 
@@ -49,6 +50,25 @@ def linear(jet: Jet, w: Array, b: Array | None = None) -> Jet:
     """Propagate through ``y = w @ h + b``."""
     v = w @ jet.v + (0 if b is None else b)
     return jet.map(v, [w @ x for x in jet.d1], [w @ x for x in jet.d2])
+
+
+def combine(a: Jet, b: Jet, ca=1.0, cb=1.0) -> Jet:
+    """Propagate through ``y = ca a + cb b`` for two jets at the same point (constant ``ca``, ``cb``)."""
+    lin = lambda x, y: ca * x + cb * y
+    return a.map(lin(a.v, b.v), list(map(lin, a.d1, b.d1)), list(map(lin, a.d2, b.d2)))
+
+
+def multiply(a: Jet, b: Jet) -> Jet:
+    """Propagate through the elementwise product ``y = a * b`` (Leibniz rule).
+
+    ``y_p = a_p b + a b_p`` and ``y_pq = a_pq b + a_p b_q + a_q b_p + a b_pq``.
+    """
+    d1 = [x * b.v + a.v * y for x, y in zip(a.d1, b.d1)]
+    d2 = [
+        ha * b.v + a.d1[p] * b.d1[q] + a.d1[q] * b.d1[p] + a.v * hb
+        for ha, hb, (p, q) in zip(a.d2, b.d2, a.pairs)
+    ]
+    return a.map(a.v * b.v, d1, d2)
 
 
 def _derivatives(fn: Callable[[Array], Array], x: Array) -> tuple[Array, Array, Array]:

@@ -1,0 +1,169 @@
+"""PirateNet (Wang, Li, Chen & Perdikaris 2024): gated adaptive residual blocks over Fourier features."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float, PRNGKeyArray
+
+from ._dense import Dense, RandomWeightFactorisation, _squeeze, check_sizes
+from ._embeddings import FourierFeatures
+from ._modified_mlp import gate
+from .jet import Jet, combine, elementwise
+
+
+class _Block(eqx.Module):
+    """One adaptive residual block: three gated dense layers and a skip weighted by ``alpha``."""
+
+    layers: tuple[Dense, Dense, Dense]
+    alpha: Float[Array, ""]
+
+    def __call__(self, x, u, v, act):
+        f = act(self.layers[0](x))
+        z1 = gate(f, v, u)  # f * U + (1 - f) * V
+        g = act(self.layers[1](z1))
+        z2 = gate(g, v, u)
+        h = act(self.layers[2](z2))
+        return self.alpha * h + (1 - self.alpha) * x
+
+    def taylor(self, x: Jet, u: Jet, v: Jet, act) -> Jet:
+        f = elementwise(self.layers[0].taylor(x), act)
+        z1 = gate(f, v, u)
+        g = elementwise(self.layers[1].taylor(z1), act)
+        z2 = gate(g, v, u)
+        h = elementwise(self.layers[2].taylor(z2), act)
+        return combine(h, x, self.alpha, 1 - self.alpha)
+
+
+class PirateNet(eqx.Module):
+    r"""Physics-informed residual adaptive network (PirateNet).
+
+    .. math::
+
+        \Phi(x) = [\cos(B x), \sin(B x)], \quad U = \sigma(W_u \Phi + b_u), \quad
+        V = \sigma(W_v \Phi + b_v), \quad x^{(0)} = \Phi(x),
+
+        f = \sigma(W_1 x^{(l)} + b_1), \; z_1 = f \odot U + (1 - f) \odot V, \;
+        g = \sigma(W_2 z_1 + b_2), \; z_2 = g \odot U + (1 - g) \odot V,
+
+        h = \sigma(W_3 z_2 + b_3), \quad x^{(l+1)} = \alpha_l h + (1 - \alpha_l) x^{(l)},
+
+        u_\theta(x) = W_{out} x^{(L)} + b_{out}.
+
+    Wang, Li, Chen & Perdikaris (2024), "PirateNets: physics-informed deep learning with
+    residual adaptive networks". Every ``alpha_l`` is trainable and starts at 0, so at
+    initialisation the network is the linear model ``W_out Phi(x) + b_out`` on random Fourier
+    features (Tancik et al. 2020) and depth is switched on gradually by training.
+    :meth:`fit_output` is the paper's physics-informed initialisation: ``W_out, b_out`` by
+    least squares to initial-condition or observed values. The hidden width equals the
+    embedding width ``2 n_features``. Dense layers may use random weight factorisation.
+
+    **Arguments:**
+
+    - `in_size`: input dimension.
+    - `out_size`: output dimension or ``"scalar"``.
+    - `n_features`: Fourier frequencies (hidden width ``2 n_features``).
+    - `sigma`: standard deviation of the frequencies (see :class:`FourierFeatures`).
+    - `num_blocks`: residual blocks ``L`` (>= 1; each holds three dense layers).
+    - `activation`: elementwise nonlinearity (``tanh``).
+    - `rwf`: a :class:`RandomWeightFactorisation` for every dense layer, or ``None``.
+    - `key`, `dtype`.
+
+    **Returns:** a module mapping ``(in_size,)`` to ``(out_size,)`` or ``()``.
+
+    **Example:**
+
+    ```python
+    net = PirateNet(2, "scalar", n_features=32, sigma=1.0, num_blocks=2, key=jax.random.key(0))
+    xs = jax.random.uniform(jax.random.key(1), (50, 2))
+    net = net.fit_output(xs, jnp.sin(xs[:, 0]))  # physics-informed initialisation
+    ```
+    """
+
+    embedding: FourierFeatures
+    encoder_u: Dense
+    encoder_v: Dense
+    blocks: list[_Block]
+    output: Dense
+    activation: Callable = eqx.field(static=True)
+    out_size: int | Literal["scalar"] = eqx.field(static=True)
+
+    def __init__(
+        self,
+        in_size: int,
+        out_size: int | Literal["scalar"],
+        n_features: int,
+        sigma: float,
+        num_blocks: int,
+        activation: Callable = jnp.tanh,
+        *,
+        rwf: RandomWeightFactorisation | None = None,
+        key: PRNGKeyArray,
+        dtype=jnp.float32,
+    ):
+        check_sizes("PirateNet", in_size, out_size, n_features, num_blocks)
+        ke, ku, kv, ko, *kb = jax.random.split(key, 4 + 3 * num_blocks)
+        width = 2 * n_features
+        dense = lambda i, o, k: Dense(i, o, rwf=rwf, key=k, dtype=dtype)
+        self.embedding = FourierFeatures(in_size, n_features, sigma, key=ke, dtype=dtype)
+        self.encoder_u = dense(width, width, ku)
+        self.encoder_v = dense(width, width, kv)
+        self.blocks = [
+            _Block(tuple(dense(width, width, k) for k in kb[3 * i : 3 * i + 3]), jnp.zeros((), dtype))
+            for i in range(num_blocks)
+        ]
+        self.output = dense(width, 1 if out_size == "scalar" else out_size, ko)
+        self.activation = activation
+        self.out_size = out_size
+
+    def features(self, x: Float[Array, " in"]) -> Float[Array, " w"]:
+        """The last hidden state ``x^(L)`` (the embedding itself while every ``alpha`` is 0)."""
+        phi = self.embedding(x)
+        u, v = self.activation(self.encoder_u(phi)), self.activation(self.encoder_v(phi))
+        for block in self.blocks:
+            phi = block(phi, u, v, self.activation)
+        return phi
+
+    def __call__(self, x: Float[Array, " in"], *, key=None) -> Array:
+        y = self.output(self.features(x))
+        return y[0] if self.out_size == "scalar" else y
+
+    def taylor(self, jet: Jet) -> Jet:
+        act = self.activation
+        phi = self.embedding.taylor(jet)
+        u = elementwise(self.encoder_u.taylor(phi), act)
+        v = elementwise(self.encoder_v.taylor(phi), act)
+        for block in self.blocks:
+            phi = block.taylor(phi, u, v, act)
+        y = self.output.taylor(phi)
+        return _squeeze(y) if self.out_size == "scalar" else y
+
+    def fit_output(self, inputs: Array, values: Array) -> PirateNet:
+        r"""Physics-informed initialisation: the output layer by least squares to ``values``.
+
+        Solves ``min ||[H, 1] [W_out; b_out]^T - Y||_2`` with ``H`` the rows
+        :meth:`features` at `inputs` (Wang et al. 2024, sec. 4.2), so the network fits the
+        initial condition (or data) as well as a linear model on its features can.
+
+        **Arguments:** `inputs` ``(n, in_size)``; `values` ``(n,)`` for a scalar network or
+        ``(n, out_size)``.
+
+        **Returns:** the network with the fitted output layer (everything else unchanged).
+        """
+        inputs = jnp.asarray(inputs, self.output.bias.dtype)
+        values = jnp.asarray(values, inputs.dtype)
+        n_out = 1 if self.out_size == "scalar" else self.out_size
+        y = values.reshape(-1, n_out)
+        if inputs.ndim != 2 or y.shape[0] != inputs.shape[0]:
+            raise ValueError(
+                f"fit_output needs inputs (n, d) and values (n,) or (n, {n_out}); "
+                f"got {inputs.shape} and {values.shape}."
+            )
+        h = jax.vmap(self.features)(inputs)
+        design = jnp.concatenate([h, jnp.ones((h.shape[0], 1), h.dtype)], axis=1)
+        coef, *_ = jnp.linalg.lstsq(design, y)
+        return eqx.tree_at(lambda m: m.output, self, self.output.with_kernel(coef[:-1].T, coef[-1]))
