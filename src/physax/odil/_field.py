@@ -39,7 +39,8 @@ def node_derivative(grid: Grid, u: Array, key: tuple[str, ...], lead: int) -> Ar
     out = u
     for name, order in sorted(_counts(key).items()):
         a = grid.coords.index(name)
-        out = derivative(out, a + lead, order, grid.spacing[a], grid.is_periodic[a])
+        accuracy = 2 if (a == 0 and grid.time_dependent) else grid.accuracy
+        out = derivative(out, a + lead, order, grid.spacing[a], grid.is_periodic[a], accuracy)
     return out
 
 

@@ -30,6 +30,8 @@ class Grid(eqx.Module):
       ``("t", "x")`` or ``(nx, ny)`` for a steady 2-d problem; at least 3 per axis.
     - `periodic`: ``{coordinate: period}`` of periodic axes (`physax.odil.solve` fills it
       from the problem's own ``periodic`` attribute when the grid does not set it).
+    - `accuracy`: order of the spatial first and second derivatives, 2 (default) or 4
+      (five-point stencils; time derivatives stay second order, Crank-Nicolson).
 
     **Example:**
 
@@ -43,8 +45,11 @@ class Grid(eqx.Module):
     domain: AbstractDomain
     shape: tuple[int, ...] = eqx.field(static=True)
     periodic: tuple[tuple[str, float], ...] = eqx.field(static=True, default=())
+    accuracy: int = eqx.field(static=True, default=2)
 
-    def __init__(self, domain: AbstractDomain, shape, periodic: dict[str, float] | None = None):
+    def __init__(
+        self, domain: AbstractDomain, shape, periodic: dict[str, float] | None = None, *, accuracy: int = 2
+    ):
         shape = tuple(int(n) for n in np.atleast_1d(shape))
         if len(shape) != domain.dim:
             raise ValueError(
@@ -59,6 +64,9 @@ class Grid(eqx.Module):
                 raise ValueError(f"periodic axis '{c}' is not a coordinate of {domain.coords}.")
             if not (math.isfinite(p) and p > 0):
                 raise ValueError(f"the period of '{c}' must be a positive number, got {p}.")
+        if accuracy not in (2, 4):
+            raise ValueError(f"Grid accuracy must be 2 or 4 (order of the spatial stencils), got {accuracy}.")
+        self.accuracy = int(accuracy)
         self.domain = domain
         self.shape = shape
         self.periodic = tuple((c, float(periodic[c])) for c in domain.coords if c in periodic)
@@ -108,7 +116,7 @@ class Grid(eqx.Module):
         return np.stack([m.ravel() for m in mesh], axis=-1)
 
     def with_periodic(self, periodic: dict[str, float]) -> Grid:
-        return Grid(self.domain, self.shape, periodic)
+        return Grid(self.domain, self.shape, periodic, accuracy=self.accuracy)
 
 
 def cell_weights(grid: Grid, points: Float[Array, "n d"]) -> tuple[Array, Array, Array]:
