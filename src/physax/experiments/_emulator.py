@@ -72,13 +72,35 @@ def _stencil_error(cfg: dict, model) -> float | None:
 def score(model, test, n: int) -> dict:
     """Per-step metrics of `model` rolled out `n` steps from the test initial states."""
     pred = emulator_rollout(model, test[:, 0], n)
-    curves = {k: np.asarray(v) for k, v in mt.rollout_metrics(pred, test[:, 1 : n + 1]).items()}
+    dims = test.ndim - 3  # (trajectories, snapshots, channels, *spatial)
+    metrics = mt.rollout_metrics(pred, test[:, 1 : n + 1], spatial_dims=dims)
+    curves = {k: np.asarray(v) for k, v in metrics.items()}
     return {
         "curves": curves,
         "pred": np.asarray(pred[0, :, 0]),
         "gmean_nrmse_100": mt.gmean_nrmse(curves["nrmse"], 100),
         "correlation_time": mt.correlation_time(curves["correlation"]),
     }
+
+
+def _model(cfg: dict, key, grid, channels: int):
+    """The untrained network of the ``[model]`` table for this grid and number of channels."""
+    dims = grid.num_spatial_dims
+    return build_model(cfg["model"], key, channels=channels, dims=dims, spatial_size=grid.num_points)
+
+
+def _snapshots(path: Path, reference, emulated, extent: float) -> list[Path]:
+    """Reference, emulator and |difference| of the first channel at the last rollout step
+    (2-d runs); `reference` ``(T+1, C, N, N)`` from the initial state, `emulated` ``(T, N, N)``."""
+    ref, emu = np.asarray(reference[-1, 0]), np.asarray(emulated[-1])
+    t = reference.shape[0] - 1
+    panels = [(f"reference, step {t}", ref), (f"emulator, step {t}", emu)]
+    opts = {"extent": (0, extent, 0, extent), "xlabel": "$y$", "ylabel": "$x$"}
+    error = [(f"|emulator - reference|, step {t}", np.abs(emu - ref))]
+    return [
+        report.plot_panels(path, panels, label="u", cmap="RdBu_r", symmetric=True, **opts),
+        report.plot_panels(path.with_name("rollout_error.png"), error, label="|error|", cmap="magma", **opts),
+    ]
 
 
 def _keys(cfg: dict):
@@ -102,7 +124,7 @@ def run_emulator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
     grid, stepper, init = build_reference(cfg)
     train = make_data(cfg, stepper, init, kdata, "train")
     test = make_data(cfg, stepper, init, ktest, "test")
-    model0 = build_model(cfg["model"], kmodel)
+    model0 = _model(cfg, kmodel, grid, train.shape[2])
     out.mkdir(parents=True, exist_ok=True)
     if cfg["data"]["save"]:
         meta = {"pde": cfg["pde"], "seed": cfg["seed"]}
@@ -140,17 +162,19 @@ def run_emulator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = Fa
         last = (r, s, model)
     r, s, model = last
     x = np.asarray(grid.coordinates()[0])
-    figures = [
-        plot_rollout(
+    title = f"{cfg['model']['architecture']} emulator (T={r}) vs reference"
+    if grid.num_spatial_dims == 2:
+        figures = _snapshots(out / "rollout.png", test[0, : n_eval + 1], s["pred"], grid.extent)
+    else:
+        figures = [plot_rollout(
             out / "rollout.png",
             x,
             cfg["pde"]["dt"],
             np.asarray(test[0, : n_eval + 1, 0]),
             np.concatenate([np.asarray(test[0, :1, 0]), s["pred"]]),
-            title=f"{cfg['model']['architecture']} emulator (T={r}) vs reference",
-        ),
-        plot_rollout_metrics(out / "rollout_metrics.png", curves),
-    ]
+            title=title,
+        )]  # fmt: skip
+    figures.append(plot_rollout_metrics(out / "rollout_metrics.png", curves))
     figures += report.plot_history(out, history.rows)
     metrics = {
         "experiment": cfg["experiment"],
@@ -182,16 +206,19 @@ def load_emulator(cfg: dict, out: Path):
     rollouts = _check(cfg)
     path = out / "checkpoint" / f"model_T{rollouts[-1]}.eqx"
     read_tied(path, cfg)
-    model, _ = load(path, build_model(cfg["model"], _keys(cfg)[2]))
-    shape = (1, cfg["pde"]["num_points"])
+    grid, _, init = build_reference(cfg)
+    channels = jax.eval_shape(lambda: init(key=jax.random.key(0))).shape[0]
+    model, _ = load(path, _model(cfg, _keys(cfg)[2], grid, channels))
+    shape = (channels, *grid.spatial_shape)
 
     def predict(u0, steps: int = 1):
         u = np.asarray(u0, np.float32)
-        if u.ndim not in (2, 3) or u.shape[-2:] != shape:
+        k = len(shape)
+        if u.ndim not in (k, k + 1) or u.shape[-k:] != shape:
             raise ConfigError(f"initial states must have shape {shape} or (B, *{shape}), got {u.shape}.")
         if not isinstance(steps, int | np.integer) or steps < 1:
             raise ConfigError(f"steps must be an int >= 1, got {steps!r}.")
         pred = emulator_rollout(model, jnp.asarray(u.reshape(-1, *shape)), int(steps))
-        return np.asarray(pred).reshape(*u.shape[:-2], int(steps), *shape)
+        return np.asarray(pred).reshape(*u.shape[:-k], int(steps), *shape)
 
     return model, predict

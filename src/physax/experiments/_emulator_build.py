@@ -17,7 +17,7 @@ from ..solvers import spectral as sp
 from ._common import CHECKPOINT, check_tie, expect, tie, write_config
 from ._config import ConfigError
 
-ARCHITECTURES = ("linear", "convnet", "resnet", "preresnet", "dilated", "unet", "fno")
+ARCHITECTURES = ("linear", "convnet", "resnet", "preresnet", "dilated", "unet", "fno", "encoder_decoder")
 CONFIGURATIONS = ("supervised", "diverted", "mix", "residuum")
 
 # The names a TOML file may use; the library itself takes the objects.
@@ -45,24 +45,39 @@ def _pick(table: dict, key: str, value: str):
 
 
 def build_reference(cfg: dict):
-    """``(grid, stepper, initial_condition)`` from the ``[pde]`` table (float32 data)."""
+    """``(grid, stepper, initial_condition)`` from the ``[pde]`` table (float32 data).
+
+    ``pde.num_spatial_dims`` (default 1) picks a 1-d or 2-d periodic grid; 2-d tables use
+    ``name = "advection_diffusion"`` with ``velocity`` (one value per axis) and ``nu``."""
     p = cfg["pde"]
     try:
-        grid = sp.PeriodicGrid(1, p["num_points"], extent=p["extent"])
-        if p["name"] == "advection":
+        grid = sp.PeriodicGrid(p.get("num_spatial_dims", 1), p["num_points"], extent=p["extent"])
+        if p["name"] == "advection_diffusion":
+            velocity = p["velocity"]
+            if not isinstance(velocity, list) or len(velocity) != grid.num_spatial_dims:
+                raise ConfigError(
+                    f"pde.velocity must be a list of {grid.num_spatial_dims} numbers (one per axis), "
+                    f"got {velocity!r}."
+                )
+            pde = sp.AdvectionDiffusion(velocity=tuple(float(c) for c in velocity), nu=p["nu"])
+        elif p["name"] == "advection":
             pde = sp.Advection(velocity=p["cfl"] * grid.spacing / p["dt"])
         elif p["name"] == "burgers":
             pde = sp.Burgers(nu=p["nu"])
         elif p["name"] == "ks":
             pde = sp.KuramotoSivashinsky()
         else:
-            raise ConfigError(f"pde.name must be advection, burgers or ks, got '{p['name']}'.")
+            raise ConfigError(
+                f"pde.name must be advection, burgers, ks or advection_diffusion, got '{p['name']}'."
+            )
         stepper = sp.Stepper(pde, grid, p["dt"], order=p["order"], substeps=p["substeps"])
     except ValueError as e:
         raise ConfigError(str(e)) from None
     ic = p["ic"]
     f32 = {"dtype": jnp.float32}
     if ic == "sine_cosine":
+        if grid.num_spatial_dims != 1:
+            raise ConfigError("pde.ic = 'sine_cosine' is 1-d only; use 'fourier' or 'grf' on a 2-d grid.")
         init = functools.partial(em.sine_cosine_series, grid, max_mode=p["max_mode"], **f32)
     elif ic == "fourier":
         init = functools.partial(
@@ -101,10 +116,11 @@ _NETWORKS = {
 }
 
 
-def build_model(m: dict, key, *, channels: int = 1, dims: int = 1):
-    """A network from a ``[model]`` table (architecture name and sizes)."""
+def build_model(m: dict, key, *, channels: int = 1, dims: int = 1, spatial_size: int | None = None):
+    """A network from a ``[model]`` table (architecture name and sizes); `spatial_size` (points
+    per axis) is needed by ``encoder_decoder``, whose dense latent layers fix the resolution."""
     arch = m["architecture"]
-    if arch not in (*_NETWORKS, "linear", "fno"):
+    if arch not in (*_NETWORKS, "linear", "fno", "encoder_decoder"):
         raise ConfigError(f"model.architecture must be one of {', '.join(ARCHITECTURES)}, got '{arch}'.")
     act = _pick(ACTIVATIONS, "model.activation", m["activation"])
     try:
@@ -118,6 +134,13 @@ def build_model(m: dict, key, *, channels: int = 1, dims: int = 1):
                 boundary=m["boundary"],
                 key=key,
             )
+        if arch == "encoder_decoder":
+            if "latent_size" not in m or spatial_size is None:
+                raise ConfigError("model.architecture = 'encoder_decoder' needs a model.latent_size key.")
+            return nn.EncoderDecoder(dims, channels, channels, spatial_size=spatial_size,
+                                     latent_size=m["latent_size"], width=m["width"], levels=m["levels"],
+                                     kernel_size=m["kernel_size"], activation=act, boundary=m["boundary"],
+                                     key=key)  # fmt: skip
         if arch == "fno":
             return nn.FNO(dims, channels, channels, width=m["width"], modes=m["modes"], num_layers=m["depth"],
                           activation=act, key=key)  # fmt: skip
