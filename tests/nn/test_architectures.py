@@ -152,3 +152,24 @@ def test_periodic_embedding_is_exactly_periodic():
     for t, x in jax.random.uniform(jax.random.key(9), (3, 2), F64, -1.0, 1.0):
         dv, dg, v = shifted(t, x)
         assert abs(float(dv)) <= 1e-12 * max(1.0, abs(float(v))) and abs(float(dg)) <= 1e-10
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"model.kind": "pirat"}, "Did you mean 'pirate'"),
+        (
+            {"model.kind": "pirate", "model.fourier_features": 4, "model.pirate_init": "ic"},
+            "hard_constraints=false",
+        ),
+        ({"model.pirate_init": "data"}, "model.kind='pirate' only"),
+        ({"model.kind": "pirate", "model.fourier_features": 0}, "fourier_features > 0"),
+    ],
+)
+def test_model_keys_are_validated(overrides, message):
+    from physax.experiments import ConfigError, load
+    from physax.experiments._pinn_build import build_model, build_problem
+
+    cfg = load("allen-cahn", overrides).config
+    with pytest.raises(ConfigError, match=message):
+        build_model(cfg, build_problem(cfg), jax.random.key(0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import zipfile
 from pathlib import Path
 
@@ -77,9 +78,70 @@ def build_problem(cfg: dict) -> problems.AbstractProblem:
         raise ConfigError(f"problem '{p['name']}': {e}.") from None
 
 
+MODEL_KINDS = ("mlp", "modified_mlp", "pirate")
+PIRATE_INITS = ("none", "ic", "data")
+
+
+def _model_choice(key: str, value: str, options) -> None:
+    if value not in options:
+        close = difflib.get_close_matches(value, options, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(f"config key '{key}' must be one of {list(options)}, got '{value}'.{hint}")
+
+
+def _network(m: dict, size: int, out, key) -> eqx.Module:
+    """The coordinate network of ``model.kind`` (optional keys default to a plain MLP)."""
+    kind = m.get("kind", "mlp")
+    _model_choice("model.kind", kind, MODEL_KINDS)
+    act = ACTIVATIONS[m["activation"]]
+    rwf = None
+    if m.get("rwf", False):
+        try:
+            rwf = nn.RandomWeightFactorisation(m.get("rwf_mean", 1.0), m.get("rwf_std", 0.1))
+        except ValueError as e:
+            raise ConfigError(f"model.rwf_mean/rwf_std: {e}") from None
+    if kind == "pirate":
+        return nn.PirateNet(
+            size, out, m["fourier_features"], m["fourier_sigma"], m["depth"], act, rwf=rwf, key=key
+        )
+    if kind == "modified_mlp":
+        return nn.ModifiedMLP(size, out, m["width"], m["depth"], act, rwf=rwf, key=key)
+    if rwf is not None:
+        return nn.FactorisedMLP(size, out, m["width"], m["depth"], act, rwf=rwf, key=key)
+    return nn.MLP(size, out, m["width"], m["depth"], act, key=key)
+
+
+def _pirate_targets(cfg: dict, problem: problems.AbstractProblem, how: str, key):
+    """Points and values the PirateNet output layer is fitted to: the initial slice or the data."""
+    if how == "data":
+        obs = build_observations(cfg, problem, key)
+        if obs is None:
+            raise ConfigError("model.pirate_init='data' needs data: set data.n > 0 or data.file.")
+        return obs.points, obs.values
+    ref = problem.reference()
+    pts, vals = np.asarray(ref.points), np.asarray(ref.flat_values)
+    first = np.isclose(pts[:, 0], pts[:, 0].min())
+    return pts[first], vals[first]
+
+
 def build_model(cfg: dict, problem: problems.AbstractProblem, key) -> eqx.Module:
     m = cfg["model"]
     _choice("model.activation", m["activation"], ACTIVATIONS)
+    kind, init = m.get("kind", "mlp"), m.get("pirate_init", "none")
+    _model_choice("model.pirate_init", init, PIRATE_INITS)
+    if kind == "pirate":
+        if m["fourier_features"] < 1:
+            raise ConfigError(
+                "model.kind='pirate' embeds by Fourier features: set model.fourier_features > 0."
+            )
+        if init == "ic" and m["hard_constraints"]:
+            raise ConfigError(
+                "model.pirate_init='ic' fits the initial condition: set model.hard_constraints=false."
+            )
+    elif init != "none":
+        raise ConfigError(
+            f"model.pirate_init='{init}' applies to model.kind='pirate' only; set it to 'none'."
+        )
     kff, knet = jax.random.split(key)
     dom = problem.domain
     layers: list = [nn.Normalize(dom.lo, dom.hi)]
@@ -88,23 +150,19 @@ def build_model(cfg: dict, problem: problems.AbstractProblem, key) -> eqx.Module
     if periodic:  # exact periodicity: embed those coordinates (periods in normalised units)
         axes = tuple(dom.axis(c) for c in periodic)
         periods = tuple(2 * p / (dom.hi[a] - dom.lo[a]) for a, p in zip(axes, periodic.values()))
-        embed = nn.PeriodicEmbedding(axes, periods, harmonics=1)
+        embed = nn.PeriodicEmbedding(axes, periods, harmonics=m.get("periodic_harmonics", 1))
         layers.append(embed)
         size = embed.out_size(size)
-    if m["fourier_features"] > 0:
+    if m["fourier_features"] > 0 and kind != "pirate":  # a PirateNet holds its own embedding
         layers.append(nn.FourierFeatures(size, m["fourier_features"], m["fourier_sigma"], key=kff))
         size = 2 * m["fourier_features"]
-    layers.append(
-        nn.MLP(
-            size,
-            problem.output_size,
-            m["width"],
-            m["depth"],
-            ACTIVATIONS[m["activation"]],
-            key=knet,
-        )
-    )
-    net = eqx.nn.Sequential(layers)
+    pre = eqx.nn.Sequential(list(layers))
+    net = _network(m, size, problem.output_size, knet)
+    if init != "none":  # physics-informed initialisation (Wang et al. 2024)
+        pts, vals = _pirate_targets(cfg, problem, init, kff)
+        inputs = jax.vmap(pre)(jnp.asarray(pts, jnp.float32))
+        net = net.fit_output(inputs, jnp.asarray(vals, jnp.float32))
+    net = eqx.nn.Sequential([*layers, net])
     if m["hard_constraints"]:
         transform = problem.hard_constraint()
         if transform is None:
