@@ -58,9 +58,9 @@ def box_mesh(lo, hi, shape) -> skfem.Mesh:
 
 
 def basis(mesh: skfem.Mesh, order: int) -> skfem.CellBasis:
-    """The P1 or P2 Lagrange basis on `mesh`, with quadrature exact to degree ``2 order + 2``."""
+    """The P1 or P2 Lagrange basis on `mesh`, with quadrature exact to degree ``2 order + 1``."""
     elem = _ELEMENTS[(mesh.dim(), check_order(order))]()
-    return skfem.Basis(mesh, elem, intorder=2 * order + 2)
+    return skfem.Basis(mesh, elem, intorder=2 * order + 1)
 
 
 def _cells(points: np.ndarray, lo, hi, shape) -> np.ndarray:
