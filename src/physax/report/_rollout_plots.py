@@ -57,6 +57,7 @@ def plot_operator_samples(
     path: Path, x, u0, truth, predictions: dict[str, np.ndarray], *, num: int = 3
 ) -> Path:
     """Initial condition, true u(t=1) and each model's prediction for a few test samples."""
+    num = max(1, min(num, len(u0)))  # fewer test samples than panels: one panel each
     fig = Figure(figsize=(4.2 * num, 3.4), dpi=DPI, layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, num))
     for i, ax in enumerate(axes):
