@@ -263,6 +263,8 @@ def _one(m, problem, key, recipes, configs, plans, budget, out, progress) -> Met
         return skip(f"{problem.name} has no classical solver hook")
     if m == "classical" and (problem.domain.coords[:1] != ("t",) or problem.domain.dim != 2):
         return skip(f"{problem.name}: the classical comparison covers 1-d time-dependent problems")
+    if m in ("classical", "fem") and problem.output_size != "scalar":
+        return skip(f"{problem.name} has a vector-valued field; the {m} comparison covers scalar ones")
     try:
         with jax.enable_x64(True):
             if m == "pinn":
