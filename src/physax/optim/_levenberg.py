@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 from jax.flatten_util import ravel_pytree
@@ -50,6 +51,9 @@ class LevenbergMarquardt(AbstractOptimiser):
     - `initial_damping`: ``mu_0 = initial_damping * max diag(J^T J)``.
     - `min_damping`: floor on ``mu`` relative to ``max diag(J^T J)`` (keeps the Cholesky
       factorisation defined when ``J`` is rank deficient).
+    - `linesearch`: try the step lengths ``1, 1/2, ..., 2^(1-linesearch)`` along the damped
+      Gauss-Newton direction and keep the best (the grid line search of Müller &
+      Zeinhofer's ENGD); 1: the plain Levenberg-Marquardt step.
 
     **Example:**
 
@@ -60,12 +64,15 @@ class LevenbergMarquardt(AbstractOptimiser):
     float64: bool = True
     initial_damping: float = 1e-3
     min_damping: float = 1e-14
+    linesearch: int = 1
     name: ClassVar[str] = "lm"
 
     def __check_init__(self):
         check_phase(self)
-        if not self.initial_damping > 0 or not self.min_damping >= 0:
-            raise ValueError("LevenbergMarquardt needs initial_damping > 0 and min_damping >= 0.")
+        if not self.initial_damping > 0 or not self.min_damping >= 0 or self.linesearch < 1:
+            raise ValueError(
+                "LevenbergMarquardt needs initial_damping > 0, min_damping >= 0, linesearch >= 1."
+            )
 
     def init(self, params, objective: Objective | None = None) -> LMState:
         dtype = ravel_pytree(params)[0].dtype
@@ -73,8 +80,8 @@ class LevenbergMarquardt(AbstractOptimiser):
 
     def step(self, params, state: LMState, objective: Objective):
         x, unravel = ravel_pytree(params)
+        J = objective.dense_jacobian(params)  # raises unless the objective has residuals
         r = objective.residuals(params)
-        J = objective.dense_jacobian(params)
         A = J.T @ J
         g = J.T @ r
         scale = jnp.max(jnp.diag(A))
@@ -84,9 +91,19 @@ class LevenbergMarquardt(AbstractOptimiser):
         factor = jsl.cho_factor(A + mu * eye)
         h = -jsl.cho_solve(factor, g)
         F = 0.5 * r @ r
-        r_new = objective.residuals(unravel(x + h))
-        F_new = 0.5 * r_new @ r_new
-        predicted = 0.5 * h @ (mu * h - g)
+        if self.linesearch > 1:  # the best of the step lengths 1, 1/2, ..., as in ENGD
+            alphas = 0.5 ** jnp.arange(self.linesearch, dtype=x.dtype)
+            trial = lambda a: 0.5 * jnp.sum(objective.residuals(unravel(x + a * h)) ** 2)
+            values = jax.lax.map(trial, alphas)
+            values = jnp.where(jnp.isfinite(values), values, jnp.inf)
+            alpha = alphas[jnp.argmin(values)]
+            F_new = jnp.min(values)
+        else:
+            alpha = jnp.ones((), x.dtype)
+            r_new = objective.residuals(unravel(x + h))
+            F_new = 0.5 * r_new @ r_new
+        h = alpha * h
+        predicted = -(g @ h) - 0.5 * h @ (A @ h)
         rho = (F - F_new) / predicted
         accept = jnp.isfinite(F_new) & jnp.all(jnp.isfinite(h)) & (rho > 0)
         grow = jnp.maximum(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)

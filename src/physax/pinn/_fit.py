@@ -261,7 +261,8 @@ def fit(
     Example:
         >>> problem = Heat1D()
         >>> net = MLP(2, "scalar", width=20, depth=3, key=jax.random.key(0))
-        >>> result = fit(problem, net, key=jax.random.key(1), phases=[Adam(2000), SSBroyden(500)])
+        >>> result = fit(problem, net, key=jax.random.key(1), collocation=Collocation(n_interior=500),
+        ...              phases=[Adam(200), SSBroyden(50)], progress=False)
     """
     trainer = make_trainer(
         problem,
