@@ -12,6 +12,7 @@ import optax
 
 from .._train import ProgressBar
 from ._callbacks import AbstractCallback, tree_norm
+from ._sharding import split_batch
 from ._state import EmulatorDiverged, EmulatorState
 
 
@@ -112,6 +113,7 @@ def _block(trainer, windows, static, params, opt_state, trajectories, table, per
 
 def _step_fn(trainer, windows, static, trajectories, table, per_epoch, start):
     batch = table.shape[1] // per_epoch
+    mesh = trainer.mesh()
     num_windows = windows.num_windows
 
     def objective(p, data, weights):
@@ -124,6 +126,7 @@ def _step_fn(trainer, windows, static, trajectories, table, per_epoch, start):
         idx = jax.lax.dynamic_slice_in_dim(table[row], (k % per_epoch) * batch, batch)
         valid = idx >= 0
         data = windows.gather(trajectories, jnp.where(valid, idx, 0) % num_windows)
+        data, valid = split_batch((data, valid), mesh)
         loss, grads = jax.value_and_grad(objective)(p, data, valid)
         updates, s = trainer.optimizer.update(grads, s, p)
         gnorm = optax.tree.norm(grads).astype(loss_sum.dtype)
