@@ -206,14 +206,17 @@ def build_trainer(cfg: dict, rollout: int, stepper) -> em.Trainer:
             config = em.MixChain(rollout, num_post_physics_steps=t["post_physics_steps"], **kw)
         else:
             config = em.Residuum(rollout, **kw)
-        return em.Trainer(
+        trainer = em.Trainer(
             config,
             build_optimizer(t),
             t["steps"],
             t["batch_size"],
             ref_stepper=stepper,
             residuum_fn=StepperResiduum(stepper),
+            devices=t.get("devices", 1),
         )
+        trainer.mesh()  # the devices exist and the minibatch splits over them
+        return trainer
     except ValueError as e:
         raise ConfigError(f"train: {e}") from None
 

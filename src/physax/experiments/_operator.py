@@ -77,7 +77,14 @@ def _trainer(cfg: dict, name: str) -> em.Trainer:
     t = cfg["train"]
     steps = cfg[name]["steps"] or t["steps"]
     loss = em.Supervised(1, time_level_loss=em.NormalizedMSELoss())
-    return em.Trainer(loss, build_optimizer({**t, "steps": steps}), steps, t["batch_size"])
+    trainer = em.Trainer(
+        loss, build_optimizer({**t, "steps": steps}), steps, t["batch_size"], devices=t.get("devices", 1)
+    )
+    try:
+        trainer.mesh()  # the devices exist and the minibatch splits over them
+    except ValueError as e:
+        raise ConfigError(f"train: {e}") from None
+    return trainer
 
 
 def run_operator(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
