@@ -66,11 +66,13 @@ CONFIG_CASES = [
     ([*SOLVE, "--set", "pde.nu=-0.1"], "positive"),
     ([*SOLVE, "--set", "dt=1e-300"], "time steps"),
     ([*SOLVE, "--set", "snapshots=10000000000"], "time steps"),
-    ([*SOLVE, "--set", "n=10000000000"], "out of memory"),
+    ([*SOLVE, "--set", "n=10000000000"], "GiB"),
+    ([*SOLVE, "--set", "snapshots=100000000", "--set", "dt=1e-8"], "GiB"),
     ([*SOLVE, "--set", "order=7"], "order"),
     (["solve", "no-such-problem"], "unknown solvable problem"),
     ([*WAVE, "--set", "dt=1e-300"], "time steps"),
     ([*WAVE, "--set", "dx=nan"], "finite"),
+    ([*WAVE, "--set", "nx=100000", "--set", "nz=100000"], "GiB"),
 ]
 
 

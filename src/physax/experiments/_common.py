@@ -15,7 +15,7 @@ import jax
 
 from .. import __version__, report
 from .._train import CheckpointError
-from ._config import dumps
+from ._config import ConfigError, dumps
 
 CHECKPOINT = Path("checkpoint") / "state.eqx"
 
@@ -87,6 +87,19 @@ def _first_difference(a: dict, b: dict, prefix: str = "") -> str | None:
         elif va != vb:
             return f"{prefix}{key}"
     return None
+
+
+def check_memory(what: str, nbytes: float, fix: str) -> None:
+    """Refuse (one line) a result array larger than this machine's physical memory."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if nbytes > total:
+        raise ConfigError(
+            f"{what} would need {nbytes / 2**30:.3g} GiB, more than this machine's "
+            f"{total / 2**30:.3g} GiB; {fix}."
+        )
 
 
 def write_config(out: Path, cfg: dict) -> None:

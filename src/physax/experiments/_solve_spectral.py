@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import __version__, metrics as mt, problems, report
-from ._common import device_description, write_config
+from ._common import check_memory, device_description, write_config
 from ._config import ConfigError
 
 
@@ -89,7 +89,10 @@ def check(cfg: dict) -> problems.AbstractProblem:
             f"dt = {cfg['dt']:g} needs {steps:.3g} time steps to reach t_end = {cfg['t_end']:g} "
             f"(at most {MAX_STEPS}); raise dt."
         )
-    return build_problem(cfg)
+    problem = build_problem(cfg)
+    values = (cfg["snapshots"] + 1) * float(cfg["n"]) ** cfg["dims"] * 2  # up to two fields
+    check_memory("the snapshots", values * (8 if cfg["float64"] else 4), "lower snapshots or n")
+    return problem
 
 
 def solve(cfg: dict, out: Path) -> dict:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import __version__, report
 from ..report import plot_panels
-from ._common import device_description, write_config
+from ._common import check_memory, device_description, write_config
 from ._config import ConfigError
 
 MAX_STEPS = 2**31 - 1
@@ -32,7 +32,16 @@ def check(cfg: dict) -> int:
         raise ConfigError(
             f"t_end / dt = {n_steps:.3g} time steps; give 1 to {MAX_STEPS} (change dt or t_end)."
         )
-    return int(round(n_steps))
+    n_steps = int(round(n_steps))
+    item = 8 if cfg["float64"] else 4
+    frames = min(cfg["snapshots"], n_steps) + 1
+    grid = float(cfg["nx"] + 2 * cfg["pml_width"]) * (cfg["nz"] + 2 * cfg["pml_width"])
+    check_memory(
+        "the snapshots and traces",
+        item * (frames * grid + n_steps * cfg["nx"]),
+        "lower snapshots, nx/nz or t_end",
+    )
+    return n_steps
 
 
 def solve_wave(cfg: dict, out: Path) -> dict:
