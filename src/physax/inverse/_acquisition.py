@@ -27,9 +27,7 @@ def surface_shots(
 
     **Example:**
 
-    ```python
-    shots = surface_shots(200, n_shots=8, f0=8.0, dt=1e-3, n_steps=1000)
-    ```
+    >>> shots = surface_shots(200, n_shots=8, f0=8.0, dt=1e-3, n_steps=1000)
     """
     if n_shots < 1 or nx <= 2 * margin:
         raise ValueError(f"need n_shots >= 1 and nx > 2 * margin, got n_shots={n_shots}, nx={nx}.")

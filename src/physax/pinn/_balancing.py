@@ -30,7 +30,9 @@ class GradNormBalancing(eqx.Module):
 
     **Example:**
 
-    >>> fit(problem, net, key=key, phases=[Adam(5000)], balancing=GradNormBalancing(every=500))
+    >>> problem, net = Heat1D(), MLP(2, "scalar", width=16, depth=2, key=jax.random.key(0))
+    >>> result = fit(problem, net, key=jax.random.key(1), phases=[Adam(200)],
+    ...              balancing=GradNormBalancing(every=100), progress=False)
     """
 
     every: int = 1000

@@ -49,6 +49,11 @@ class Collocation(eqx.Module):
         adaptive: a :class:`ResidualAdaptive` rule for redraws (default: plain redraws).
         lbfgs_resample_every: redraw every this many L-BFGS iterations too (0: never); each
             redraw restarts L-BFGS, whose curvature pairs belong to the old objective.
+
+    Example:
+        >>> batch = Collocation(n_interior=500, n_boundary=50, n_initial=50).sample(Heat1D(), jax.random.key(0))
+        >>> {region: points.shape for region, points in sorted(batch.items())}
+        {'boundary': (50, 2), 'initial': (50, 2), 'interior': (500, 2)}
     """
 
     n_interior: int = 10_000

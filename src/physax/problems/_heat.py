@@ -21,6 +21,13 @@ class Heat1D(AbstractProblem):
         k: the diffusivity (a :class:`Parameter`; make it trainable for the inverse problem).
         modes: ``(m, a_m)`` pairs of the initial sine series.
         length, t_end: domain extents.
+
+    Example:
+        >>> problem = Heat1D(k=0.1)
+        >>> problem.domain.coords, sorted(problem.conditions())
+        (('t', 'x'), ['bc', 'ic'])
+        >>> problem.exact(np.array([[0.0, 0.5]]))  # sin(pi / 2) + 0.5 sin(3 pi / 2)
+        array([0.5])
     """
 
     domain: TimeXSpace

@@ -192,7 +192,10 @@ def plot_field(
         The path written.
 
     Example:
-        >>> plot_field("u.png", (("t", t), ("x", x)), u, title="Burgers", label="$u$")
+        >>> t, x = np.linspace(0, 1, 11), np.linspace(-1, 1, 21)
+        >>> u = -np.sin(np.pi * x)[None, :] * np.exp(-t)[:, None]
+        >>> plot_field("u.png", (("t", t), ("x", x)), u, title="decaying sine", label="$u$").name
+        'u.png'
     """
     axes, arr = _check(reference_axes, values)
     axes, arr, note = _reduce(axes, arr)

@@ -34,9 +34,7 @@ def central_coefficients(order: int) -> tuple[float, ...]:
 
     **Example:**
 
-    ```python
-    central_coefficients(4)  # (-2.5, 1.3333, -0.08333)
-    ```
+    >>> central_coefficients(4)  # (-2.5, 1.3333, -0.08333)
     """
     m = _check_order(order) // 2
     k = np.arange(1, m + 1, dtype=np.float64)
@@ -67,9 +65,7 @@ def staggered_coefficients(order: int) -> tuple[float, ...]:
 
     **Example:**
 
-    ```python
-    staggered_coefficients(4)  # (1.125, -0.041667)
-    ```
+    >>> staggered_coefficients(4)  # (1.125, -0.041667)
     """
     m = _check_order(order) // 2
     odd = 2.0 * np.arange(1, m + 1, dtype=np.float64) - 1.0
@@ -104,9 +100,7 @@ def max_stable_dt(velocity_max: float, dx: float, order: int = 8, *, staggered: 
 
     **Example:**
 
-    ```python
-    max_stable_dt(3000.0, 10.0, order=8)  # ~1.95e-3
-    ```
+    >>> max_stable_dt(3000.0, 10.0, order=8)  # ~1.95e-3
     """
     if staggered:
         c = staggered_coefficients(order)

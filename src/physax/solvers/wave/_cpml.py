@@ -40,9 +40,7 @@ class CPML(eqx.Module):
 
     **Example:**
 
-    ```python
-    pml = CPML(20, f0=15.0, free_surface=True)
-    ```
+    >>> pml = CPML(20, f0=15.0, free_surface=True)
     """
 
     widths: tuple[int, int, int, int] = eqx.field(static=True)

@@ -34,9 +34,7 @@ class AcousticModel(eqx.Module):
 
     **Example:**
 
-    ```python
-    model = AcousticModel(jnp.full((100, 200), 2000.0), dx=10.0)
-    ```
+    >>> model = AcousticModel(jnp.full((100, 200), 2000.0), dx=10.0)
     """
 
     velocity: Float[Array, "nz nx"]
@@ -85,9 +83,7 @@ class Shot(eqx.Module):
 
     **Example:**
 
-    ```python
-    shot = Shot([[2, 100]], [[2, i] for i in range(200)], ricker(15.0, 1e-3, 1500))
-    ```
+    >>> shot = Shot([[2, 100]], [[2, i] for i in range(200)], ricker(15.0, 1e-3, 1500))
     """
 
     sources: Int[Array, "n_sources 2"]

@@ -34,9 +34,7 @@ def synthetic_model(
 
     **Example:**
 
-    ```python
-    true_model = synthetic_model()  # 200 x 100 cells, dx = 10 m
-    ```
+    >>> true_model = synthetic_model()  # 200 x 100 cells, dx = 10 m
     """
     z = (np.arange(nz)[:, None] + 0.5) / nz  # relative depth
     x = (np.arange(nx)[None, :] + 0.5) / nx

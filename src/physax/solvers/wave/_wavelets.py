@@ -26,9 +26,7 @@ def ricker(
 
     **Example:**
 
-    ```python
-    w = ricker(15.0, 1e-3, 1000)
-    ```
+    >>> w = ricker(15.0, 1e-3, 1000)
     """
     if not (f0 > 0 and dt > 0 and n_steps > 0):
         raise ValueError(
