@@ -67,7 +67,9 @@ NX, NZ, DX = (60, 30, 20.0) if QUICK else (80, 40, 20.0)
 DT, F0, T_END = 0.002, 8.0, 1.2
 n_steps = int(round(T_END / DT))
 true = wave.synthetic_model(NX, NZ, DX)
-print(f"grid {NZ} x {NX} cells of {DX} m; dt = {DT} s (CFL limit {wave.max_stable_dt(3500.0, DX, order=4):.4f} s)")
+print(
+    f"grid {NZ} x {NX} cells of {DX} m; dt = {DT} s (CFL limit {wave.max_stable_dt(3500.0, DX, order=4):.4f} s)"
+)
 
 pml = wave.CPML((0, 15, 15, 15), f0=F0, free_surface=True, velocity_max=3500.0)  # free surface on top
 shot = wave.Shot([[1, NX // 2]], [[1, i] for i in range(NX)], wave.ricker(F0, DT, n_steps))
@@ -94,7 +96,9 @@ plt.show()
 # %%
 lim = float(jnp.percentile(jnp.abs(solution.traces), 99))
 plt.figure(figsize=(6, 4))
-plt.imshow(solution.traces, aspect="auto", cmap="Greys", vmin=-lim, vmax=lim, extent=(0, NX * DX / 1000, T_END, 0))
+plt.imshow(
+    solution.traces, aspect="auto", cmap="Greys", vmin=-lim, vmax=lim, extent=(0, NX * DX / 1000, T_END, 0)
+)
 plt.xlabel("receiver x (km)")
 plt.ylabel("time (s)")
 plt.title("shot gather: what surface receivers record")
@@ -121,7 +125,8 @@ plt.show()
 N, H, DT_TOY, F0_TOY = 60, 10.0, 1e-3, 20.0
 zz, xx = np.meshgrid(np.arange(N), np.arange(N), indexing="ij")
 v_true = jnp.asarray(2000.0 + 400.0 * np.exp(-((zz - 38) ** 2 + (xx - 22) ** 2) / (2 * 6.0**2)), jnp.float32)
-v_start = jnp.full((N, N), 2000.0, jnp.float32)  # explicit dtype: a weak-typed start would compile `step` twice
+# an explicit dtype: a weak-typed start would make `step` compile twice
+v_start = jnp.full((N, N), 2000.0, jnp.float32)
 toy_shot = wave.Shot([[N // 2, N // 2]], [[0, 0]], wave.ricker(F0_TOY, DT_TOY, 300))
 toy_pml = wave.CPML(10, f0=F0_TOY, velocity_max=3000.0)
 
@@ -253,7 +258,11 @@ band = np.asarray(h["band"])
 for b in np.unique(band):
     sel = band == b
     cutoff = bands[int(b)]
-    ax1.semilogy(np.asarray(h["step"])[sel], np.asarray(h["misfit"])[sel], label=f"{cutoff} Hz" if cutoff else "full band")
+    ax1.semilogy(
+        np.asarray(h["step"])[sel],
+        np.asarray(h["misfit"])[sel],
+        label=f"{cutoff} Hz" if cutoff else "full band",
+    )
 ax1.set_xlabel("iteration")
 ax1.set_title("misfit per band (each band is its own low-passed data)")
 ax1.legend(fontsize=8)

@@ -93,7 +93,9 @@ def train_pinn(omega, steps=STEPS):
 
 pinn_runs = {omega: train_pinn(omega) for omega in OMEGAS}
 for omega, (res, seconds) in pinn_runs.items():
-    print(f"omega = {omega:4.0f}: rel. L2 error {res.history['rel_l2'][-1]:.2e} after {STEPS} steps ({seconds:.0f} s)")
+    print(
+        f"omega = {omega:4.0f}: rel. L2 error {res.history['rel_l2'][-1]:.2e} after {STEPS} steps ({seconds:.0f} s)"
+    )
 
 # %%
 x = np.linspace(-2 * np.pi, 2 * np.pi, 2000)
@@ -188,7 +190,9 @@ fb = fbpinn.fit(
 )
 t_fb = time.perf_counter() - t0
 err_fb = fb.history["rel_l2"][-1]
-print(f"FBPINN: rel. L2 error {err_fb:.2e}, test L1 {fb.history['test_l1'][-1]:.2e} after {STEPS} steps ({t_fb:.0f} s)")
+print(
+    f"FBPINN: rel. L2 error {err_fb:.2e}, test L1 {fb.history['test_l1'][-1]:.2e} after {STEPS} steps ({t_fb:.0f} s)"
+)
 res15, t_pinn = pinn_runs[15.0]
 err_pinn = res15.history["rel_l2"][-1]
 assert err_fb < 0.5 * err_pinn, (err_fb, err_pinn)
@@ -291,7 +295,8 @@ print(f"{ml.n_subdomains} subdomains on {ml.n_levels} levels")
 
 # %%
 elm = fbpinn.ELMFBPINN(decomposition, 32, key=jax.random.key(0), feature_scale=2.0)
-solved = fbpinn.elm_solve(cosine, elm, key=jax.random.key(1), collocation=collocation)  # the FBPINN's 3000 points
+# on the FBPINN's 3000 points
+solved = fbpinn.elm_solve(cosine, elm, key=jax.random.key(1), collocation=collocation)
 stats = solved.stats
 ref = cosine.reference()
 u_elm = np.asarray(fbpinn.predict(solved.model, ref.points))
