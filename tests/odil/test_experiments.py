@@ -17,7 +17,11 @@ def test_the_odil_experiments_load_as_odil_specs(tmp_path):
     for name in TINY:
         assert name in ex.names() and isinstance(ex.load(name), ex.ODILSpec)
     with pytest.raises(ex.ConfigError, match="drop_conditions names 'nope'"):
-        ex.run(ex.load("odil-burgers", {"odil.drop_conditions": ["nope"]}), out=tmp_path / "never", progress=False)
+        ex.run(
+            ex.load("odil-burgers", {"odil.drop_conditions": ["nope"]}),
+            out=tmp_path / "never",
+            progress=False,
+        )
 
 
 @pytest.mark.slow
@@ -31,6 +35,8 @@ def test_odil_experiment_runs_tiny_and_resumes_to_the_same_result(name, tmp_path
         assert (tmp_path / "full" / f).is_file(), f
     pts = np.array([[0.5, 0.2], [0.25, 0.5]])
     assert full.predict(pts).shape == (2,)
+    if name not in ("odil-burgers", "odil-heat-inverse"):
+        return  # resuming goes through the same code for the other two
 
     from physax.experiments import _odil
 

@@ -34,6 +34,7 @@ from ._spec import (
     EmulatorSpec as EmulatorSpec,
     FBPINNSpec as FBPINNSpec,
     FWISpec as FWISpec,
+    ODILSpec as ODILSpec,
     OperatorSpec as OperatorSpec,
     PINNSpec as PINNSpec,
     Spec as Spec,

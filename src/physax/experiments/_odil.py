@@ -27,7 +27,7 @@ class OdilExperiment:
         _, kdata, ksolve = jax.random.split(jax.random.key(cfg["seed"]), 3)  # kdata as in the PINN runs
         self.problem = build_problem(cfg)
         self.observations = build_observations(cfg, self.problem, kdata)
-        self.grid = Grid(self.problem.domain, tuple(cfg["grid"]["shape"]))
+        self.grid = Grid(self.problem.domain, tuple(cfg["grid"]["shape"]), accuracy=cfg["grid"]["accuracy"])
         self.key = ksolve
         names = list(self.problem.conditions())
         for c in o["drop_conditions"]:
@@ -150,6 +150,7 @@ def finish(exp: OdilExperiment, model: GridSolution, stats: dict, out: Path, his
         "problem": problem.name,
         "method": "odil",
         "grid": list(exp.grid.shape),
+        "accuracy": exp.grid.accuracy,
         "rel_l2": float(np.linalg.norm(err) / np.linalg.norm(ref.values)),
         "max_abs_error": float(np.max(np.abs(err))),
         "mean_abs_error": float(np.mean(np.abs(err))),

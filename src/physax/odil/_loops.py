@@ -106,8 +106,12 @@ def run_newton(
             normal = NormalEquations(J, r)
             for _ in range(16):
                 d = normal.solve(mu)
-                if d is not None and float(loss_fn(x + d)) < loss0:
-                    new, mu = x + d, max(mu / 10, 1e-15)
+                for a in (1.0, 0.5, 0.25, 0.125, 0.0625) if d is not None else ():
+                    if float(loss_fn(x + a * d)) < loss0:
+                        new, d = x + a * d, a * d
+                        break
+                if new is not None:
+                    mu = max(mu / 10, 1e-15) if a == 1.0 else mu
                     break
                 mu = max(mu * 10, 1e-12)
         solve_s += time.perf_counter() - ts

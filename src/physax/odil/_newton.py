@@ -23,11 +23,19 @@ class Newton(eqx.Module):
       on the normal equations $(J^T J + \mu\,\mathrm{diag}(J^T J))\,\delta = -J^T r$, again
       factorised by SuperLU (symmetric-mode, minimum-degree ordering on $A^T + A$): the
       normal matrix is small (the unknowns') and as sparse as a 2-d stencil.
+    - **inverse problems** whose PDE and condition rows are square in the grid values (a
+      well-posed forward problem plus data): reduced-space Gauss-Newton, the field
+      eliminated by a forward Newton solve and the parameters updated from the
+      sensitivities $-S_u^{-1} S_\theta$ (see `physax.odil._reduced`).
+
+    Time-dependent square systems are block lower triangular in time; their Newton step is
+    block forward substitution with one SuperLU factorisation per time level (linear cost in
+    the levels, see `physax.odil._blocks`).
 
     A step is accepted when the loss $|r|^2$ decreases. A Newton step that does not
     is halved (backtracking, at most `max_backtracks` times) and then replaced by a
-    Levenberg-Marquardt step; the damping $\mu$ is divided by 10 after every accepted
-    LM step and multiplied by 10 after a rejected one. The method stops after `steps`
+    Levenberg-Marquardt step, itself halved up to four times before the damping $\mu$ is
+    multiplied by 10; $\mu$ is divided by 10 after a full LM step is accepted. The method stops after `steps`
     steps or when the step is below `tol` relative to the unknowns.
 
     **Arguments:**
