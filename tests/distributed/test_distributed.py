@@ -99,3 +99,42 @@ def test_two_process_run_resumes_from_process_0s_checkpoint(tmp_path):
     results = launch.run([str(HERE / "resume.py"), str(tmp_path)], devices=2, processes=2, timeout=900)
     for r in results:
         assert r.returncode == 0 and "OK" in r.stdout, r.stderr[-3000:]
+
+
+def test_ensemble_options_are_checked_before_training(tmp_path, capsys):
+    from physax.cli import main
+
+    out = tmp_path / "ens"
+    assert main(["run", "heat-forward", "--set", "train.ensemble=3", "--out", str(out), "--quiet"]) == 2
+    assert "train.lbfgs_steps = 0" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.slow
+def test_ensemble_experiment_reports_mean_and_spread(tmp_path):
+    import numpy as np
+
+    import physax.experiments as ex
+
+    tiny = {
+        "train.ensemble": 3,
+        "train.adam_steps": 30,
+        "train.decay_steps": 10,
+        "train.lbfgs_steps": 0,
+        "train.phases": [],
+        "chunk": 15,
+        "collocation.n_interior": 64,
+        "collocation.n_boundary": 16,
+        "collocation.n_initial": 16,
+        "model.width": 8,
+        "model.depth": 1,
+    }
+    run = ex.run(ex.load("heat-forward", tiny), out=tmp_path / "ens", progress=False)
+    m = run.metrics
+    assert m["ensemble"] == 3 and len(m["rel_l2_members"]) == 3 and m["steps"] == 30
+    members = np.asarray(m["rel_l2_members"])
+    assert len(set(members.round(12))) == 3  # independently seeded members differ
+    assert m["rel_l2"] <= members.mean() + 1e-9  # the mean is no worse than the average member (convexity)
+    assert m["spread_mean"] > 0 and (tmp_path / "ens" / "spread.png").is_file()
+    x = np.array([[0.3, 0.4], [0.7, 0.1]])
+    np.testing.assert_allclose(run.predict(x), np.asarray(run.model.mean(x)), rtol=1e-6)
+    assert np.asarray(run.model.members(x)).shape[0] == 3

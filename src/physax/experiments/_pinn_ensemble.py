@@ -28,8 +28,8 @@ def _build(cfg: dict):
         raise ConfigError(f"train.ensemble must be >= 2 for an ensemble run, got {k}.")
     if t["lbfgs_steps"] or t.get("phases") or t.get("causal_epsilon", 0.0):
         raise ConfigError(
-            "train.ensemble trains every member with Adam only; set train.lbfgs_steps = 0 "
-            "(and no train.phases or causal training)."
+            "train.ensemble trains every member with Adam only (train.adam_steps, train.learning_rate, ...); "
+            "set train.lbfgs_steps = 0 and train.phases = [] (and no causal training)."
         )
     kmodel, kdata, ktrain = jax.random.split(jax.random.key(cfg["seed"]), 3)
     try:
