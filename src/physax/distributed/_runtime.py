@@ -70,7 +70,8 @@ def initialize() -> bool:
     ```
     """
     global _STARTED
-    if _STARTED:
+    if _STARTED or jax.distributed.is_initialized():  # by an earlier call, or by the user's own script
+        _STARTED = True
         return jax.process_count() > 1
     kwargs = _from_env()
     if kwargs is None:

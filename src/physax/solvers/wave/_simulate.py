@@ -104,6 +104,8 @@ def simulate(
       of any function of the traces runs the native discrete adjoint and `jax.jvp` the XLA
       loop's tangent (second derivatives need `XLALoop()`); the loops evaluate the same
       scheme and agree to float rounding. The choice is made in Python, before tracing.
+      `ShardedLoop(devices=...)` runs the XLA loop on a grid split over several devices
+      (halo exchange each step), for grids larger than one device holds.
     - `engine`: deprecated string form of `loop` (`"auto"`, `"native"`, `"xla"`).
 
     **Returns:** a `WaveSolution` with `traces` `(n_steps, n_receivers)`, where
