@@ -2,7 +2,8 @@
 
 Subpackages: ``geometry`` (domains, samplers), ``nn`` (coordinate networks), ``problems``
 (PDE definitions with references), ``solvers`` (classical reference solvers), ``optim``,
-``pinn`` (physics-informed training), ``report`` (run-directory outputs), ``cli``.
+``pinn`` (physics-informed training), ``odil`` (the discretised PDE optimised over grid
+values), ``report`` (run-directory outputs), ``cli``.
 """
 
 from ._version import __version__ as __version__
