@@ -75,3 +75,28 @@ def test_phase_arguments_are_checked():
         make_trainer(problem, _net(problem), phases=["adam"])
     with pytest.raises(ValueError, match="every >= 1"):
         GradNormBalancing(0)
+
+
+def test_toml_phases_map_to_optimisers_and_bad_entries_give_one_line_errors():
+    import physax.experiments as ex
+    from physax.experiments._pinn import build_phases
+    from physax.optim import LBFGS
+
+    spec = ex.load(
+        "heat-forward", {"train.phases": [{"kind": "adam", "steps": 5}, {"kind": "lm", "steps": 3}]}
+    )
+    adam, lm = build_phases(spec.config)
+    assert isinstance(adam, Adam) and adam.steps == 5 and isinstance(lm, LevenbergMarquardt) and lm.steps == 3
+    legacy = build_phases(ex.load("heat-forward", {"train.phases": [], "train.lbfgs_steps": 7}).config)
+    assert isinstance(legacy[1], LBFGS) and legacy[1].steps == 7
+    for phases, message in [
+        ([{"kind": "sgd"}], "kind must be one of"),
+        ([{"kind": "lm", "memory": 3}], "unknown key 'memory'"),
+        ([{"kind": "ssbroyden", "steps": 2.5}], "must be an integer"),
+        ([{"kind": "adam", "transform": "cube"}], "transform must be one of"),
+        ([{"kind": "adam", "steps": 0}], "nothing to train"),
+    ]:
+        with pytest.raises(ex.ConfigError, match=message):
+            build_phases(ex.load("heat-forward", {"train.phases": phases, "train.adam_steps": 0}).config)
+    with pytest.raises(ex.ConfigError, match="list of tables"):
+        ex.load("heat-forward", {"train.phases": [1, 2]})
