@@ -31,14 +31,17 @@ from ._base import AbstractOptimiser, Objective, check_phase
 
 
 class QuasiNewtonState(eqx.Module):
-    """Inverse Hessian ``H``, the value and gradient at the current point, and whether
-    ``H`` is fresh (the identity, to be rescaled by ``y^T s / y^T y`` at the next update)."""
+    """Inverse Hessian ``H``, the value and gradient at the current point, whether ``H`` is
+    fresh (the identity, to be rescaled by ``y^T s / y^T y`` at the next update), the number
+    of restarts, and whether the search has stalled (a failed line search right after a
+    restart: the loss is at round-off, and further steps are skipped at no cost)."""
 
     H: Array
     value: Array
     grad: Array
     fresh: Array
     restarts: Array
+    stalled: Array
 
 
 def scaling(variant: str, s: Array, y: Array, H: Array, alpha: Array, g: Array) -> tuple[Array, Array]:
@@ -94,9 +97,14 @@ class _DenseQuasiNewton(AbstractOptimiser):
         flat, unravel = ravel_pytree(params)
         value, grad = jax.value_and_grad(lambda x: self._value(objective)(unravel(x)))(flat)
         eye = jnp.eye(flat.shape[0], dtype=flat.dtype)
-        return QuasiNewtonState(eye, value, grad, jnp.array(True), jnp.array(0, jnp.int32))
+        false = jnp.array(False)
+        return QuasiNewtonState(eye, value, grad, jnp.array(True), jnp.array(0, jnp.int32), false)
 
     def step(self, params, state: QuasiNewtonState, objective: Objective):
+        skip = lambda: (params, state)
+        return jax.lax.cond(state.stalled, skip, lambda: self._step(params, state, objective))
+
+    def _step(self, params, state: QuasiNewtonState, objective: Objective):
         x, unravel = ravel_pytree(params)
         fun = lambda z: self._value(objective)(unravel(z))
         H, f, g = state.H, state.value, state.grad
@@ -127,6 +135,7 @@ class _DenseQuasiNewton(AbstractOptimiser):
             jnp.where(ok, g_new, g),
             ~good,
             state.restarts + (~good).astype(jnp.int32),
+            fresh & ~(ok & (f_new < f)),  # no strict decrease even from a fresh start
         )
         return unravel(jnp.where(ok, x_new, x)), new
 
