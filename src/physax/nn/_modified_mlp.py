@@ -24,17 +24,14 @@ def gate(z, u, v):
 class ModifiedMLP(eqx.Module):
     r"""The modified MLP: two encoders of the input gate every hidden layer.
 
-    .. math::
+    $$U = \sigma(W_u x + b_u), \quad V = \sigma(W_v x + b_v), \quad H_0 = x,$$
 
-        U = \sigma(W_u x + b_u), \quad V = \sigma(W_v x + b_v), \quad H_0 = x,
+    $$Z_k = \sigma(W_k H_{k-1} + b_k), \quad H_k = (1 - Z_k) \odot U + Z_k \odot V \quad (k = 1, \dots, L),$$
 
-        Z_k = \sigma(W_k H_{k-1} + b_k), \quad H_k = (1 - Z_k) \odot U + Z_k \odot V
-        \quad (k = 1, \dots, L),
-
-        f(x) = W_{out} H_L + b_{out}.
+    $$f(x) = W_{out} H_L + b_{out}.$$
 
     Wang, Teng & Perdikaris (2021), "Understanding and mitigating gradient flow pathologies in
-    physics-informed neural networks"; here every hidden layer is gated). The multiplicative
+    physics-informed neural networks"; here every hidden layer is gated. The multiplicative
     gating carries the input to every layer and eases the stiff gradient dynamics of plain
     MLPs on PINN losses. Every dense layer may use random weight factorisation (`rwf`).
 

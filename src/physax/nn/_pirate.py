@@ -42,17 +42,13 @@ class _Block(eqx.Module):
 class PirateNet(eqx.Module):
     r"""Physics-informed residual adaptive network (PirateNet).
 
-    .. math::
+    $$\Phi(x) = [\cos(B x), \sin(B x)], \quad U = \sigma(W_u \Phi + b_u), \quad V = \sigma(W_v \Phi + b_v), \quad x^{(0)} = \Phi(x),$$
 
-        \Phi(x) = [\cos(B x), \sin(B x)], \quad U = \sigma(W_u \Phi + b_u), \quad
-        V = \sigma(W_v \Phi + b_v), \quad x^{(0)} = \Phi(x),
+    $$f = \sigma(W_1 x^{(l)} + b_1), \; z_1 = f \odot U + (1 - f) \odot V, \; g = \sigma(W_2 z_1 + b_2), \; z_2 = g \odot U + (1 - g) \odot V,$$
 
-        f = \sigma(W_1 x^{(l)} + b_1), \; z_1 = f \odot U + (1 - f) \odot V, \;
-        g = \sigma(W_2 z_1 + b_2), \; z_2 = g \odot U + (1 - g) \odot V,
+    $$h = \sigma(W_3 z_2 + b_3), \quad x^{(l+1)} = \alpha_l h + (1 - \alpha_l) x^{(l)},$$
 
-        h = \sigma(W_3 z_2 + b_3), \quad x^{(l+1)} = \alpha_l h + (1 - \alpha_l) x^{(l)},
-
-        u_\theta(x) = W_{out} x^{(L)} + b_{out}.
+    $$u_\theta(x) = W_{out} x^{(L)} + b_{out}.$$
 
     Wang, Li, Chen & Perdikaris (2024), "PirateNets: physics-informed deep learning with
     residual adaptive networks". Every ``alpha_l`` is trainable and starts at 0, so at
