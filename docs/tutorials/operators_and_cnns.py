@@ -237,6 +237,14 @@ print(f"rollout: gmean nRMSE over {STEPS} steps {metrics.gmean_nrmse(cnn_curves[
 assert cnn_error < 0.5 * persistence, (cnn_error, persistence)
 
 # %% [markdown]
+# When this page was built at full size (24 training trajectories of 60 steps, 800 Adam
+# steps), the ConvNet's one-step error was 0.0315 against 0.169 for persistence, and its
+# 60-step rollout on held-out densities kept a correlation above 0.8 for 34 steps
+# (geometric-mean nRMSE 0.595). The quick mode trains 150 steps and gets about 0.076.
+# The one-step error is small, yet it compounds along the rollout: a network trained on
+# one- or two-step windows has never seen its own accumulated errors, which is what the
+# rollout and diverted-chain training of the [previous tutorial](../emulators/) address.
+#
 # ## 3. An encoder–decoder with a small latent bottleneck
 #
 # `nn.EncoderDecoder` is the other classic image-to-image network: an encoder of
@@ -297,7 +305,10 @@ plt.show()
 # directions leave most of each held-out state unexplained, while 80 (the number of modes)
 # reconstruct it to round-off. The encoder–decoder is nonlinear, but these states fill an
 # 80-dimensional linear space evenly and no 16-number code describes them; its error stays
-# of the order of the signal. A latent of 80 or more numbers, or a UNet, removes the
+# of the order of the signal. When this page was built it did not even reach the PCA
+# figure: one-step error 0.97 (quick) and 1.02 (full size, 800 steps), no better than
+# predicting zero, while the ConvNet, which never compresses, reached 0.03 to 0.08. A
+# latent of 80 or more numbers, or a UNet, removes the
 # bottleneck; a bottleneck pays off when the physics does live near a low-dimensional
 # manifold (a few coherent structures, a slow manifold of a dissipative system).
 #
