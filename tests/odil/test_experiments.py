@@ -6,10 +6,10 @@ import pytest
 import physax.experiments as ex
 
 TINY = {
-    "odil-burgers": {"grid.shape": [21, 33], "odil.steps": 4},
-    "odil-burgers-inverse": {"grid.shape": [21, 33], "odil.steps": 3, "data.n": 300},
+    "odil-burgers": {"grid.shape": [11, 33], "odil.steps": 4},
+    "odil-burgers-inverse": {"grid.shape": [11, 33], "odil.steps": 3, "data.n": 300},
     "odil-heat-inverse": {"grid.shape": [11, 9], "odil.steps": 4, "data.n": 100},
-    "odil-assimilation": {"grid.shape": [21, 33], "odil.steps": 3, "odil.smoothing": 1e-4},
+    "odil-assimilation": {"grid.shape": [11, 33], "odil.steps": 3},
 }
 
 

@@ -72,10 +72,8 @@ def run_reduced(system, opt, state: ODILState, record, jac, m_s: int, stats: dic
         misfit = float(rd @ rd)
         if prev is not None and misfit > prev[1]:  # the parameter step overshot: damp, retry
             mu = max(mu * 10, 1e-12)
-            x = prev[0]
-            step_x = prev[2]
-            x = _apply(x, step_x, 0.5, n_grid)
-            prev = (prev[0], prev[1], 0.5 * step_x)
+            x = prev[0] + 0.5 * prev[2]
+            prev = (prev[0], prev[1], 0.5 * prev[2])
             continue
         mu = max(mu / 10, 1e-15)
         P = J[:m_s][:, n_grid:].toarray()
@@ -86,16 +84,13 @@ def run_reduced(system, opt, state: ODILState, record, jac, m_s: int, stats: dic
         dtheta = np.linalg.solve(A + mu * np.diag(np.maximum(np.diag(A), 1e-30)), -G.T @ rd)
         dtheta *= min(1.0, 2.0 / max(np.max(np.abs(dtheta)), 1e-300))  # at most 2 in raw units
         step_x = np.concatenate([Y @ dtheta, dtheta])
-        state = ODILState(jnp.asarray(x), None, mu, step, "newton")
+        # the state to continue from is the updated point (a resume redoes no step)
+        state = ODILState(jnp.asarray(x + step_x), None, mu, step, "newton")
         record(jnp.asarray(x), step, "newton", state, state)
         if np.max(np.abs(dtheta)) <= opt.tol * (1 + np.max(np.abs(x[n_grid:]))):
             break
         prev = (x, misfit, step_x)
-        x = _apply(x, step_x, 1.0, n_grid)
+        x = x + step_x
     stats["forward_newton_steps"] = forward_steps
     stats["block_triangular"] = bool(blocks)
     return state
-
-
-def _apply(x: np.ndarray, step: np.ndarray, a: float, n_grid: int) -> np.ndarray:
-    return x + a * step
