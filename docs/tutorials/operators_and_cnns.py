@@ -367,7 +367,8 @@ plt.show()
 # records a held-out relative L2 error of **0.0020** for the FNO and **0.0054** for the
 # DeepONet, in three minutes on a CPU. The sizes on this page are smaller so that the page
 # builds quickly: when it was built (200/100 initial conditions, 128 points, 1000 FNO and
-# 4000 DeepONet steps) they were as printed above.
+# 4000 DeepONet steps) the FNO reached 0.0098 and the DeepONet 0.0202 (quick mode: 0.028
+# and 0.070).
 #
 # The FNO is the better operator here at equal budget: Burgers' solution operator is
 # smooth and nearly diagonal in Fourier space (viscosity damps each mode), which is exactly
@@ -399,6 +400,7 @@ assert run.metrics["models"]["deeponet"]["rel_l2"] < (0.5 if QUICK else 0.05), r
 assert fine_error < 2 * coarse_error + 0.02, (fine_error, coarse_error)
 
 # %% [markdown]
+# When this page was built: 0.0084 on the 128-point training grid, 0.0083 on 256 points.
 # The error on the finer grid stays close to the training-grid error: the FNO learned
 # an operator on functions, not a map between two fixed vectors. The DeepONet's branch
 # network reads a fixed set of sensors and the CNNs above learned stencils tied to one
