@@ -88,7 +88,7 @@ def test_every_family_on_four_devices_of_one_process_matches_one_device():
 @pytest.mark.slow
 def test_two_processes_of_two_devices_match_one_device():
     results = launch.run(
-        [str(HERE / "families.py"), "fwi", "wave", "pinn"], devices=2, processes=2, timeout=900
+        [str(HERE / "families.py"), "fwi", "wave", "pinn", "ensemble", "emulator"], devices=2, processes=2, timeout=900
     )
     for r in results:
         assert r.returncode == 0 and "OK" in r.stdout, r.stderr[-3000:]
