@@ -222,12 +222,14 @@ for problem, method, err, sec in rows:
 #
 # | problem | method | rel. L2 error | time |
 # |---|---|---:|---:|
-# | heat | PINN, 3000 Adam + 2000 L-BFGS | 1e-4 | 40 s |
-# | heat | ETDRK4, 32 points | 1e-13 | 1 ms |
-# | Burgers | PINN, 2000 Adam + 2000 L-BFGS | 1e-3 | 4 min |
-# | Burgers | ETDRK4, 512 points | 4e-6 | 50 ms |
+# | heat | PINN, 3000 Adam + 2000 L-BFGS | 1.0e-4 | 1245 s |
+# | heat | ETDRK4, 32 points | 9.3e-16 | 0.17 s |
+# | Burgers | PINN, 1000 Adam + 1000 L-BFGS, 4000 points | 4.8e-3 | 1715 s |
+# | Burgers | ETDRK4, 1020 points | 1.7e-6 | 0.62 s |
 #
-# The PINN times are training times, and they buy one solution for one initial
+# All times were taken with the machine's load average above 20 (seven other jobs on two
+# cores), so they are several times what a quiet machine gives; the ratios are what
+# matter. The PINN times are training times, and they buy one solution for one initial
 # condition; the classical times are for a solve after compilation.
 #
 # ## 3. What it means
