@@ -26,7 +26,7 @@
 #    continuation, using `physax.inverse.fwi`.
 #
 # With `PHYSAX_DOCS_QUICK=1` the inversions run fewer iterations so that the page runs as
-# a test in about two minutes; the figures quoted in the text are those of the full run of
+# a test in a fraction of the time; the figures quoted in the text are those of the full run of
 # this page on the project's 2-core CPU machine, loaded by other jobs.
 
 # %%

@@ -25,7 +25,7 @@
 # 4. an honest comparison with a PINN of the same number of parameters: error and time.
 #
 # With `PHYSAX_DOCS_QUICK=1` the training runs are shortened (1500 instead of 3000 Adam
-# steps) so the page runs as a test in about two minutes; the figures quoted in the text
+# steps) so the page runs as a test in about half the time; the figures quoted in the text
 # are those of the full run of this page on the project's 2-core CPU development machine,
 # loaded by other jobs (timings there vary by 2x).
 

@@ -30,7 +30,7 @@
 # 3. what it means, and where PINN-type methods do have a case.
 #
 # With `PHYSAX_DOCS_QUICK=1` the PINNs train for a few hundred steps only (the page then
-# runs as a test in about two minutes); the figures quoted in the text are those of the
+# runs as a test in a fraction of the time); the figures quoted in the text are those of the
 # full run on the project's 2-core CPU machine, loaded by other jobs.
 
 # %%
