@@ -67,7 +67,7 @@ def tiny():
     return nn.EncoderDecoder(1, 1, 1, spatial_size=8, latent_size=2, width=2, levels=1, key=KEY)
 
 
-def test_bad_input_gives_a_clear_error(tiny):
+def test_bad_input_gives_a_clear_error():
     with pytest.raises(ValueError, match="divisible by 2"):
         nn.AvgPool(1, 2)(jnp.ones((1, 5)))
     with pytest.raises(ValueError, match="channel-first sample"):
@@ -78,13 +78,14 @@ def test_bad_input_gives_a_clear_error(tiny):
         nn.StridedConv(1, 1, 1, 3, 0, key=KEY)
     with pytest.raises(ValueError, match="divisible by 4"):
         nn.EncoderDecoder(2, 1, 1, spatial_size=30, latent_size=4, key=KEY)
+
+
+@pytest.mark.slow  # building even a tiny network costs seconds (eager initialisation)
+def test_encoder_decoder_shapes_bottleneck_and_errors(tiny):
     with pytest.raises(ValueError, match="spatial_size=16"):
         tiny(jnp.ones((1, 16)))
     with pytest.raises(ValueError, match="latent vector of shape"):
         tiny.decode(jnp.ones(5))
-
-
-def test_encoder_decoder_shapes_and_bottleneck(tiny):
     x = jnp.linspace(-1, 1, 8)[None]
     z, out, dec = eqx.filter_jit(lambda m, v: (m.encode(v), m(v), m.decode(m.encode(v))))(tiny, x)
     assert z.shape == (2,) and out.shape == (1, 8)
