@@ -31,7 +31,7 @@ PAGE = "reference/configs.md"
 # "family:key" entries apply to one runner only and win over the plain key.
 GLOSSARY: dict[str, str] = {
     "experiment": "the built-in experiment this configuration modifies (cannot be changed)",
-    "runner": "method family: `pinn` (default), `fbpinn`, `elm`, `emulator`, `operator`, `fwi`",
+    "runner": "method family: `pinn` (default), `fbpinn`, `elm`, `emulator`, `operator`, `fwi`, `odil`",
     "description": "one-line description shown by `physax list`",
     "seed": "seed of every PRNG key of the run (same seed, same machine: same result)",
     "chunk": "training steps per compiled call; one history row, progress update and checkpoint per chunk",
@@ -60,7 +60,7 @@ GLOSSARY: dict[str, str] = {
     "data.n": "number of observations sampled from the reference solution (inverse problems)",
     "data.noise": "relative Gaussian noise added to the observations (0.01 = 1 %)",
     "data.file": "observations from a file instead: `.npz` (`points`, `values`) or CSV with columns t, x, u",
-    "train.devices": "devices to split the collocation points over",
+    "train.devices": "devices to split the work over (collocation points, ensemble members, or training minibatches; 0 = every device)",
     "train.adam_steps": "Adam steps (first phase)",
     "train.learning_rate": "Adam learning rate",
     "train.decay_rate": "exponential learning-rate decay: lr * decay_rate ** (step / decay_steps)",

@@ -64,6 +64,7 @@ def _odil_recipe(key: str, problem, base: dict) -> dict:
                 o = cfg["odil"]
                 return {
                     "shape": list(cfg["grid"]["shape"]),
+                    "accuracy": int(cfg["grid"].get("accuracy", 2)),
                     "steps": o["steps"],
                     "damping": o["damping"],
                     "tol": o["tol"],

@@ -263,7 +263,8 @@ def odil_available() -> str | None:
 def run_odil(problem, opts: dict, budget: float | None, progress: bool) -> MethodResult:
     from .. import odil
 
-    grid = odil.Grid(problem.domain, shape=tuple(int(s) for s in opts["shape"]))
+    shape = tuple(int(s) for s in opts["shape"])
+    grid = odil.Grid(problem.domain, shape=shape, accuracy=int(opts.get("accuracy", 2)))
     newton = {k: opts[k] for k in ("damping", "tol") if k in opts}
     optimizer = odil.Newton(steps=int(opts["steps"]), **newton)
     history, stopped = [], False
