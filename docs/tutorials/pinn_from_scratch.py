@@ -417,7 +417,7 @@ plt.show()
 # equations. physax builds the periodicity into the network (a periodic embedding of
 # $x$) and the initial condition into its output (`hard_constraints`), and compares with
 # a float64 spectral (ETDRK4) reference that it computes and caches on first use. The
-# default `nls` experiment trains for 5000 + 3000 steps; this page uses a shorter run.
+# default `nls` experiment trains for 2000 Adam + 1000 SSBroyden steps; this page uses a shorter run.
 
 # %%
 nls_overrides = (
