@@ -148,4 +148,27 @@ if "emulator" in which:
     assert figures["emulator_loss"] < 1e-5, figures
     figures["emulator_s"] = time.perf_counter() - t
 
+if "fbpinn" in which:
+    from physax import nn
+    from physax.fbpinn import FBPINN, fit, uniform
+    from physax.optim import Adam
+    from physax.pinn import Collocation
+    from physax.problems import CosineODE
+
+    t = time.perf_counter()
+    cosine = CosineODE(omega=15.0)
+    # 6 subdomains over 4 devices: blocks of 2, padded with 2 inactive subdomains
+    model = FBPINN(
+        uniform(cosine.domain, 6, overlap=1.9),
+        lambda k: nn.MLP(1, "scalar", 8, 1, key=k),
+        key=jax.random.key(0),
+    )
+    kw = dict(key=jax.random.key(1), collocation=Collocation(n_interior=120), adam=Adam(20), chunk=10)
+    one = fit(cosine, model, progress=False, **kw)
+    four = fit(cosine, model, progress=False, devices=0, **kw)
+    figures["fbpinn_loss"] = rel(four.history["loss"], one.history["loss"])
+    figures["fbpinn_rel_l2"] = rel(four.history["rel_l2"], one.history["rel_l2"])
+    assert figures["fbpinn_loss"] < 1e-5 and figures["fbpinn_rel_l2"] < 1e-5, figures
+    figures["fbpinn_s"] = time.perf_counter() - t
+
 print("OK", json.dumps(figures))

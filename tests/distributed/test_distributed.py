@@ -82,7 +82,7 @@ def test_shots_that_do_not_split_over_four_devices_exit_2(tmp_path):
 @pytest.mark.slow
 def test_every_family_on_four_devices_of_one_process_matches_one_device():
     (r,) = launch.run(
-        [str(HERE / "families.py"), "fwi", "wave", "ensemble", "emulator"], devices=4, timeout=900
+        [str(HERE / "families.py"), "fwi", "wave", "ensemble", "emulator", "fbpinn"], devices=4, timeout=900
     )
     assert r.returncode == 0 and "OK" in r.stdout, r.stderr[-3000:]
 
@@ -90,7 +90,7 @@ def test_every_family_on_four_devices_of_one_process_matches_one_device():
 @pytest.mark.slow
 def test_two_processes_of_two_devices_match_one_device():
     results = launch.run(
-        [str(HERE / "families.py"), "fwi", "wave", "pinn", "ensemble", "emulator"],
+        [str(HERE / "families.py"), "fwi", "wave", "pinn", "ensemble", "emulator", "fbpinn"],
         devices=2,
         processes=2,
         timeout=900,

@@ -212,6 +212,7 @@ def fit(
     track_error: bool = True,
     state: FBPINNState | None = None,
     wall_time_offset: float = 0.0,
+    devices: int | str | Sequence[jax.Device] | None = None,
 ) -> Result:
     """Train a finite-basis PINN (Moseley, Markham & Nissen-Meyer 2023) on ``problem``.
 
@@ -243,6 +244,12 @@ def fit(
             ``model``; the same ``key``, ``collocation``, ``adam`` and ``scheduler`` give the
             same run as an uninterrupted one.
         wall_time_offset: added to ``wall_time_s`` (time spent before a resume).
+        devices: split the subdomains over several devices (and processes): each device
+            evaluates the pairs of its block of subdomains and the window-weighted sums are
+            reduced with ``shard_map`` + ``psum`` (see ``physax.fbpinn._sharding``); a subdomain
+            count that does not divide is padded with inactive subdomains. ``None``/1: one
+            device (unchanged program); 0 or ``"all"``: every device of every process; ``n``:
+            ``n`` devices; or a sequence of devices.
 
     Returns:
         A `physax._train.Result`: ``model`` (the trained :class:`FBPINN`), ``history`` (one
@@ -276,6 +283,16 @@ def fit(
         trainer = FBPINNTrainer(problem, opt, dict(weights or {}), skip)
         if state is None:
             state = init_state(problem, model, adam=adam, scheduler=scheduler)
+        sharded = None
+        if devices is not None:
+            from . import _sharding as sharded  # the subdomain-split program (issue 19)
+
+            mesh = sharded.subdomain_mesh(devices)
+            if mesh is None:
+                sharded = None
+            else:
+                trainer = sharded.ShardedTrainer(problem, opt, dict(weights or {}), skip, mesh)
+                state = sharded.replicate(state, mesh)
         model, theta, start = state.model, state.theta, int(state.step)
         dtype = model.centres.dtype
         batch = {k: np.asarray(v) for k, v in collocation.sample(problem, key, dtype, skip=skip).items()}
@@ -287,6 +304,8 @@ def fit(
             ref = problem.reference()
             ref_pts = jnp.asarray(ref.points, dtype)
             ref_pairs = build_pairs(model.decomposition, ref.points)
+            if sharded is not None:
+                ref_pts, ref_pairs = sharded.replicate((ref_pts, ref_pairs), mesh)
         history = History()
         cache: dict[tuple[bytes, bytes], StageData] = {}  # one entry per distinct (active, fixed) set
         t0 = time.perf_counter() - wall_time_offset
@@ -298,6 +317,8 @@ def fit(
                 sig = (stage.active.tobytes(), stage.fixed.tobytes())
                 if sig not in cache:
                     cache[sig] = stage_data(model, stage, batch, observed)
+                    if sharded is not None:
+                        cache[sig] = sharded.place_stage(cache[sig], model, mesh)
                 data = cache[sig]
                 train = (_gather_jit(model, data.active), theta)
                 if stage.start < start and state.opt_state is not None:
