@@ -68,6 +68,15 @@ def test_counts_that_do_not_split_are_one_line_errors(tmp_path, capsys):
     assert err.count("\n") == 1 and "inversion.devices" in err and not out.exists()
 
 
+def test_fbpinn_devices_are_checked_before_training(tmp_path, capsys):
+    from physax.cli import main
+
+    out = tmp_path / "fb"
+    assert main(["run", "fbpinn-cosine", "--set", "train.devices=64", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "train.devices" in err and not out.exists()
+
+
 @pytest.mark.slow
 def test_shots_that_do_not_split_over_four_devices_exit_2(tmp_path):
     out = tmp_path / "fwi"

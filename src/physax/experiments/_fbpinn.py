@@ -8,7 +8,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from .. import __version__, fbpinn, metrics as mt, report
+from .. import __version__, distributed, fbpinn, metrics as mt, report
 from .._train.checkpoint import load, read_header, save
 from ..optim import Adam
 from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
@@ -62,6 +62,7 @@ class FBPINNExperiment:
         if cfg["chunk"] < 1:
             raise ConfigError(f"chunk must be >= 1, got {cfg['chunk']}.")
         self.cfg = cfg
+        self.devices = _devices(cfg)
         self.problem = _lib(lambda: build_problem(cfg))
         self.dec = _lib(lambda: build_decomposition(cfg, self.problem, one_level=one_level))
         kmodel, self.key = jax.random.split(jax.random.key(cfg["seed"]))
@@ -76,6 +77,16 @@ class FBPINNExperiment:
         )
 
 
+def _devices(cfg: dict):
+    """``train.devices``, checked before training: the devices exist (subdomain counts are padded)."""
+    devices = cfg["train"].get("devices", 1)
+    try:
+        distributed.device_mesh(devices, "subdomains")
+    except ValueError as e:
+        raise ConfigError(f"train.devices: {e}") from None
+    return devices
+
+
 def _save_checkpoint(out: Path, cfg: dict, state, record: dict) -> None:
     header = {
         **tie(cfg),
@@ -84,7 +95,7 @@ def _save_checkpoint(out: Path, cfg: dict, state, record: dict) -> None:
         "wall_time_s": float(record.get("wall_time_s", 0.0)),
         "physax": __version__,
     }
-    save(out / CHECKPOINT, state, header)
+    save(out / CHECKPOINT, distributed.to_host(state), header)  # no-op unless split over processes
 
 
 def _read_header(out: Path, cfg: dict) -> dict:
@@ -129,6 +140,7 @@ def _train_fbpinn(exp: FBPINNExperiment, *, quiet: bool, history=None, out: Path
                 progress=not quiet,
                 state=state,
                 wall_time_offset=offset,
+                devices=exp.devices,
             )
         )
     except fbpinn.FBPINNDiverged as e:
