@@ -47,7 +47,6 @@ def methods(s: dict) -> dict[str, list[dict]]:
 def run_one(experiment: str, phases: list[dict], s: dict, out: Path) -> list[dict]:
     overrides = {
         "train.phases": phases,
-        "train.balancing_every": 0,
         "model.width": s["width"],
         "model.depth": s["depth"],
         "collocation.n_interior": s["n_interior"],
@@ -125,6 +124,9 @@ def main(argv=None) -> None:
                 )
     RESULTS.mkdir(exist_ok=True)
     suffix = "" if mode == "full" else "_quick"
+    saved = RESULTS / f"pinn_optimisers{suffix}.json"
+    if saved.is_file() and set(args.problems) != set(PROBLEMS):  # a subset: keep the others' curves
+        results = {**json.loads(saved.read_text())["results"], **results}
     plot(results, RESULTS / f"pinn_optimisers{suffix}.png")
     (RESULTS / f"pinn_optimisers{suffix}.json").write_text(
         json.dumps(

@@ -47,7 +47,7 @@ def test_quasi_newton_phases_find_the_rosenbrock_minimum(opt):
     np.testing.assert_allclose(found["xy"], [1.0, 1.0], atol=1e-7)
 
 
-def test_levenberg_marquardt_solves_linear_least_squares_in_one_step_and_rosenbrock():
+def test_levenberg_marquardt_solves_linear_least_squares_in_one_step():
     A = jax.random.normal(jax.random.key(0), (30, 6), jnp.float64)
     b = jax.random.normal(jax.random.key(1), (30,), jnp.float64)
     residuals = lambda p: A @ p["w"] - b
@@ -55,6 +55,10 @@ def test_levenberg_marquardt_solves_linear_least_squares_in_one_step_and_rosenbr
     lm = LevenbergMarquardt(initial_damping=1e-14, min_damping=0.0)
     found = _run(lm, {"w": jnp.zeros(6)}, obj, 1)
     np.testing.assert_allclose(found["w"], np.linalg.lstsq(A, b, rcond=None)[0], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_levenberg_marquardt_finds_the_rosenbrock_minimum():
     rosen = lambda p: jnp.sqrt(2.0) * jnp.array([1 - p["xy"][0], 10 * (p["xy"][1] - p["xy"][0] ** 2)])
     found = _run(LevenbergMarquardt(), {"xy": jnp.array([-1.2, 1.0])}, Objective(_rosenbrock, rosen), 60)
     np.testing.assert_allclose(found["xy"], [1.0, 1.0], atol=1e-8)
