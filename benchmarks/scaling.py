@@ -6,7 +6,10 @@ must be set before JAX starts), with the problem grown in proportion to the devi
 - PINN: collocation points split over devices (``fit(..., devices=D)``), 512 x D points;
 - FWI: shot-parallel gradient steps (``fwi(..., devices=D)``), 2 x D shots;
 - wave grid: one forward shot on a grid split along x (``ShardedLoop(devices=D)``), 64 x (64 D) cells;
-- ensemble: ``fit_ensemble`` with 2 x D members over D devices.
+- ensemble: ``fit_ensemble`` with 2 x D members over D devices;
+- FBPINN: subdomains split over devices (``fbpinn.fit(..., devices=D)``), 8 x D subdomains
+  and 400 x D points on the cosine problem (each point lies in ~2 subdomains at any count,
+  so the pairs per device stay fixed).
 
 Reported: wall time per step after compilation (median of the chunks/iterations). Perfect weak
 scaling keeps it constant. On a CPU the forced "devices" share the same cores, so on a
@@ -30,7 +33,7 @@ import subprocess
 import sys
 import time
 
-FAMILIES = ("pinn", "fwi", "wave", "ensemble")
+FAMILIES = ("pinn", "fwi", "wave", "ensemble", "fbpinn")
 
 
 def _pinn(d: int) -> tuple[float, str]:
@@ -133,6 +136,35 @@ def _ensemble(d: int) -> tuple[float, str]:
         devices=d,
     )
     return _per_step(r.history, 50), f"{2 * d} members"
+
+
+def _fbpinn(d: int) -> tuple[float, str]:
+    import jax
+
+    from physax import nn
+    from physax.fbpinn import FBPINN, fit, uniform
+    from physax.optim import Adam
+    from physax.pinn import Collocation
+    from physax.problems import CosineODE
+
+    problem = CosineODE(omega=15.0)
+    model = FBPINN(
+        uniform(problem.domain, 8 * d, overlap=1.9),
+        lambda k: nn.MLP(1, "scalar", 16, 2, key=k),
+        key=jax.random.key(0),
+    )
+    r = fit(
+        problem,
+        model,
+        key=jax.random.key(1),
+        collocation=Collocation(n_interior=400 * d),
+        adam=Adam(250, 1e-3),
+        chunk=50,
+        progress=False,
+        track_error=False,
+        devices=d,
+    )
+    return _per_step(r.history, 50), f"{8 * d} subdomains"
 
 
 def _per_step(history, steps_per_record: int) -> float:
