@@ -362,4 +362,7 @@ def fit(
                         cb(record, now)
                 model, theta = _with_active_jit(model, train[0], data.active), train[1]
         final = FBPINNState(model, theta, None, max(start, adam.steps))
+        if sharded is not None:  # arrays this process holds whole (gathered when split over processes)
+            final = sharded.to_host(final)
+            model, theta = final.model, final.theta
         return Result(model, history, final, {"parameters": estimates(problem, theta)})

@@ -152,3 +152,8 @@ def place_stage(data, model: FBPINN, mesh: Mesh):
 def replicate(tree, mesh: Mesh):
     """Every array of ``tree`` copied to every device of ``mesh``."""
     return distributed.replicate(tree, mesh)
+
+
+def to_host(tree):
+    """``tree`` with every array whole on this process (see `physax.distributed.to_host`)."""
+    return distributed.to_host(tree)
