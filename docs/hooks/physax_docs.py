@@ -60,7 +60,7 @@ GLOSSARY: dict[str, str] = {
     "data.n": "number of observations sampled from the reference solution (inverse problems)",
     "data.noise": "relative Gaussian noise added to the observations (0.01 = 1 %)",
     "data.file": "observations from a file instead: `.npz` (`points`, `values`) or CSV with columns t, x, u",
-    "train.devices": "devices to split the work over (collocation points, ensemble members, or training minibatches; 0 = every device)",
+    "train.devices": "devices to split the work over (collocation points, ensemble members, FBPINN subdomains or training minibatches; 0 = every device)",
     "train.adam_steps": "Adam steps (first phase)",
     "train.learning_rate": "Adam learning rate",
     "train.decay_rate": "exponential learning-rate decay: lr * decay_rate ** (step / decay_steps)",
