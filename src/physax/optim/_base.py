@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -62,11 +63,13 @@ class AbstractOptimiser(eqx.Module):
     #: curvature-based methods restart instead, their curvature belongs to the old objective.
     first_order: ClassVar[bool] = False
 
+    @abc.abstractmethod
     def init(self, params, objective: Objective) -> Any:
-        raise NotImplementedError
+        """The optimiser state for ``params``."""
 
+    @abc.abstractmethod
     def step(self, params, state, objective: Objective) -> tuple[Any, Any]:
-        raise NotImplementedError
+        """One iteration: the new ``(params, state)``."""
 
     def _value(self, objective: Objective) -> Callable[[Any], Array]:
         transform = getattr(self, "transform", None)
