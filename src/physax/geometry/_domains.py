@@ -1,6 +1,6 @@
 """Domains: intervals, n-d boxes and time x space products.
 
-A domain knows its coordinate names (``("t", "x")`` for a space-time domain: time is
+A domain knows its coordinate names (`("t", "x")` for a space-time domain: time is
 always the first coordinate), its bounding box, and how to place points in its
 interior, on its boundary and (for space-time domains) on the initial slice.
 """
@@ -39,7 +39,20 @@ def _check_bounds(name: str, coords: tuple[str, ...], lo, hi) -> tuple[tuple[flo
 
 
 class AbstractDomain(eqx.Module):
-    """An axis-aligned domain: coordinates ``coords`` within the box ``[lo, hi]``."""
+    """An axis-aligned domain: coordinates `coords` within the box $[lo, hi]$.
+
+    Subclasses (`Box`, `TimeXSpace`) set `coords`, `lo` and `hi`; this base gives them
+    `dim`, `axis`, `contains` and `sample_interior`. Points are arrays of shape `(n, dim)`
+    whose columns follow `coords`.
+
+    **Example:**
+
+    >>> dom = TimeXSpace(Box((0.0, 0.0), (1.0, 1.0)), 0.0, 2.0)
+    >>> isinstance(dom, AbstractDomain), dom.dim, dom.axis("y")
+    (True, 3, 2)
+    >>> dom.contains(jnp.array([[1.0, 0.5, 0.5], [3.0, 0.5, 0.5]]))
+    Array([ True, False], dtype=bool)
+    """
 
     coords: eqx.AbstractVar[tuple[str, ...]]
     lo: eqx.AbstractVar[tuple[float, ...]]
@@ -50,7 +63,7 @@ class AbstractDomain(eqx.Module):
         return len(self.coords)
 
     def axis(self, name: str) -> int:
-        """Index of coordinate ``name`` in a point vector."""
+        """Index of coordinate `name` in a point vector."""
         try:
             return self.coords.index(name)
         except ValueError:
@@ -68,16 +81,27 @@ class AbstractDomain(eqx.Module):
         *,
         dtype=jnp.float32,
     ) -> Float[Array, "n d"]:
-        """``n`` points in the interior (the whole box, for the samplers here)."""
+        """`n` points in the interior (the whole box, for the samplers here)."""
         return sampler(key, jnp.asarray(self.lo), jnp.asarray(self.hi), n, dtype=dtype)
 
 
 class Box(AbstractDomain):
-    """The n-d box ``[lo_1, hi_1] x ... x [lo_d, hi_d]``.
+    r"""The n-d box $[lo_1, hi_1] \times \dots \times [lo_d, hi_d]$.
 
-    Example:
-        >>> box = Box((0.0, 0.0), (1.0, 2.0))          # coordinates ("x", "y")
-        >>> pts = box.sample_boundary(jax.random.key(0), 100)
+    **Arguments:**
+
+    - `lo`, `hi`: the lower and upper bounds, one per axis (`lo < hi` on every axis).
+    - `coords`: the coordinate names; default `("x", "y", "z", "w")[:d]` (`x0`, `x1`, ... for
+      more than four axes).
+
+    **Example:**
+
+    >>> box = Box((0.0, 0.0), (1.0, 2.0))          # coordinates ("x", "y")
+    >>> pts = box.sample_boundary(jax.random.key(0), 100)
+    >>> box.coords, pts.shape
+    (('x', 'y'), (100, 2))
+    >>> bool(jnp.any(jnp.isclose(pts, 0.0) | jnp.isclose(pts, jnp.array([1.0, 2.0])), axis=1).all())
+    True
     """
 
     coords: tuple[str, ...]
@@ -99,12 +123,12 @@ class Box(AbstractDomain):
         *,
         dtype=jnp.float32,
     ) -> Float[Array, "n d"]:
-        """``n`` points on the boundary; faces are chosen in proportion to their area."""
+        """`n` points on the boundary; faces are chosen in proportion to their area."""
         k1, k2 = jax.random.split(key)
         return self.to_boundary(k2, self.sample_interior(k1, n, sampler, dtype=dtype))
 
     def to_boundary(self, key: PRNGKeyArray, points: Float[Array, "n d"]) -> Float[Array, "n d"]:
-        """Move each point onto a random face by pinning one coordinate to ``lo`` or ``hi``."""
+        """Move each point onto a random face by pinning one coordinate to `lo` or `hi`."""
         lo, hi = np.asarray(self.lo), np.asarray(self.hi)
         widths = hi - lo
         d = len(lo)
@@ -119,23 +143,42 @@ class Box(AbstractDomain):
 
 
 def Interval(lo: float, hi: float, coord: str = "x") -> Box:
-    """The 1-d domain ``[lo, hi]`` (a :class:`Box` with one axis) of coordinate ``coord``.
+    """The 1-d domain $[lo, hi]$ (a `Box` with one axis) of coordinate `coord`.
 
-    Example:
-        >>> dom = Interval(0.0, 1.0, "t")
-        >>> dom.coords, dom.dim
-        (('t',), 1)
+    **Arguments:**
+
+    - `lo`, `hi`: the ends of the interval, `lo < hi`.
+    - `coord`: the coordinate name.
+
+    **Returns:** a one-axis `Box`.
+
+    **Example:**
+
+    >>> dom = Interval(0.0, 1.0, "t")
+    >>> dom.coords, dom.dim
+    (('t',), 1)
     """
     return Box((lo,), (hi,), (coord,))
 
 
 class TimeXSpace(AbstractDomain):
-    """The space-time cylinder ``[t0, t1] x space``; points are ``(t, x, ...)``.
+    r"""The space-time cylinder $[t_0, t_1] \times \Omega$; points are `(t, x, ...)`.
 
-    Example:
-        >>> dom = TimeXSpace(Interval(-1.0, 1.0), 0.0, 1.0)
-        >>> dom.coords
-        ('t', 'x')
+    Time is always the first coordinate. Besides interior and (lateral) boundary points
+    it samples the initial slice $t = t_0$.
+
+    **Arguments:**
+
+    - `space`: the spatial `Box` $\Omega$ (no coordinate named `"t"`).
+    - `t0`, `t1`: the time interval, `t0 < t1`.
+
+    **Example:**
+
+    >>> dom = TimeXSpace(Interval(-1.0, 1.0), 0.0, 1.0)
+    >>> dom.coords
+    ('t', 'x')
+    >>> dom.sample_initial(jax.random.key(0), 5)[:, 0]
+    Array([0., 0., 0., 0., 0.], dtype=float32)
     """
 
     space: Box
@@ -162,7 +205,7 @@ class TimeXSpace(AbstractDomain):
         *,
         dtype=jnp.float32,
     ) -> Float[Array, "n d"]:
-        """``n`` points on the initial slice ``t = t0``."""
+        """`n` points on the initial slice `t = t0`."""
         x = self.space.sample_interior(key, n, sampler, dtype=dtype)
         return jnp.concatenate([jnp.full((n, 1), self.t0, dtype), x], axis=1)
 
@@ -174,7 +217,7 @@ class TimeXSpace(AbstractDomain):
         *,
         dtype=jnp.float32,
     ) -> Float[Array, "n d"]:
-        """``n`` points on the lateral boundary ``[t0, t1] x boundary(space)``."""
+        """`n` points on the lateral boundary `[t0, t1] x boundary(space)`."""
         k1, k2 = jax.random.split(key)
         pts = self.sample_interior(k1, n, sampler, dtype=dtype)
         return jnp.concatenate([pts[:, :1], self.space.to_boundary(k2, pts[:, 1:])], axis=1)

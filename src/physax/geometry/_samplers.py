@@ -1,7 +1,7 @@
 """Point samplers on an axis-aligned box: grid, uniform, Latin hypercube, Sobol.
 
-Every sampler maps ``(key, lo, hi, n)`` to an ``(n, d)`` array of points in the box
-``[lo, hi]``. All randomness comes from the explicit ``key``; the same key gives the
+Every sampler maps `(key, lo, hi, n)` to an `(n, d)` array of points in the box
+`[lo, hi]`. All randomness comes from the explicit `key`; the same key gives the
 same points.
 """
 
@@ -19,7 +19,19 @@ from jaxtyping import Array, Float, PRNGKeyArray
 
 
 class AbstractSampler(eqx.Module):
-    """Draws ``n`` points in a box. ``jittable`` says whether it may run inside ``jax.jit``."""
+    """Draws `n` points in a box; `jittable` says whether it may run inside `jax.jit`.
+
+    A sampler is called as `sampler(key, lo, hi, n, dtype=...)` and returns an `(n, d)`
+    array of points in $[lo, hi]$. Domains take one as their `sampler` argument.
+
+    **Example:**
+
+    >>> samplers = [Uniform(), LatinHypercube(), Sobol(), Grid()]
+    >>> [s(jax.random.key(0), jnp.zeros(2), jnp.ones(2), 16).shape for s in samplers]
+    [(16, 2), (16, 2), (16, 2), (16, 2)]
+    >>> [s.jittable for s in samplers]
+    [True, True, False, True]
+    """
 
     jittable: ClassVar[bool] = True
 
@@ -33,11 +45,18 @@ class AbstractSampler(eqx.Module):
         *,
         dtype=jnp.float32,
     ) -> Float[Array, "n d"]:
-        """Return ``n`` points in ``[lo, hi]``."""
+        """Return `n` points in `[lo, hi]`."""
 
 
 class Uniform(AbstractSampler):
-    """Independent uniform points."""
+    """Independent uniform points in the box.
+
+    **Example:**
+
+    >>> pts = Uniform()(jax.random.key(0), jnp.array([0.0, -1.0]), jnp.array([1.0, 1.0]), 1000)
+    >>> pts.shape, bool(pts[:, 1].min() >= -1.0), bool(pts[:, 1].max() <= 1.0)
+    ((1000, 2), True, True)
+    """
 
     jittable: ClassVar[bool] = True
 
@@ -50,8 +69,14 @@ class Uniform(AbstractSampler):
 class LatinHypercube(AbstractSampler):
     """Latin hypercube sampling (McKay, Beckman & Conover 1979).
 
-    Each axis is cut into ``n`` equal strata and every stratum holds exactly one point;
+    Each axis is cut into `n` equal strata and every stratum holds exactly one point;
     the strata are matched across axes by independent random permutations.
+
+    **Example:**
+
+    >>> pts = LatinHypercube()(jax.random.key(0), jnp.zeros(2), jnp.ones(2), 8)
+    >>> np.sort(np.floor(8 * np.asarray(pts[:, 0])))     # one point per stratum
+    array([0., 1., 2., 3., 4., 5., 6., 7.], dtype=float32)
     """
 
     jittable: ClassVar[bool] = True
@@ -66,10 +91,16 @@ class LatinHypercube(AbstractSampler):
 
 
 class Sobol(AbstractSampler):
-    """Scrambled Sobol' low-discrepancy points (Owen scrambling, via ``scipy.stats.qmc``).
+    """Scrambled Sobol' low-discrepancy points (Owen scrambling, via `scipy.stats.qmc`).
 
-    Runs on the host (not jittable); the scrambling seed is drawn from ``key``.
-    ``n`` that is a power of two keeps the balance properties of the sequence.
+    Runs on the host (not jittable); the scrambling seed is drawn from `key`.
+    `n` that is a power of two keeps the balance properties of the sequence.
+
+    **Example:**
+
+    >>> pts = Sobol()(jax.random.key(0), jnp.zeros(2), jnp.ones(2), 64)
+    >>> pts.shape, Sobol.jittable
+    ((64, 2), False)
     """
 
     jittable: ClassVar[bool] = False
@@ -88,8 +119,21 @@ class Sobol(AbstractSampler):
 class Grid(AbstractSampler):
     """A tensor-product grid including the box's edges.
 
-    With ``shape`` unset, about ``n ** (1/d)`` points per axis are used (at least 2), so
-    the number of returned points can differ slightly from ``n``. ``key`` is ignored.
+    With `shape` unset, about $n^{1/d}$ points per axis are used (at least 2), so
+    the number of returned points can differ slightly from `n`. `key` is ignored.
+
+    **Arguments:**
+
+    - `shape`: points per axis, or `None` to derive it from `n`.
+
+    **Example:**
+
+    >>> Grid()(jax.random.key(0), jnp.zeros(2), jnp.ones(2), 10).shape   # 3 x 3
+    (9, 2)
+    >>> Grid(shape=(2, 3))(None, jnp.zeros(2), jnp.ones(2), 0)[:3]
+    Array([[0. , 0. ],
+           [0. , 0.5],
+           [0. , 1. ]], dtype=float32)
     """
 
     shape: tuple[int, ...] | None = None
