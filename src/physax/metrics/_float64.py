@@ -1,4 +1,4 @@
-"""Errors of NumPy arrays in float64 on the host, independent of ``jax_enable_x64``."""
+"""Errors of NumPy arrays in float64 on the host, independent of `jax_enable_x64`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def rel_l2_float64(pred, ref) -> float:
 
     **Arguments:** `pred`, `ref`: arrays of one shape (NumPy or JAX).
 
-    **Returns:** a Python float (``inf`` when `ref` is zero and `pred` is not).
+    **Returns:** a Python float (`inf` when `ref` is zero and `pred` is not).
 
     **Example:**
 
