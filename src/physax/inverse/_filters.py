@@ -30,11 +30,16 @@ def lowpass(
 
     **Returns:** the filtered traces, same shape and dtype.
 
-    **Example:**
+    **Example:** a 2 Hz tone passes a 5 Hz low-pass, a 40 Hz tone does not.
 
-    ```python
-    low = lowpass(observed, dt=1e-3, cutoff=5.0)
-    ```
+    >>> t = jnp.arange(1000) * 1e-3
+    >>> slow, fast = jnp.sin(2 * jnp.pi * 2.0 * t), jnp.sin(2 * jnp.pi * 40.0 * t)
+    >>> low = lowpass(jnp.stack([slow, fast], axis=-1), dt=1e-3, cutoff=5.0)
+    >>> low.shape
+    (1000, 2)
+    >>> amplitude = jnp.abs(low[400:600]).max(axis=0)      # away from the ends
+    >>> bool(amplitude[0] > 0.9), bool(amplitude[1] < 1e-3)
+    (True, True)
     """
     n = traces.shape[-2]
     spectrum = jnp.fft.rfft(traces, n=2 * n, axis=-2)

@@ -35,10 +35,13 @@ class BoundedVelocity(eqx.Module):
 
     **Example:**
 
-    ```python
-    param = BoundedVelocity(start, vmin=1500.0, vmax=3500.0, smoothing=2.0, mask_rows=3)
-    velocity = param(jnp.zeros_like(start))  # == start
-    ```
+    >>> start = jnp.linspace(1800.0, 3000.0, 10)[:, None] * jnp.ones((10, 12))
+    >>> param = BoundedVelocity(start, vmin=1500.0, vmax=3500.0, smoothing=1.0, mask_rows=3)
+    >>> bool(jnp.allclose(param(jnp.zeros_like(start)), start))    # theta = 0 is the start
+    True
+    >>> v = param(100.0 * jnp.ones_like(start))                    # a huge step stays in bounds
+    >>> bool(v.max() <= 3500.0), bool(jnp.allclose(v[:3], start[:3]))   # masked rows unchanged
+    (True, True)
     """
 
     base: Float[Array, "nz nx"]

@@ -16,7 +16,7 @@ AXIS = "shots"
 
 
 def shot_mesh(devices: int | str | Sequence[jax.Device] | None, n_shots: int) -> Mesh | None:
-    """The 1-D ``"shots"`` mesh for `devices` (see `physax.distributed.device_mesh`), checked.
+    """The 1-D `"shots"` mesh for `devices` (see `physax.distributed.device_mesh`), checked.
 
     **Raises:** `physax.distributed.DivisibilityError` (a `ValueError`) if `n_shots` does
     not split evenly over the devices.

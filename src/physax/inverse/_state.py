@@ -31,6 +31,12 @@ class FWIState(eqx.Module):
       factor that makes the first step move `theta` by ~0.1).
     - `band`: the index of the current frequency band.
     - `step`: iterations completed over all bands.
+
+    **Example:** a template to load a checkpoint into (see `FWIState.initial`).
+
+    >>> like = FWIState.initial(jnp.zeros((20, 30)), optax.adam(1e-2), band=1, step=40)
+    >>> like.theta.shape, like.band, like.step, float(like.scale)
+    ((20, 30), 1, 40, 1.0)
     """
 
     theta: Float[Array, "nz nx"]
@@ -50,11 +56,19 @@ class FWIState(eqx.Module):
     ) -> FWIState:
         """A state at `band`, `step` with `optimizer`'s initial state (a template to load into).
 
+        **Arguments:**
+
+        - `theta`: the parameters (their shape and dtype are what matter for a template).
+        - `optimizer`: the band's optax optimiser, or `None` for no optimiser state.
+        - `band`, `step`: where the state stands.
+
+        **Returns:** an `FWIState` with `scale` 1.
+
         **Example:**
 
-        ```python
+        ``python
         like = FWIState.initial(jnp.zeros(shape, jnp.float32), optax.lbfgs(), band=2, step=35)
-        ```
+        ``
         """
         theta = jnp.asarray(theta)
         opt_state = None if optimizer is None else strong(optimizer.init(theta))
@@ -64,8 +78,18 @@ class FWIState(eqx.Module):
 class FWIDiverged(Diverged):
     """The FWI misfit or the updated parameters became NaN/inf.
 
-    `state` is the last good `FWIState` (finite parameters, before the failing step), `step`
-    the iteration that failed and `record` its history record.
+    A subclass of `physax._train.Diverged` (catch that to handle every family). `state` is
+    the last good `FWIState` (finite parameters, before the failing step), `step` the
+    iteration that failed and `record` its history record.
+
+    **Example:**
+
+    >>> good = FWIState.initial(jnp.zeros((4, 4)))
+    >>> try:
+    ...     raise FWIDiverged(12, good, {"loss": float("nan")})
+    ... except physax._train.Diverged as err:
+    ...     print(err.step, err.state.step, str(err)[:34])
+    12 0 FWI diverged: the loss became nan
     """
 
     what = "FWI"
