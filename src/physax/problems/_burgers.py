@@ -15,18 +15,29 @@ from ._parameter import Parameter
 
 
 class Burgers(SpectralProblem):
-    r"""``u_t + lambda1 u u_x - lambda2 u_xx = 0`` on ``x in [-1, 1]``, ``t in [0, 1]``.
+    r"""Viscous Burgers' equation $u_t + \lambda_1 u u_x - \lambda_2 u_{xx} = 0$ on $[-1, 1] \times [0, 1]$.
 
-    ``u(0, x) = -sin(pi x)``, ``u(t, +-1) = 0``; true ``lambda1 = 1``, ``lambda2 = 0.01 / pi``.
-    A shock forms near ``x = 0`` at ``t ~ 0.3``. The reference is exact: the Cole-Hopf
-    transform evaluated by quadrature in float64 (:func:`physax.solvers.burgers_cole_hopf`)
-    on the 256 (x) by 100 (t) grid used by Raissi et al. The classical solution
-    (`classical`) is pseudo-spectral ETDRK on the periodic ``[-1, 1)``: the odd initial state
-    keeps ``u(t, +-1) = 0``, so it solves the Dirichlet problem.
+    $u(0, x) = -\sin(\pi x)$, $u(t, \pm 1) = 0$; the true coefficients are $\lambda_1 = 1$,
+    $\lambda_2 = 0.01/\pi$. A shock forms near $x = 0$ at $t \approx 0.3$. The reference is
+    exact: the Cole-Hopf transform evaluated by quadrature in float64
+    (`physax.solvers.burgers_cole_hopf`) on the 256 ($x$) by 100 ($t$) grid of Raissi,
+    Perdikaris & Karniadakis (2019). The classical solution (`classical`) is pseudo-spectral
+    ETDRK on the periodic $[-1, 1)$: the odd initial state keeps $u(t, \pm 1) = 0$, so it
+    solves the Dirichlet problem.
 
-    Example (inverse problem: both coefficients unknown):
-        >>> p = Burgers(lambda1=Parameter(1.0, trainable=True, init=0.0),
-        ...             lambda2=Parameter(0.01 / math.pi, trainable=True, init=math.exp(-6), positive=True))
+    **Arguments:**
+
+    - `lambda1`: the convective coefficient $\lambda_1$.
+    - `lambda2`: the viscosity $\lambda_2 > 0$ (floats or `Parameter`s; make them trainable
+      to identify them from data).
+
+    **Example:** the inverse problem, both coefficients unknown, started from
+    $\lambda_1 = 0$ and $\lambda_2 = e^{-6}$ (the viscosity trained on a log scale).
+
+    >>> p = Burgers(lambda1=Parameter(1.0, trainable=True, init=0.0),
+    ...             lambda2=Parameter(0.01 / math.pi, trainable=True, init=math.exp(-6), positive=True))
+    >>> sorted(p.unknowns), p.init_theta()["lambda2"]
+    (['lambda1', 'lambda2'], Array(-6., dtype=float32))
     """
 
     domain: TimeXSpace

@@ -25,14 +25,31 @@ FORMAT_VERSION = 1
 def cached_array(
     name: str, spec: dict, compute: Callable[[], np.ndarray], shape: tuple[int, ...]
 ) -> np.ndarray:
-    """``compute()`` (an array of ``shape``), cached on disk under ``name`` and a hash of ``spec``.
+    """`compute()` (an array of `shape`), cached on disk under `name` and a hash of `spec`.
 
-    Arguments:
-        name: a readable file-name prefix, e.g. ``"allen-cahn"``.
-        spec: JSON-serialisable description of everything the result depends on.
-        compute: produces the array when the cache has no valid copy.
-        shape: the expected shape; a cached file of another shape, or with non-finite
-            values, is recomputed.
+    The file lives in `cache_dir() / "references"`; one that fails to load, has another
+    shape or holds non-finite values is recomputed and replaced atomically.
+
+    **Arguments:**
+
+    - `name`: a readable file-name prefix, e.g. `"allen-cahn"`.
+    - `spec`: a JSON-serialisable description of everything the result depends on.
+    - `compute`: produces the array when the cache has no valid copy.
+    - `shape`: the expected shape.
+
+    **Returns:** the array, from the cache or freshly computed.
+
+    **Example:** the second call reads the file instead of computing.
+
+    >>> import os
+    >>> os.environ["PHYSAX_CACHE_DIR"] = os.path.abspath("cache")  # keep it out of ~/.cache
+    >>> calls = []
+    >>> compute = lambda: calls.append(1) or np.arange(3.0)
+    >>> cached_array("demo", {"n": 3}, compute, (3,))
+    array([0., 1., 2.])
+    >>> cached_array("demo", {"n": 3}, compute, (3,)), len(calls)
+    (array([0., 1., 2.]), 1)
+    >>> del os.environ["PHYSAX_CACHE_DIR"]
     """
     blob = json.dumps({"v": FORMAT_VERSION, **spec}, sort_keys=True, default=str)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -14,13 +14,29 @@ from ._problem import AbstractProblem
 
 
 class CosineODE(AbstractProblem):
-    r"""``du/dx = cos(omega x)`` on ``x in [-2 pi, 2 pi]`` with ``u(0) = 0``; exact ``sin(omega x) / omega``.
+    r"""The cosine ODE $u'(x) = \cos(\omega x)$ on $[-2\pi, 2\pi]$ with $u(0) = 0$.
 
-    The first problem of Moseley, Markham & Nissen-Meyer (2023): with ``omega = 15`` a plain
-    PINN fails (spectral bias) while an FBPINN of 30 small subdomain networks succeeds. The
-    residual is scaled by ``1 / omega`` (same solution, O(1) loss). ``u(0) = 0`` is in the
-    interior, so the soft form imposes the (consistent) end values ``u(+-2 pi) = sin(+-2 pi omega)/omega``;
-    the hard constraint used by the paper is ``u = tanh(omega x) N(x)``.
+    The exact solution is $u = \sin(\omega x) / \omega$. It is the first problem of Moseley,
+    Markham & Nissen-Meyer (2023, "Finite basis physics-informed neural networks"): with
+    $\omega = 15$ a plain PINN fails (spectral bias) while an FBPINN of 30 small subdomain
+    networks succeeds. The residual is scaled by $1 / \omega$ (same solution, $O(1)$ loss).
+    $u(0) = 0$ lies inside the domain, so the soft form imposes the consistent end values
+    $u(\pm 2\pi) = \sin(\pm 2\pi\omega) / \omega$; the hard constraint is the paper's
+    $u = \tanh(\omega x)\, N(x)$.
+
+    **Arguments:**
+
+    - `omega`: the frequency $\omega$ (a float or a `Parameter`).
+
+    **Example:** the exact solution has a zero residual.
+
+    >>> problem = CosineODE(omega=15.0)
+    >>> exact = lambda z: jnp.sin(15.0 * z[0]) / 15.0
+    >>> x = jnp.linspace(-6.0, 6.0, 9)[:, None]
+    >>> params = problem.resolve({})
+    >>> r = eqx.filter_jit(pointwise_residual)(problem, exact, problem.residual, x, params)
+    >>> bool(jnp.abs(r).max() < 1e-5)
+    True
     """
 
     domain: Box
@@ -51,14 +67,27 @@ class CosineODE(AbstractProblem):
 
 
 class DampedOscillator(AbstractProblem):
-    r"""``u'' + 2 d u' + omega0^2 u = 0`` on ``t in [0, 1]``, ``u(0) = 1``, ``u'(0) = 0``.
+    r"""The damped harmonic oscillator $u'' + 2d\,u' + \omega_0^2 u = 0$ on $t \in [0, 1]$.
 
-    Under-damped (``d < omega0``); exact ``e^{-d t} (cos(w t) + (d / w) sin(w t))`` with
-    ``w = sqrt(omega0^2 - d^2)``. With ``d = 2, omega0 = 80`` it is the FBPINN / ELM-FBPINN
-    benchmark (Anderson, Dolean, Moseley & Pestana 2024). The residual is divided by
-    ``omega0^2`` (same solution, O(1) scale). The initial conditions live on the boundary
-    region (points at ``t = 0`` and ``t = 1``), masked to ``t = 0``; the hard constraint is
-    ``u = 1 + tanh(omega0 t / 2)^2 N(t)`` (value and slope exact at ``t = 0``).
+    Started at $u(0) = 1$, $u'(0) = 0$ and under-damped ($d < \omega_0$), its exact solution
+    is $u = e^{-dt}\big(\cos(\omega t) + \tfrac{d}{\omega}\sin(\omega t)\big)$ with
+    $\omega = \sqrt{\omega_0^2 - d^2}$. With $d = 2$, $\omega_0 = 80$ it is the FBPINN /
+    ELM-FBPINN benchmark (Anderson, Dolean, Moseley & Pestana 2024). The residual is divided
+    by $\omega_0^2$ (same solution, $O(1)$ scale). The initial conditions live on the boundary
+    region (points at $t = 0$ and $t = 1$), masked to $t = 0$; the hard constraint is
+    $u = 1 + \tanh(\omega_0 t / 2)^2 N(t)$ (value and slope exact at $t = 0$).
+
+    **Arguments:**
+
+    - `d`: the damping $d \ge 0$.
+    - `omega0`: the natural frequency $\omega_0 > d$ (floats or `Parameter`s; make them
+      trainable to identify them from data).
+
+    **Example:** `exact` is the closed form above; it starts at 1 and oscillates as it decays.
+
+    >>> problem = DampedOscillator(d=2.0, omega0=80.0)
+    >>> problem.exact(np.array([[0.0], [0.5], [1.0]])).round(3)
+    array([ 1.   , -0.235, -0.022])
     """
 
     domain: Box
@@ -98,12 +127,30 @@ class DampedOscillator(AbstractProblem):
 
 
 class MultiscaleLaplace(AbstractProblem):
-    r"""``-(u_xx + u_yy) = f`` on ``[0, 1]^2``, ``u = 0`` on the boundary, with the multiscale solution
+    r"""The multiscale Poisson problem $-\Delta u = f$ on $[0, 1]^2$ with $u = 0$ on the boundary.
 
-    .. math:: u = \frac{1}{n} \sum_{i=1}^{n} \sin(2^i \pi x) \sin(2^i \pi y)
+    $f$ is manufactured so that the solution has $n$ scales,
 
-    (Dolean, Heinlein, Mishra & Moseley 2024). The residual is divided by ``(2^n pi)^2``; the
-    hard constraint multiplies by ``tanh(k x) tanh(k (1 - x)) tanh(k y) tanh(k (1 - y))``, ``k = 2^n pi``.
+    $$u = \frac{1}{n} \sum_{i=1}^{n} \sin(2^i \pi x) \sin(2^i \pi y)$$
+
+    (Dolean, Heinlein, Mishra & Moseley 2024, multilevel FBPINNs). The residual is divided
+    by $(2^n \pi)^2$; the hard constraint multiplies the network by
+    $\tanh(kx)\tanh(k(1 - x))\tanh(ky)\tanh(k(1 - y))$, $k = 2^n \pi$.
+
+    **Arguments:**
+
+    - `n`: the number of scales ($n \ge 1$; the finest wavelength is $2^{1-n}$).
+
+    **Example:** the exact solution has a zero residual.
+
+    >>> problem = MultiscaleLaplace(n=2)
+    >>> exact = lambda z: (jnp.sin(2 * jnp.pi * z[0]) * jnp.sin(2 * jnp.pi * z[1])
+    ...                    + jnp.sin(4 * jnp.pi * z[0]) * jnp.sin(4 * jnp.pi * z[1])) / 2
+    >>> z = jax.random.uniform(jax.random.key(0), (8, 2))
+    >>> params = problem.resolve({})
+    >>> r = eqx.filter_jit(pointwise_residual)(problem, exact, problem.residual, z, params)
+    >>> bool(jnp.abs(r).max() < 1e-5)
+    True
     """
 
     domain: Box

@@ -22,11 +22,28 @@ def _param(p, positive=False) -> Parameter:
 
 
 class Advection1D(SpectralProblem):
-    r"""``u_t + beta u_x = 0`` on ``x in [0, 2 pi)`` (periodic), ``t in [0, 1]``, ``u(0, x) = sin x``.
+    r"""Linear advection $u_t + \beta u_x = 0$, periodic on $x \in [0, 2\pi)$, $t \in [0, 1]$.
 
-    Exact: ``sin(x - beta t)``. With ``beta = 30`` plain PINNs fail to train (Krishnapriyan et
-    al. 2021): the classic "failure mode" benchmark. Periodicity in ``x`` is built into the
-    network (``periodic``), so only the initial condition is a loss term.
+    From $u(0, x) = \sin x$ the exact solution is $u = \sin(x - \beta t)$. With $\beta = 30$
+    plain PINNs fail to train (Krishnapriyan et al. 2021, "Characterizing possible failure
+    modes in physics-informed neural networks"): the classic failure-mode benchmark.
+    Periodicity in $x$ is built into the network (`periodic`), so only the initial condition
+    is a loss term. The classical solution is pseudo-spectral (`SpectralProblem.classical`),
+    exact up to round-off.
+
+    **Arguments:**
+
+    - `beta`: the advection speed $\beta$ (a float or a `Parameter`).
+
+    **Example:** the exact solution has a zero residual.
+
+    >>> problem = Advection1D(beta=30.0)
+    >>> exact = lambda z: jnp.sin(z[1] - 30.0 * z[0])
+    >>> z = jax.random.uniform(jax.random.key(0), (8, 2))
+    >>> params = problem.resolve({})
+    >>> r = eqx.filter_jit(pointwise_residual)(problem, exact, problem.residual, z, params)
+    >>> bool(jnp.abs(r).max() < 1e-4)
+    True
     """
 
     domain: TimeXSpace
@@ -60,11 +77,27 @@ class Advection1D(SpectralProblem):
 
 
 class Wave1D(AbstractProblem):
-    r"""``u_tt = c^2 u_xx`` on ``x in [0, 1]``, ``t in [0, 1]``, fixed ends, released from rest.
+    r"""The 1-d wave equation $u_{tt} = c^2 u_{xx}$ on $[0, 1]$ with fixed ends, released from rest.
 
-    ``u(0, x) = sin(pi x) + 0.5 sin(3 pi x)``, ``u_t(0, x) = 0``; d'Alembert's solution is
-    ``sin(pi x) cos(pi c t) + 0.5 sin(3 pi x) cos(3 pi c t)``. The classical solution
-    (`classical`) is second-order leapfrog finite differences.
+    $u(0, x) = \sin(\pi x) + \tfrac12 \sin(3\pi x)$, $u_t(0, x) = 0$, $u(t, 0) = u(t, 1) = 0$,
+    $t \in [0, 1]$; d'Alembert's solution is
+    $u = \sin(\pi x)\cos(\pi c t) + \tfrac12\sin(3\pi x)\cos(3\pi c t)$. The classical
+    solution (`classical`) is second-order leapfrog finite differences.
+
+    **Arguments:**
+
+    - `c`: the wave speed $c > 0$ (a float or a `Parameter`).
+
+    **Example:** the leapfrog solution against d'Alembert's, on 64 intervals.
+
+    >>> problem = Wave1D(c=1.0)
+    >>> t, x, u = problem.classical(n=64, dt=1 / 128, snapshots=4)
+    >>> u.shape
+    (5, 1, 65)
+    >>> tx = np.stack(np.meshgrid(t, x, indexing="ij"), -1).reshape(-1, 2)
+    >>> error = np.abs(u[:, 0] - problem.exact(tx).reshape(5, 65)).max()
+    >>> bool(error < 3e-3)
+    True
     """
 
     domain: TimeXSpace
@@ -85,6 +118,12 @@ class Wave1D(AbstractProblem):
             "bc": dirichlet(lambda z: jnp.zeros((), z.dtype)),
         }
 
+    def hard_constraint(self):
+        """``u = u0(x) + t^2 4x(1 - x) n``: the initial shape, the release from rest
+        (``u_t(0, x) = 0``) and the fixed ends hold exactly."""
+        u0 = lambda x: jnp.sin(jnp.pi * x) + 0.5 * jnp.sin(3 * jnp.pi * x)
+        return lambda z, n: u0(z[1]) + z[0] ** 2 * 4 * z[1] * (1 - z[1]) * n
+
     def exact(self, points):
         t, x, c = points[:, 0], points[:, 1], self.parameters["c"].value
         return np.sin(np.pi * x) * np.cos(np.pi * c * t) + 0.5 * np.sin(3 * np.pi * x) * np.cos(
@@ -92,15 +131,15 @@ class Wave1D(AbstractProblem):
         )
 
     def classical(self, *, n, dt, snapshots, t_end=None, order=None, dtype=jnp.float64):
-        r"""Leapfrog finite differences: ``u^{k+1} = 2u^k - u^{k-1} + r^2 \delta_x^2 u^k``, fixed ends.
+        r"""Leapfrog finite differences: $u^{k+1} = 2u^k - u^{k-1} + r^2 \delta_x^2 u^k$, fixed ends.
 
-        Started from rest with the Taylor step ``u^1 = u^0 + r^2 \delta_x^2 u^0 / 2``
-        (``r = c dt / h``, must be at most 1). Arguments as in
+        Started from rest with the Taylor step $u^1 = u^0 + r^2 \delta_x^2 u^0 / 2$
+        ($r = c\,\Delta t / h$, at most 1). Arguments as in
         `physax.problems.SpectralProblem.classical`, with `n` the number of intervals on
-        ``[0, 1]`` and `order` 2 (or ``None``).
+        $[0, 1]$ and `order` 2 (or `None`).
 
-        **Returns:** ``(t, x, u)`` with ``x`` the ``n + 1`` grid points and ``u`` of shape
-        ``(snapshots + 1, 1, n + 1)``.
+        **Returns:** `(t, x, u)` with `x` the `n + 1` grid points and `u` of shape
+        `(snapshots + 1, 1, n + 1)`.
         """
         if order not in (None, 2):
             raise ValueError(f"Wave1D's classical solver is second-order leapfrog; got order={order}.")
@@ -122,11 +161,26 @@ class Wave1D(AbstractProblem):
 
 
 class Helmholtz2D(AbstractProblem):
-    r"""``u_xx + u_yy + k^2 u = q`` on ``[-1, 1]^2`` with ``u = 0`` on the boundary.
+    r"""The Helmholtz equation $u_{xx} + u_{yy} + k^2 u = q$ on $[-1, 1]^2$, $u = 0$ on the boundary.
 
-    Manufactured solution ``u = sin(a1 pi x) sin(a2 pi y)`` with ``q`` chosen to match
-    (Wang, Teng & Perdikaris 2021 use ``a1 = 1, a2 = 4, k = 1``). ``k = 0`` gives Poisson's
-    equation (:func:`Poisson2D`).
+    The source $q$ is manufactured for the solution $u = \sin(a_1 \pi x)\sin(a_2 \pi y)$:
+    $q = \big(k^2 - (a_1\pi)^2 - (a_2\pi)^2\big)\,u$ (Wang, Teng & Perdikaris 2021 use
+    $a_1 = 1$, $a_2 = 4$, $k = 1$). $k = 0$ gives Poisson's equation (`Poisson2D`).
+
+    **Arguments:**
+
+    - `k`: the wavenumber $k$ (a float or a `Parameter`).
+    - `a1`, `a2`: the solution's frequencies along $x$ and $y$.
+
+    **Example:** the exact solution has a zero residual (scaled by the source's size).
+
+    >>> problem = Helmholtz2D(k=1.0, a1=1.0, a2=4.0)
+    >>> exact = lambda z: jnp.sin(jnp.pi * z[0]) * jnp.sin(4 * jnp.pi * z[1])
+    >>> z = jax.random.uniform(jax.random.key(0), (8, 2), minval=-1.0, maxval=1.0)
+    >>> params = problem.resolve({})
+    >>> r = eqx.filter_jit(pointwise_residual)(problem, exact, problem.residual, z, params)
+    >>> bool(jnp.abs(r).max() < 1e-4 * (17 * math.pi**2))
+    True
     """
 
     domain: Box
@@ -164,7 +218,23 @@ class Helmholtz2D(AbstractProblem):
 
 
 def Poisson2D(a1: float = 1.0, a2: float = 2.0) -> Helmholtz2D:
-    """``-(u_xx + u_yy) = f`` on ``[-1, 1]^2``, ``u = 0`` on the boundary, manufactured ``u = sin(a1 pi x) sin(a2 pi y)``."""
+    r"""Poisson's equation $-(u_{xx} + u_{yy}) = f$ on $[-1, 1]^2$, $u = 0$ on the boundary.
+
+    A `Helmholtz2D` with $k = 0$: the manufactured solution is
+    $u = \sin(a_1\pi x)\sin(a_2\pi y)$, so $f = \big((a_1\pi)^2 + (a_2\pi)^2\big)\,u$.
+
+    **Arguments:**
+
+    - `a1`, `a2`: the solution's frequencies along $x$ and $y$.
+
+    **Returns:** the `Helmholtz2D` problem with a known $k = 0$.
+
+    **Example:**
+
+    >>> problem = Poisson2D(a1=1.0, a2=2.0)
+    >>> problem.parameters["k"].value, problem.exact(np.array([[0.5, 0.25]]))
+    (0.0, array([1.]))
+    """
     return Helmholtz2D(k=Parameter(0.0), a1=a1, a2=a2)
 
 

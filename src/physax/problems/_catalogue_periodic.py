@@ -74,12 +74,27 @@ class _TwoModes(_Periodic1D):
 
 
 class TwoModeAdvection(_TwoModes):
-    r"""``u_t + v u_x = 0`` on ``[x_min, x_min + extent)`` (periodic), ``u0 = sin(k x) + 0.5 cos(2 k x)``.
+    r"""Periodic advection $u_t + v u_x = 0$ of two Fourier modes on $[x_0, x_0 + L)$.
 
-    ``k = 2 pi / extent``; exact ``u = u0(x - v t)``. The pseudo-spectral solve integrates the
-    linear symbol exactly, so its error is round-off.
+    $u(0, x) = \sin(kx) + \tfrac12\cos(2kx)$ with $k = 2\pi / L$; the exact solution is
+    $u = u(0, x - vt)$. The pseudo-spectral solve (`classical`) integrates the linear symbol
+    exactly, so its error is round-off.
 
-    **Example:** ``t, x, u = TwoModeAdvection(velocity=1.0).classical(n=128, dt=0.01, snapshots=50)``.
+    **Arguments:**
+
+    - `velocity`: the speed $v$ (a float or a `Parameter`).
+    - `x_min`, `extent`: the periodic interval $[x_0, x_0 + L)$.
+    - `t_end`: the final time.
+
+    **Example:** the classical solution matches the exact one to round-off.
+
+    >>> problem = TwoModeAdvection(velocity=1.0)
+    >>> t, x, u = problem.classical(n=32, dt=0.01, snapshots=4)
+    >>> u.shape
+    (5, 1, 32)
+    >>> tx = np.stack(np.meshgrid(t, x, indexing="ij"), -1).reshape(-1, 2)
+    >>> bool(np.abs(u[:, 0] - problem.exact(tx).reshape(5, 32)).max() < 1e-10)
+    True
     """
 
     domain: TimeXSpace
@@ -100,9 +115,28 @@ class TwoModeAdvection(_TwoModes):
 
 
 class TwoModeDiffusion(_TwoModes):
-    r"""``u_t = nu u_xx`` on ``[x_min, x_min + extent)`` (periodic), ``u0 = sin(k x) + 0.5 cos(2 k x)``.
+    r"""Periodic diffusion $u_t = \nu u_{xx}$ of two Fourier modes on $[x_0, x_0 + L)$.
 
-    Exact ``u = sin(k x) e^{-nu k^2 t} + 0.5 cos(2 k x) e^{-4 nu k^2 t}``.
+    $u(0, x) = \sin(kx) + \tfrac12\cos(2kx)$ with $k = 2\pi / L$; each mode decays at its own
+    rate, $u = \sin(kx)\,e^{-\nu k^2 t} + \tfrac12\cos(2kx)\,e^{-4\nu k^2 t}$.
+
+    **Arguments:**
+
+    - `nu`: the diffusivity $\nu > 0$ (a float or a `Parameter`).
+    - `x_min`, `extent`: the periodic interval $[x_0, x_0 + L)$.
+    - `t_end`: the final time.
+
+    **Example:** the exact solution has a zero residual.
+
+    >>> problem = TwoModeDiffusion(nu=0.01)
+    >>> k = 2 * jnp.pi
+    >>> exact = lambda z: (jnp.sin(k * z[1]) * jnp.exp(-0.01 * k**2 * z[0])
+    ...                    + 0.5 * jnp.cos(2 * k * z[1]) * jnp.exp(-0.04 * k**2 * z[0]))
+    >>> z = jax.random.uniform(jax.random.key(0), (8, 2))
+    >>> params = problem.resolve({})
+    >>> r = eqx.filter_jit(pointwise_residual)(problem, exact, problem.residual, z, params)
+    >>> bool(jnp.abs(r).max() < 1e-5)
+    True
     """
 
     domain: TimeXSpace
@@ -125,10 +159,25 @@ class TwoModeDiffusion(_TwoModes):
 
 
 class KdVSoliton(_Periodic1D):
-    r"""``u_t + 6 u u_x + u_xxx = 0`` on ``[x_min, x_min + extent)`` (periodic): one soliton of `speed` ``c``.
+    r"""One soliton of the Korteweg-de Vries equation $u_t + 6uu_x + u_{xxx} = 0$, periodic on $[x_0, x_0 + L)$.
 
-    ``u = (c / 2) sech^2(sqrt(c) / 2 (x - x0 - c t))`` with ``x0 = x_min + extent / 4``, taken at
-    the nearest periodic image (exact up to the soliton's ``e^{-sqrt(c) extent / 2}`` tails).
+    $u = \tfrac{c}{2}\,\mathrm{sech}^2\big(\tfrac{\sqrt c}{2}(x - x_s - ct)\big)$ with
+    $x_s = x_0 + L / 4$, taken at the nearest periodic image: exact up to the soliton's
+    $e^{-\sqrt{c} L / 2}$ tails. It travels at speed $c$ without changing shape.
+
+    **Arguments:**
+
+    - `speed`: the soliton's speed $c > 0$ (its height is $c / 2$).
+    - `x_min`, `extent`: the periodic interval $[x_0, x_0 + L)$.
+    - `t_end`: the final time.
+
+    **Example:** the pseudo-spectral solve keeps the soliton's shape.
+
+    >>> problem = KdVSoliton(speed=1.0)
+    >>> t, x, u = problem.classical(n=128, dt=0.01, snapshots=2)
+    >>> tx = np.stack(np.meshgrid(t, x, indexing="ij"), -1).reshape(-1, 2)
+    >>> bool(np.abs(u[:, 0] - problem.exact(tx).reshape(3, 128)).max() < 1e-6)
+    True
     """
 
     domain: TimeXSpace
@@ -163,11 +212,23 @@ class KdVSoliton(_Periodic1D):
 
 
 class KuramotoSivashinsky(_Periodic1D):
-    r"""``u_t + u u_x + u_xx + u_xxxx = 0`` on ``[x_min, x_min + extent)``, periodic; chaotic.
+    r"""The Kuramoto-Sivashinsky equation $u_t + uu_x + u_{xx} + u_{xxxx} = 0$, periodic on $[x_0, x_0 + L)$; chaotic.
 
-    ``u0 = cos(2 pi x / L)(1 + sin(2 pi x / L))``: with ``L = 32 pi`` the classic start of
-    Kassam & Trefethen (2005), ``cos(x / 16)(1 + sin(x / 16))``. No exact solution; the
-    classical one is chaotic, so solves at different resolutions part ways after ``t ~ 50``.
+    $u(0, x) = \cos(2\pi x / L)\big(1 + \sin(2\pi x / L)\big)$: with $L = 32\pi$ the classic
+    start $\cos(x/16)(1 + \sin(x/16))$ of Kassam & Trefethen (2005). There is no exact
+    solution; the classical one is chaotic, so solves at different resolutions part ways
+    after $t \approx 50$.
+
+    **Arguments:**
+
+    - `x_min`, `extent`: the periodic interval $[x_0, x_0 + L)$.
+    - `t_end`: the final time.
+
+    **Example:** a short, coarse classical solve; the small initial bump grows.
+
+    >>> t, x, u = KuramotoSivashinsky().classical(n=64, dt=0.25, snapshots=2, t_end=20.0)
+    >>> u.shape, bool(np.abs(u[-1]).max() > np.abs(u[0]).max())
+    ((3, 1, 64), True)
     """
 
     domain: TimeXSpace
@@ -189,14 +250,28 @@ class KuramotoSivashinsky(_Periodic1D):
 
 
 class GrayScott(SpectralProblem):
-    r"""Gray-Scott reaction-diffusion on the periodic square ``[x_min, x_min + extent)^2``.
+    r"""Gray-Scott reaction-diffusion on the periodic square $[x_0, x_0 + L)^2$.
 
-    .. math:: u_t = D_u \Delta u - u v^2 + F (1 - u), \qquad v_t = D_v \Delta v + u v^2 - (F + \kappa) v
+    $$u_t = D_u \Delta u - uv^2 + F(1 - u), \qquad v_t = D_v \Delta v + uv^2 - (F + \kappa) v,$$
 
-    from Pearson's (1993) start: ``(u, v) = (1, 0)`` with a centred square of side
-    ``0.08 extent`` at ``(1/2, 1/4)``, plus 1 % noise drawn with `seed`. Two outputs
-    ``(u, v)``; the residual is pointwise, but the initial state is a sampled grid field, so
-    it has no pointwise initial condition (give it to a learned method as data).
+    from Pearson's (1993) start: $(u, v) = (1, 0)$ with a centred square of side $0.08L$ at
+    $(1/2, 1/4)$, plus 1 % noise drawn with `seed`. Two outputs $(u, v)$; the residual is
+    pointwise, but the initial state is a sampled grid field, so there is no pointwise
+    initial condition (give it to a learned method as data).
+
+    **Arguments:**
+
+    - `feed`, `kill`: the rates $F$ and $\kappa$.
+    - `diffusivity_u`, `diffusivity_v`: $D_u$ and $D_v$.
+    - `x_min`, `extent`: the periodic square $[x_0, x_0 + L)^2$.
+    - `t_end`: the final time.
+    - `seed`: the seed of the initial noise.
+
+    **Example:** a coarse classical solve, channels first.
+
+    >>> t, x, u = GrayScott().classical(n=32, dt=1.0, snapshots=2, t_end=20.0)
+    >>> u.shape
+    (3, 2, 32, 32)
     """
 
     domain: TimeXSpace
@@ -255,12 +330,30 @@ class GrayScott(SpectralProblem):
 
 
 class KolmogorovFlow(SpectralProblem):
-    r"""2-d Navier-Stokes in vorticity form with Kolmogorov forcing on ``[x_min, x_min + extent)^2``.
+    r"""2-d Navier-Stokes in vorticity form with Kolmogorov forcing on $[x_0, x_0 + L)^2$.
 
-    ``w_t + div(u w) = nu lap w - drag w - A kappa cos(kappa y)``, ``lap psi = -w``,
-    ``u = (psi_y, -psi_x)``, ``kappa = 2 pi n_f / extent`` (Kochkov et al. 2021), from a
-    Gaussian random vorticity field drawn with `seed`. The velocity comes from a
-    non-local stream-function solve, so there is no pointwise residual: only `classical`.
+    $$\omega_t + \nabla\cdot(\mathbf{u}\,\omega) = \nu\Delta\omega - \alpha\,\omega
+      - A\kappa\cos(\kappa y), \qquad \Delta\psi = -\omega, \quad \mathbf{u} = (\psi_y, -\psi_x),$$
+
+    with $\kappa = 2\pi n_f / L$ (Kochkov et al. 2021), from a Gaussian random vorticity
+    field drawn with `seed`. The velocity comes from a non-local stream-function solve, so
+    there is no pointwise residual: only `classical`.
+
+    **Arguments:**
+
+    - `nu`: the viscosity $\nu$.
+    - `drag`: the linear drag $\alpha$.
+    - `forcing_wavenumber`: $n_f$, the forcing's number of periods across the box.
+    - `forcing_amplitude`: $A$.
+    - `x_min`, `extent`: the periodic square $[x_0, x_0 + L)^2$.
+    - `t_end`: the final time.
+    - `seed`: the seed of the initial vorticity.
+
+    **Example:** a coarse classical solve of the vorticity.
+
+    >>> t, x, w = KolmogorovFlow().classical(n=32, dt=0.05, snapshots=2, t_end=0.5)
+    >>> w.shape
+    (3, 1, 32, 32)
     """
 
     domain: TimeXSpace

@@ -12,22 +12,26 @@ from ._problem import AbstractProblem
 
 
 class Heat1D(AbstractProblem):
-    r"""``u_t = k u_xx`` on ``x in [0, L]``, ``t in [0, T]`` with ``u(t, 0) = u(t, L) = 0``.
+    r"""The heat equation $u_t = k\,u_{xx}$ on $[0, L] \times [0, T]$ with $u(t, 0) = u(t, L) = 0$.
 
-    Initial condition ``u(0, x) = sum_m a_m sin(m pi x / L)``; the exact solution is
-    ``sum_m a_m sin(m pi x / L) exp(-k (m pi / L)^2 t)``.
+    The initial condition is a sine series $u(0, x) = \sum_m a_m \sin(m\pi x / L)$; each mode
+    decays at its own rate, so the exact solution is
+    $u = \sum_m a_m \sin(m\pi x / L)\, e^{-k (m\pi / L)^2 t}$.
 
-    Arguments:
-        k: the diffusivity (a :class:`Parameter`; make it trainable for the inverse problem).
-        modes: ``(m, a_m)`` pairs of the initial sine series.
-        length, t_end: domain extents.
+    **Arguments:**
 
-    Example:
-        >>> problem = Heat1D(k=0.1)
-        >>> problem.domain.coords, sorted(problem.conditions())
-        (('t', 'x'), ['bc', 'ic'])
-        >>> problem.exact(np.array([[0.0, 0.5]]))  # sin(pi / 2) + 0.5 sin(3 pi / 2)
-        array([0.5])
+    - `k`: the diffusivity $k > 0$ (a float or a `Parameter`; make it trainable for the
+      inverse problem).
+    - `modes`: `(m, a_m)` pairs of the initial sine series.
+    - `length`, `t_end`: the domain's extents $L$ and $T$.
+
+    **Example:**
+
+    >>> problem = Heat1D(k=0.1)
+    >>> problem.domain.coords, sorted(problem.conditions())
+    (('t', 'x'), ['bc', 'ic'])
+    >>> problem.exact(np.array([[0.0, 0.5]]))  # sin(pi / 2) + 0.5 sin(3 pi / 2)
+    array([0.5])
     """
 
     domain: TimeXSpace

@@ -8,14 +8,26 @@ import equinox as eqx
 
 
 class Parameter(eqx.Module):
-    """A scalar PDE coefficient.
+    r"""A scalar PDE coefficient: a known constant, or an unknown identified from data.
 
-    Arguments:
-        value: the true value (the one used in forward problems and for reporting errors).
-        trainable: if true, the parameter is unknown and identified jointly with the network.
-        init: starting guess for a trainable parameter (default: ``value``).
-        positive: train ``log(value)`` instead of ``value``, so the estimate stays positive
-            and small coefficients (e.g. a viscosity of 0.003) are learned on a relative scale.
+    A trainable parameter is optimised jointly with the network in its raw coordinate
+    $\theta$: the value itself, or $\log v$ for a `positive` one (so the estimate stays
+    positive and a small coefficient such as a viscosity of 0.003 is learned on a relative
+    scale).
+
+    **Arguments:**
+
+    - `value`: the true value (the one used in forward problems and for reporting errors).
+    - `trainable`: if true, the parameter is unknown and identified jointly with the network.
+    - `init`: starting guess for a trainable parameter (default: `value`).
+    - `positive`: train $\log v$ instead of $v$.
+
+    **Example:**
+
+    >>> nu = Parameter(0.003, trainable=True, init=0.01, positive=True)
+    >>> raw = nu.to_raw(nu.start)
+    >>> round(float(raw), 3), round(float(nu.from_raw(raw)), 4)
+    (-4.605, 0.01)
     """
 
     value: float = eqx.field(static=True)

@@ -9,12 +9,23 @@ import numpy as np
 
 @dataclasses.dataclass(frozen=True)
 class Reference:
-    """A trusted solution sampled on a tensor grid.
+    r"""A trusted solution sampled on a tensor grid: what every method's error is measured against.
 
-    Arguments:
-        axes: ``(name, coordinates)`` per axis, in the domain's coordinate order.
-        values: the solution on the grid, shape ``tuple(len(c) for _, c in axes)`` (+ components).
-        source: how it was obtained (e.g. ``"exact (Cole-Hopf quadrature)"``).
+    **Arguments:**
+
+    - `axes`: `(name, coordinates)` per axis, in the domain's coordinate order.
+    - `values`: the solution on the grid, shape `tuple(len(c) for _, c in axes)` (then the
+      components, if any).
+    - `source`: how it was obtained (e.g. `"exact (Cole-Hopf quadrature)"`).
+
+    `points` lists the grid points as an `(N, d)` array in C order, matching
+    `flat_values`.
+
+    **Example:** a problem's reference (here exact, on $101 \times 129$ points).
+
+    >>> ref = Heat1D().reference()
+    >>> ref.shape, ref.points.shape, ref.source
+    ((101, 129), (13029, 2), 'exact')
     """
 
     axes: tuple[tuple[str, np.ndarray], ...]

@@ -31,7 +31,7 @@ class Wave2D(AbstractProblem):
     box is a window onto an unbounded medium, and the reference is computed on a
     domain large enough that nothing reflected at its walls returns into the box before $T$.
 
-    Reference: :func:`physax.solvers.wave.simulate` (order-8 finite differences in space,
+    Reference: `physax.solvers.wave.simulate` (order-8 finite differences in space,
     leapfrog in time) in float64, $h = 0.01$, Courant 0.25, started with the Taylor step
     $u^1 = u^0 + \tfrac12\Delta t^2 c^2\nabla^2 u^0$, on a box with rigid walls far enough
     out that no reflection returns by $T$; sampled on a $21 \times 101 \times 101$
@@ -40,14 +40,24 @@ class Wave2D(AbstractProblem):
     `observations` draws only from the first `data_fraction` of the time window, as
     Moseley et al. train on early FD snapshots and let the physics extrapolate.
 
-    Arguments:
-        c: the velocity $c_0$ (a :class:`Parameter`).
-        velocity: ``"constant"`` or ``"layered"``.
-        contrast: $c_{\text{below}} / c_0$ for the layered medium.
-        interface: $y_i$.
-        sigma, source_x, source_y: the initial pulse.
-        t_end: final time $T$.
-        data_fraction: fraction of $[0, T]$ that observations are drawn from.
+    **Arguments:**
+
+    - `c`: the velocity $c_0$ (a float or a `Parameter`).
+    - `velocity`: `"constant"` or `"layered"`.
+    - `contrast`: $c_{\text{below}} / c_0$ for the layered medium.
+    - `interface`: $y_i$.
+    - `sigma`, `source_x`, `source_y`: the initial pulse's width $\sigma$ and centre
+      $(x_s, y_s)$.
+    - `t_end`: the final time $T$.
+    - `data_fraction`: the fraction of $[0, T]$ that observations are drawn from.
+
+    **Example:** the layered medium, $c_0$ above the interface and $1.5\,c_0$ below.
+
+    >>> problem = Wave2D(velocity="layered", contrast=1.5, interface=-0.25)
+    >>> problem.speed(np.zeros(2), np.array([0.5, -0.9]), 1.0, lib=np)
+    array([1. , 1.5])
+    >>> sorted(problem.conditions())
+    ['ic', 'ic_velocity']
     """
 
     domain: TimeXSpace
