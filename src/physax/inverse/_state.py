@@ -66,9 +66,9 @@ class FWIState(eqx.Module):
 
         **Example:**
 
-        ``python
+        ```python
         like = FWIState.initial(jnp.zeros(shape, jnp.float32), optax.lbfgs(), band=2, step=35)
-        ``
+        ```
         """
         theta = jnp.asarray(theta)
         opt_state = None if optimizer is None else strong(optimizer.init(theta))

@@ -14,32 +14,37 @@ def burgers_cole_hopf(
     n_nodes: int = 4001,
     half_width: float = 13.0,
 ) -> np.ndarray:
-    r"""Exact solution of u_t + u u_x = nu u_xx with u(0, x) = -A sin(pi x), evaluated in float64.
+    r"""Exact solution of $u_t + u u_x = \nu u_{xx}$ with $u(0, x) = -A \sin(\pi x)$, in float64.
 
-    Cole (1951) and Hopf (1950): with ``eta = sqrt(4 nu t) s`` the solution is
+    Cole (1951) and Hopf (1950): with $\eta = \sqrt{4 \nu t}\, s$ the solution is
 
-    .. math::
-        u(t, x) = -A \frac{\int \sin(\pi(x - \eta)) f(x - \eta) e^{-s^2} ds}{\int f(x - \eta) e^{-s^2} ds},
-        \qquad f(y) = \exp\left(-\frac{A \cos \pi y}{2 \pi \nu}\right).
+    $$u(t, x) = -A \frac{\int \sin(\pi(x - \eta)) f(x - \eta) e^{-s^2} ds}{\int f(x - \eta) e^{-s^2} ds},
+      \qquad f(y) = \exp\left(-\frac{A \cos \pi y}{2 \pi \nu}\right).$$
 
-    Both integrals are evaluated with the trapezoid rule on ``s in [-half_width, half_width]``
-    (spectrally accurate for this smooth, Gaussian-decaying integrand) and the exponentials
-    are combined with a log-sum-exp shift, so that ``1 / (2 pi nu)`` of 50 or more does not
-    overflow. The solution is 2-periodic and odd, so it also solves the Dirichlet problem
-    on ``[-1, 1]`` with ``u(t, +-1) = 0``.
+    Both integrals are evaluated with the trapezoid rule on $s \in [-s_{\max}, s_{\max}]$,
+    $s_{\max}$ = `half_width` (spectrally accurate for this smooth, Gaussian-decaying
+    integrand) and the exponentials are combined with a log-sum-exp shift, so that
+    $1 / (2 \pi \nu)$ of 50 or more does not overflow. The solution is 2-periodic and odd,
+    so it also solves the Dirichlet problem on $[-1, 1]$ with $u(t, \pm 1) = 0$.
 
-    Arguments:
-        t, x: times and positions (broadcast together); ``t >= 0``.
-        nu: viscosity (> 0).
-        amplitude: ``A`` in the initial condition.
-        n_nodes: quadrature nodes.
-        half_width: integration half-width in units of the heat-kernel width.
+    **Arguments:**
 
-    Returns:
-        ``u(t, x)`` with the broadcast shape of ``t`` and ``x``.
+    - `t`, `x`: times and positions (broadcast together); `t >= 0`.
+    - `nu`: viscosity $\nu > 0$.
+    - `amplitude`: $A$ in the initial condition.
+    - `n_nodes`: quadrature nodes.
+    - `half_width`: integration half-width in units of the heat-kernel width.
 
-    Example:
-        >>> u = burgers_cole_hopf(np.array(1.0), np.linspace(-1, 1, 256), 0.01 / np.pi)
+    **Returns:** $u(t, x)$, a float64 NumPy array with the broadcast shape of `t` and `x`.
+
+    **Example:** Raissi et al.'s Burgers benchmark, $\nu = 0.01/\pi$: the shock at $x = 0$.
+
+    >>> x = np.linspace(-1, 1, 257)
+    >>> u = burgers_cole_hopf(np.array(1.0), x, 0.01 / np.pi)
+    >>> u.shape, round(float(u.max()), 2), round(abs(float(u[128])), 12)   # u = 0 at the shock
+    ((257,), 0.71, 0.0)
+    >>> np.round(u[126:131], 2)                                     # a jump across ~0.02
+    array([ 0.68,  0.52,  0.  , -0.52, -0.68])
     """
     if nu <= 0:
         raise ValueError(f"viscosity must be positive, got nu={nu}.")

@@ -68,11 +68,16 @@ def l2_misfit(
 
     **Returns:** the scalar misfit.
 
-    **Example:**
+    **Example:** zero at the true model, positive away from it.
 
-    ```python
-    j = l2_misfit(start_model, shots, observed, dt=1e-3, boundary=pml)
-    ```
+    >>> true = AcousticModel(jnp.full((30, 30), 2000.0), dx=10.0)
+    >>> shots = stack_shots([Shot([[2, 15]], [[2, 5], [2, 25]], ricker(15.0, 1e-3, 200))])
+    >>> observed = simulate_shots(true, shots, dt=1e-3, order=4).traces
+    >>> float(l2_misfit(true, shots, observed, dt=1e-3, order=4))
+    0.0
+    >>> slow = AcousticModel(jnp.full((30, 30), 1800.0), dx=10.0)
+    >>> bool(l2_misfit(slow, shots, observed, dt=1e-3, order=4) > 0)
+    True
     """
     observed, loop = _prepare(model, shots, observed, dt, order, boundary, segment_length, loop, engine)
     return _value(
@@ -109,11 +114,15 @@ def velocity_gradient(
 
     **Returns:** `(misfit, gradient)` with the gradient shaped like `model.velocity`.
 
-    **Example:**
+    **Example:** a model that is too slow everywhere is told to speed up.
 
-    ```python
-    j, g = velocity_gradient(start_model, shots, observed, dt=1e-3, boundary=pml)
-    ```
+    >>> true = AcousticModel(jnp.full((30, 30), 2000.0), dx=10.0)
+    >>> shots = stack_shots([Shot([[2, 15]], [[2, 5], [2, 25]], ricker(15.0, 1e-3, 200))])
+    >>> observed = simulate_shots(true, shots, dt=1e-3, order=4).traces
+    >>> slow = AcousticModel(jnp.full((30, 30), 1900.0), dx=10.0)
+    >>> j, g = velocity_gradient(slow, shots, observed, dt=1e-3, order=4)
+    >>> g.shape, bool(jnp.sum(g) < 0)        # descent direction -g raises the velocity
+    ((30, 30), True)
     """
     observed, loop = _prepare(model, shots, observed, dt, order, boundary, segment_length, loop, engine)
     return _value_and_grad(

@@ -120,23 +120,38 @@ class Shot(eqx.Module):
 def stack_shots(shots: list[Shot]) -> Shot:
     """Stack shots with equal source, receiver and sample counts along a leading axis.
 
+    **Arguments:** `shots`: a list of `Shot`.
+
+    **Returns:** one `Shot` whose fields have a leading shot axis, for `simulate_shots`,
+    `l2_misfit`, `velocity_gradient` and `fwi`.
+
     **Example:**
 
-    ```python
-    shots = stack_shots([Shot([[2, 20]], rec, w), Shot([[2, 80]], rec, w)])
-    ```
+    >>> wavelet = ricker(15.0, 1e-3, 100)
+    >>> receivers = [[2, i] for i in range(0, 40, 4)]
+    >>> shots = stack_shots([Shot([[2, ix]], receivers, wavelet) for ix in (5, 20, 35)])
+    >>> shots.sources.shape, shots.receivers.shape, shots.wavelets.shape
+    ((3, 1, 2), (3, 10, 2), (3, 1, 100))
     """
     return jax.tree.map(lambda *xs: jnp.stack(xs), *shots)
 
 
 class WaveSolution(eqx.Module):
-    """Output of `simulate`.
+    r"""Output of `simulate`.
 
     **Fields:**
 
     - `traces`: receiver pressure $p(t_n)$, shape `(n_steps, n_receivers)`.
-    - `snapshots`: pressure on the model grid (PML cropped) at $t = j\\,k\\,\\Delta t$,
+    - `snapshots`: pressure on the model grid (PML cropped) at $t = j\,k\,\Delta t$,
       shape `(ceil(n_steps / k), nz, nx)` for `snapshot_every=k`, else `None`.
+
+    **Example:**
+
+    >>> model = AcousticModel(jnp.full((30, 30), 2000.0), dx=10.0)
+    >>> shot = Shot([[15, 15]], [[15, 25]], ricker(15.0, 1e-3, 100))
+    >>> out = simulate(model, shot, dt=1e-3, order=2, snapshot_every=30)
+    >>> isinstance(out, WaveSolution), out.traces.shape, out.snapshots.shape
+    (True, (100, 1), (4, 30, 30))
     """
 
     traces: Float[Array, "n_steps n_receivers"]

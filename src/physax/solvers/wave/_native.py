@@ -1,16 +1,16 @@
 """The native CPU time loop: build, load and call `native/acoustic_cpml.cc` through XLA's FFI.
 
 The kernels run the whole forward time loop of the constant-density solver in one custom
-call (threads over grid rows, or one thread per shot; ``$PHYSAX_NUM_THREADS``, else all
+call (threads over grid rows, or one thread per shot; `$PHYSAX_NUM_THREADS`, else all
 available CPUs), the way compiled wave codes such as deepwave do, and its discrete adjoint
 from checkpoints (reverse mode); XLA's own loop pays a fused-kernel launch and buffer
-copies at every step. It is built at first use with the machine's C++ compiler (``$CXX``,
-else ``c++``/``g++``) against the headers that ship with jaxlib, for this CPU
-(``-march=native``), and kept under the physax cache directory (``$PHYSAX_CACHE_DIR``, else
-``~/.cache/physax``), keyed by a hash of the source, the flags, the jaxlib version and the
+copies at every step. It is built at first use with the machine's C++ compiler (`$CXX`,
+else `c++`/`g++`) against the headers that ship with jaxlib, for this CPU
+(`-march=native`), and kept under the physax cache directory (`$PHYSAX_CACHE_DIR`, else
+`~/.cache/physax`), keyed by a hash of the source, the flags, the jaxlib version and the
 CPU; `build_native()` does it on request. Without a compiler, or if the build fails,
 `native_available()` is False and the automatic loop choice stays on the XLA loop: results
-are the same up to float rounding. ``PHYSAX_NATIVE=0`` switches it off (read at every call).
+are the same up to float rounding. `PHYSAX_NATIVE=0` switches it off (read at every call).
 """
 
 from __future__ import annotations
@@ -55,7 +55,24 @@ def _target(kernel: str, dtype) -> str:
 
 
 class NativeBuildError(RuntimeError):
-    """The native wave kernel could not be built or loaded on this machine."""
+    """The native wave kernel could not be built or loaded on this machine.
+
+    A `RuntimeError` raised by `build_native` (no C++ compiler, a compiler error, a library
+    that does not load). `simulate` with `loop=None` never raises it: it falls back to the
+    XLA loop.
+
+    **Example:**
+
+    ```python
+    try:
+        build_native()
+    except NativeBuildError as err:
+        print("using the XLA loop:", err)
+    ```
+
+    >>> issubclass(NativeBuildError, RuntimeError)
+    True
+    """
 
 
 def _compiler() -> str | None:
@@ -152,19 +169,19 @@ _FAILED: dict[str, NativeBuildError] = {}  # the first failure of an automatic b
 
 
 def switched_off() -> bool:
-    """Whether ``$PHYSAX_NATIVE`` switches the native loop off (read at every call)."""
+    """Whether `$PHYSAX_NATIVE` switches the native loop off (read at every call)."""
     return os.environ.get("PHYSAX_NATIVE", "1").strip().lower() in ("0", "false", "no", "off")
 
 
 def build_native() -> Path:
     """Build (once per machine) and register the native wave kernel; return the library's path.
 
-    Compiles `native/acoustic_cpml.cc` with the machine's C++ compiler (``$CXX``, else
-    ``c++``/``g++``/``clang++``; ~30 s) into the physax cache directory, unless a library
+    Compiles `native/acoustic_cpml.cc` with the machine's C++ compiler (`$CXX`, else
+    `c++`/`g++`/`clang++`; ~30 s) into the physax cache directory, unless a library
     for this source, compiler, jaxlib and CPU is there already, loads it and registers its
     FFI targets with XLA. Call it up front (e.g. when building a container image) to keep the
     build out of the first simulation; `simulate` otherwise builds at its first call, always
-    in Python before tracing. It builds whatever ``$PHYSAX_NATIVE`` says (the variable only
+    in Python before tracing. It builds whatever `$PHYSAX_NATIVE` says (the variable only
     decides whether the solver uses the kernel).
 
     **Returns:** the path of the shared library.
@@ -174,10 +191,12 @@ def build_native() -> Path:
 
     **Example:**
 
-    ```python
-    from physax.solvers.wave import build_native
-    print(build_native())  # ~/.cache/physax/native/acoustic_cpml-<hash>.so
-    ```
+    >>> try:
+    ...     path = build_native()  # ~/.cache/physax/native/acoustic_cpml-<hash>.so
+    ... except NativeBuildError:  # no C++ compiler here: simulate uses the XLA loop
+    ...     path = None
+    >>> path is None or path.exists()
+    True
     """
     if "path" in _LOADED:
         return _LOADED["path"]
@@ -218,8 +237,19 @@ def build_native() -> Path:
 def native_available() -> bool:
     """Whether the native CPU kernel is switched on and built (builds it on first call).
 
-    ``$PHYSAX_NATIVE`` is read at every call; a failed build is logged once and not retried
-    by this function in the same process (call `build_native` to retry and see the error).
+    `$PHYSAX_NATIVE` is read at every call (`0`, `false`, `no` or `off` switch the kernel
+    off); a failed build is logged once and not retried by this function in the same
+    process (call `build_native` to retry and see the error).
+
+    **Returns:** a bool.
+
+    **Example:**
+
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"PHYSAX_NATIVE": "off"}):
+    ...     native_available()
+    False
     """
     if switched_off():
         return False
@@ -256,11 +286,11 @@ def _attributes(order, dx, free, z_slab, x_slab, segment):
 
 
 def forward(inputs, static, segment):
-    """The forward kernel: ``(traces (n_steps, n_rec), checkpoints (n_ckpt, size))``.
+    """The forward kernel: `(traces (n_steps, n_rec), checkpoints (n_ckpt, size))`.
 
     `inputs` in the kernel's order (see `kernel_inputs` in `_native_diff`), `static` =
-    ``(order, dx, free, z_slab, x_slab)``; with ``segment = k > 0`` it also keeps the state
-    every `k` steps for the adjoint (none for ``segment = 0``). Batches under `vmap`.
+    `(order, dx, free, z_slab, x_slab)`; with `segment = k > 0` it also keeps the state
+    every `k` steps for the adjoint (none for `segment = 0`). Batches under `vmap`.
     """
     c2dt2, wavelets, receivers = inputs[0], inputs[5], inputs[6]
     nz, nx = c2dt2.shape[-2:]
@@ -282,7 +312,7 @@ def forward(inputs, static, segment):
 
 
 def adjoint(inputs, checkpoints, traces_ct, static, segment):
-    """The discrete adjoint: cotangents of ``(c2dt2, src_scale, wavelets)`` from ``d loss / d traces``.
+    """The discrete adjoint: cotangents of `(c2dt2, src_scale, wavelets)` from `d loss / d traces`.
 
     Replays the forward loop one `segment` at a time from `checkpoints` (those `forward`
     kept with the same `segment`) and runs the adjoint wavefield backwards, driven at the

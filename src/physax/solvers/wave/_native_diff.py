@@ -48,10 +48,10 @@ class Config(NamedTuple):
 def kernel_inputs(velocity, wavelets, sources, receivers, config: Config):
     """The kernel's arguments and static attributes for one shot.
 
-    **Returns:** ``(inputs, static)``: `inputs` = ``(c2dt2, prof_z, prof_x, sources,
-    src_scale, wavelets, receivers)`` on the padded grid (CPML coefficients stacked as
-    ``(4, n)`` = a, b, a_half, b_half), `static` = ``(order, dx, free, z_slab, x_slab)``
-    with ``z_slab = (lo, hi)``: memory variables on rows ``[0, lo)`` and ``[hi, nz)``.
+    **Returns:** `(inputs, static)`: `inputs` = `(c2dt2, prof_z, prof_x, sources,
+    src_scale, wavelets, receivers)` on the padded grid (CPML coefficients stacked as
+    `(4, n)` = a, b, a_half, b_half), `static` = `(order, dx, free, z_slab, x_slab)`
+    with `z_slab = (lo, hi)`: memory variables on rows `[0, lo)` and `[hi, nz)`.
     """
     model = AcousticModel(velocity, dx=config.dx)
     shot = Shot(sources, receivers, wavelets)

@@ -152,12 +152,16 @@ def simulate_shots(
     **Returns:** a `WaveSolution` whose fields have a leading shot axis, e.g.
     `traces` of shape `(n_shots, n_steps, n_receivers)`.
 
-    **Example:**
+    **Example:** each shot of the batch is the shot simulated alone.
 
-    ```python
-    shots = stack_shots([Shot([[2, ix]], receivers, wavelet) for ix in (20, 100, 180)])
-    data = simulate_shots(model, shots, dt=1e-3, boundary=CPML(20, f0=15.0)).traces
-    ```
+    >>> model = AcousticModel(jnp.full((30, 40), 2000.0), dx=10.0)
+    >>> receivers = [[2, i] for i in range(0, 40, 5)]
+    >>> one = [Shot([[2, ix]], receivers, ricker(15.0, 1e-3, 150)) for ix in (5, 20, 35)]
+    >>> data = simulate_shots(model, stack_shots(one), dt=1e-3, order=4).traces
+    >>> data.shape
+    (3, 150, 8)
+    >>> bool(jnp.allclose(data[1], simulate(model, one[1], dt=1e-3, order=4).traces, atol=1e-12))
+    True
     """
     validate(model, shots, dt, order, boundary, snapshot_every, segment_length, batched=True)
     loop = _options(unroll, loop, engine, model, boundary, order, snapshot_every)

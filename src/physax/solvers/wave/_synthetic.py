@@ -78,11 +78,14 @@ def smooth_model(velocity: Float[Array, "nz nx"], sigma: float) -> Float[Array, 
 
     **Returns:** the smoothed model, same shape and dtype.
 
-    **Example:**
+    **Example:** a sharp interface becomes a ramp; a constant model stays as it is.
 
-    ```python
-    start = AcousticModel(smooth_model(true_model.velocity, 8.0), dx=true_model.dx)
-    ```
+    >>> step = jnp.where(jnp.arange(20)[:, None] < 10, 2000.0, 3000.0) * jnp.ones((20, 8))
+    >>> smooth = smooth_model(step, 2.0)
+    >>> smooth.shape, [round(float(v)) for v in smooth[7:13, 0]]
+    ((20, 8), [2103, 2224, 2400, 2600, 2776, 2897])
+    >>> bool(jnp.allclose(smooth_model(jnp.full((20, 8), 2500.0), 2.0), 2500.0))
+    True
     """
     if not sigma > 0:
         raise ValueError(f"`sigma` must be positive, got {sigma}.")

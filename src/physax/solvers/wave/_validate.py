@@ -8,7 +8,7 @@ from ._model import AcousticModel, Shot, _concrete
 
 
 def check_cfl(model: AcousticModel, dt: float, order: int = 8) -> float:
-    """Raise `ValueError` if `dt` exceeds the stability limit of the scheme.
+    r"""Raise `ValueError` if `dt` exceeds the stability limit of the scheme.
 
     Uses `max_stable_dt` with the largest velocity of `model` (skipped when the
     velocity is traced, e.g. inside a user's `jax.grad`).
@@ -19,13 +19,17 @@ def check_cfl(model: AcousticModel, dt: float, order: int = 8) -> float:
     - `dt`: time step (s).
     - `order`: spatial order.
 
-    **Returns:** the Courant number $c_{\\max}\\Delta t / h$ (NaN when traced).
+    **Returns:** the Courant number $c_{\max}\Delta t / h$ (NaN when traced).
 
     **Example:**
 
-    ```python
-    check_cfl(model, 1e-3, order=8)
-    ```
+    >>> model = AcousticModel(jnp.full((50, 50), 3000.0), dx=10.0)
+    >>> check_cfl(model, 1e-3, order=8)
+    0.3
+    >>> check_cfl(model, 5e-3, order=8)
+    Traceback (most recent call last):
+        ...
+    ValueError: dt = 0.005 s violates the CFL stability condition for order 8 ...
     """
     if not dt > 0:
         raise ValueError(f"`dt` must be positive, got {dt}.")
