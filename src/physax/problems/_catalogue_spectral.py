@@ -3,8 +3,8 @@
 Allen-Cahn and nonlinear Schroedinger follow Raissi, Perdikaris & Karniadakis (2019); KdV
 is their inverse-problem setting (u_t + lambda1 u u_x + lambda2 u_xxx = 0, u0 = cos(pi x)).
 Each reference is the problem's own classical solution (`classical`: ETDRK4 from
-:mod:`physax.solvers.spectral`, 2/3 dealiasing) on a fine grid with a small step, computed
-once and kept in the user's cache directory (:func:`physax.problems.cache_dir`).
+`physax.solvers.spectral`, 2/3 dealiasing) on a fine grid with a small step, computed
+once and kept in the user's cache directory (`physax.problems.cache_dir`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The classical-solution hook of periodic problems: a pseudo-spectral ETDRK solve.
 
-A problem that derives from `SpectralProblem` names its :mod:`physax.solvers.spectral` PDE
+A problem that derives from `SpectralProblem` names its `physax.solvers.spectral` PDE
 (with the problem's parameter values) and its initial state on a grid; `classical` then
 solves it on ``n`` points per axis with ETDRK of the given order (Cox & Matthews 2002,
 coefficients by Kassam & Trefethen 2005) and 2/3 dealiasing. `physax solve`, the cached

@@ -88,7 +88,7 @@ class AbstractProblem(eqx.Module):
         )
 
     def reference(self) -> Reference:
-        """The reference solution on :meth:`reference_axes` (computed once per process)."""
+        """The reference solution on `reference_axes` (computed once per process)."""
         return _reference_cache(self)
 
     def hard_constraint(self) -> Callable[[Array, Array], Array] | None:

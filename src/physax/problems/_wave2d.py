@@ -135,7 +135,7 @@ class Wave2D(AbstractProblem):
         return Reference(axes, values, "order-8 finite differences, float64 (physax)")
 
     def _fd_solution(self) -> np.ndarray:
-        """Snapshots of :func:`physax.solvers.wave.simulate` started from the pulse at rest.
+        """Snapshots of `physax.solvers.wave.simulate` started from the pulse at rest.
 
         The solver starts from a zero field; the initial state enters as sources in every
         cell where it is non-zero, at two consecutive steps: the first sets ``p = u^0``, the

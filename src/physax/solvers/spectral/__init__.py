@@ -1,8 +1,8 @@
 """Pseudo-spectral ETDRK reference solvers for periodic 1D/2D PDEs.
 
-A :class:`PeriodicGrid` discretises $[0, L)^d$; a PDE module gives the diagonal linear Fourier
-symbol and the nonlinear term; :class:`Stepper` advances one state by ETDRK1-4 (Cox & Matthews
-2002, coefficients by Kassam & Trefethen 2005); :func:`rollout` produces trajectories. Enable
+A `PeriodicGrid` discretises $[0, L)^d$; a PDE module gives the diagonal linear Fourier
+symbol and the nonlinear term; `Stepper` advances one state by ETDRK1-4 (Cox & Matthews
+2002, coefficients by Kassam & Trefethen 2005); `rollout` produces trajectories. Enable
 ``jax_enable_x64`` for float64 reference runs.
 
 Example:

@@ -27,10 +27,25 @@ def sine_wave(
     axis: int = 0,
     dtype=None,
 ) -> Float[Array, " 1 *spatial"]:
-    r"""$A\sin(2\pi m x_{axis}/L + \phi)$ as a one-channel state.
+    r"""The sine wave $A\sin(2\pi m x_{\text{axis}}/L + \phi)$ as a one-channel state.
 
-    **Example:** the Burgers benchmark start $-\sin(\pi x)$ on $[-1,1)$ is $\sin(\pi x')$ in the
-    grid coordinate $x' = x + 1 \in [0, 2)$, i.e. ``sine_wave(PeriodicGrid(1, 1024, extent=2.0))``.
+    **Arguments:**
+
+    - `grid`: the `PeriodicGrid`.
+    - `mode`: the integer mode $m$.
+    - `amplitude`: $A$.
+    - `phase`: $\phi$.
+    - `axis`: the spatial axis it varies along.
+    - `dtype`: floating dtype (default: JAX's default float).
+
+    **Returns:** shape `(1, *grid.spatial_shape)`.
+
+    **Example:** the Burgers benchmark start $-\sin(\pi x)$ on $[-1, 1)$ is $\sin(\pi x')$ in
+    the grid coordinate $x' = x + 1 \in [0, 2)$.
+
+    >>> u0 = sine_wave(PeriodicGrid(1, 8, extent=2.0))  # x' = 0, 0.25, ..., 1.75
+    >>> u0.shape, u0[0, [0, 2, 6]].round(6).tolist()
+    ((1, 8), [0.0, 1.0, -1.0])
     """
     x = grid.coordinates(dtype)[axis]
     return (amplitude * jnp.sin(2 * math.pi * mode * x / float(grid.extent) + phase))[None]
@@ -42,7 +57,18 @@ def ks_classic(grid: PeriodicGrid, *, dtype=None) -> Float[Array, " 1 n"]:
 
     Periodic on the intended domain $[0, 32\pi)$.
 
-    **Example:** ``ks_classic(PeriodicGrid(1, 128, extent=32 * math.pi))``.
+    **Arguments:**
+
+    - `grid`: a 1-d `PeriodicGrid`, normally of extent $32\pi$.
+    - `dtype`: floating dtype (default: JAX's default float).
+
+    **Returns:** shape `(1, N)`.
+
+    **Example:**
+
+    >>> u0 = ks_classic(PeriodicGrid(1, 128, extent=32 * math.pi))
+    >>> u0.shape, round(float(u0.max()), 2)
+    ((1, 128), 1.3)
     """
     x = grid.coordinates(dtype)
     return jnp.cos(x / 16) * (1 + jnp.sin(x / 16))
@@ -52,10 +78,26 @@ def ks_classic(grid: PeriodicGrid, *, dtype=None) -> Float[Array, " 1 n"]:
 def kdv_soliton(
     grid: PeriodicGrid, *, speed: float = 1.0, position: float | None = None, dtype=None
 ) -> Float[Array, " 1 n"]:
-    r"""KdV soliton $\tfrac{c}{2}\operatorname{sech}^2(\tfrac{\sqrt c}{2}(x-x_0))$ (nearest image).
+    r"""KdV soliton $\tfrac{c}{2}\operatorname{sech}^2(\tfrac{\sqrt c}{2}(x-x_0))$ (nearest periodic image).
 
-    Travels at speed $c$ under :class:`KortewegDeVries` with default coefficients; periodic to
-    round-off when $\sqrt{c}\,L \gg 1$. `position` defaults to the domain centre.
+    Travels at speed $c$ under `KortewegDeVries` with default coefficients; periodic to
+    round-off when $\sqrt{c}\,L \gg 1$.
+
+    **Arguments:**
+
+    - `grid`: a 1-d `PeriodicGrid`.
+    - `speed`: $c > 0$; the height is $c / 2$.
+    - `position`: $x_0$ (default: the domain's centre).
+    - `dtype`: floating dtype (default: JAX's default float).
+
+    **Returns:** shape `(1, N)`.
+
+    **Example:**
+
+    >>> grid = PeriodicGrid(1, 64, extent=40.0)
+    >>> u0 = kdv_soliton(grid, speed=2.0)
+    >>> float(u0.max()), float(grid.coordinates()[0, jnp.argmax(u0[0])])
+    (1.0, 20.0)
     """
     ext = float(grid.extent)
     x0 = ext / 2 if position is None else position
@@ -74,9 +116,25 @@ def nls_soliton(
 ) -> Complex[Array, " 1 n"]:
     r"""Bright NLS soliton $a\operatorname{sech}(a(x-x_0))\,e^{i\kappa x}$.
 
-    For $i h_t + \tfrac12 h_{xx} + |h|^2 h = 0$ and $\kappa = 0$ this is stationary up to the phase
-    $e^{ia^2t/2}$. `position` defaults to the domain centre; $\kappa$ must be $2\pi$-integer
-    multiple of $1/L$ for periodicity.
+    For $i h_t + \tfrac12 h_{xx} + |h|^2 h = 0$ and $\kappa = 0$ it is stationary up to the
+    phase $e^{ia^2t/2}$ (see `NonlinearSchroedinger`). $\kappa$ must be a multiple of
+    $2\pi / L$ for periodicity.
+
+    **Arguments:**
+
+    - `grid`: a 1-d `PeriodicGrid`.
+    - `amplitude`: $a$.
+    - `position`: $x_0$ (default: the domain's centre).
+    - `wavenumber`: $\kappa$.
+    - `dtype`: floating dtype of the coordinates (the state is complex).
+
+    **Returns:** a complex state of shape `(1, N)`.
+
+    **Example:**
+
+    >>> h0 = nls_soliton(PeriodicGrid(1, 64, extent=20.0), amplitude=2.0)
+    >>> h0.dtype.kind, float(jnp.abs(h0).max())
+    ('c', 2.0)
     """
     ext = float(grid.extent)
     x = grid.coordinates(dtype)
@@ -94,12 +152,26 @@ def gray_scott_square(
     noise: float = 0.01,
     dtype=None,
 ) -> Float[Array, " 2 *spatial"]:
-    r"""Pearson's (1993) Gray-Scott start: $(u, v) = (1, 0)$ with a centred square of side
-    `size` $\times L$ set to $(1/2, 1/4)$, plus relative uniform noise of size `noise` if `key`.
+    r"""Pearson's (1993) Gray-Scott start: $(u, v) = (1, 0)$ with a centred square set to $(1/2, 1/4)$.
 
-    **Returns:** shape ``(2, *grid.spatial_shape)``.
+    The square's side is `size` $\times L$; with a `key`, relative uniform noise of size
+    `noise` breaks the symmetry.
 
-    **Example:** ``gray_scott_square(PeriodicGrid(2, 128, 2.5), key=jax.random.key(0))``.
+    **Arguments:**
+
+    - `grid`: a 2-d (or 1-d) `PeriodicGrid`.
+    - `key`: PRNG key of the noise (`None`: no noise).
+    - `size`: the square's side as a fraction of the extent.
+    - `noise`: the relative noise level.
+    - `dtype`: floating dtype (default: JAX's default float).
+
+    **Returns:** shape `(2, *grid.spatial_shape)`.
+
+    **Example:**
+
+    >>> state = gray_scott_square(PeriodicGrid(2, 32, 2.5))
+    >>> state.shape, float(state[0].min()), float(state[1].max())
+    ((2, 32, 32), 0.5, 0.25)
     """
     ext = float(grid.extent)
     x = grid.coordinates(dtype)

@@ -18,15 +18,24 @@ def exact_linear_solution(
     r"""Exact solution $u(t) = \mathcal{F}^{-1}[e^{\hat L t}\mathcal{F}u_0]$ of a linear PDE.
 
     For a band-limited $u_0$ (no energy at the Nyquist mode) this is the exact solution of the
-    PDE itself, e.g. the translate $u_0(x - ct)$ for :class:`Advection`.
+    PDE itself, e.g. the translate $u_0(x - ct)$ for `Advection`.
 
-    **Arguments:** `pde` (an :class:`AbstractLinearPDE`: ``Advection``, ``Diffusion``,
-    ``AdvectionDiffusion``, ``Dispersion``), `grid`, the initial state `u0` (channel-first) and the
-    time `t`.
+    **Arguments:**
+
+    - `pde`: an `AbstractLinearPDE` (`Advection`, `Diffusion`, `AdvectionDiffusion`,
+      `Dispersion`).
+    - `grid`: the `PeriodicGrid`.
+    - `u0`: the initial state (channel-first).
+    - `t`: the time.
 
     **Returns:** the state at time `t`, same shape and dtype as `u0`.
 
-    **Example:** ``exact_linear_solution(Diffusion(nu=0.1), grid, u0, 2.0)``.
+    **Example:** diffusion damps $\sin x$ by $e^{-\nu t}$.
+
+    >>> grid = PeriodicGrid(1, 32, extent=2 * math.pi)
+    >>> u = exact_linear_solution(Diffusion(nu=0.1), grid, jnp.sin(grid.coordinates()), 2.0)
+    >>> bool(abs(u.max() - math.exp(-0.2)) < 1e-6)
+    True
     """
     if not isinstance(pde, AbstractLinearPDE):
         raise TypeError(

@@ -30,13 +30,13 @@ class PeriodicGrid(eqx.Module):
     - `num_points`: points per axis $N$; even and at least 4.
     - `extent`: period $L > 0$ of each axis.
 
-    **Example:**
+    **Example:** the spectral derivative of $\sin x$ is $\cos x$ to round-off.
 
-    ```python
-    grid = PeriodicGrid(1, 64, extent=2 * jnp.pi)
-    u = jnp.sin(grid.coordinates())              # shape (1, 64), a valid 1-channel state
-    u_x = grid.to_physical(grid.diff(grid.to_fourier(u), 1))   # == cos(x)
-    ```
+    >>> grid = PeriodicGrid(1, 16, extent=2 * math.pi)
+    >>> u = jnp.sin(grid.coordinates())  # shape (1, 16): a one-channel state
+    >>> u_x = grid.to_physical(grid.diff(grid.to_fourier(u), 1))
+    >>> u.shape, bool(jnp.allclose(u_x, jnp.cos(grid.coordinates()), atol=1e-5))
+    ((1, 16), True)
     """
 
     num_spatial_dims: int = eqx.field(static=True)
@@ -147,7 +147,7 @@ class PeriodicGrid(eqx.Module):
         return jnp.fft.rfftn(u, axes=self._axes())
 
     def to_physical(self, u_hat: Complex[Array, " c *spectral"]) -> Inexact[Array, " c *spatial"]:
-        """Inverse of :meth:`to_fourier`; returns a real array for an rfft-layout spectrum."""
+        """Inverse of `to_fourier`; returns a real array for an rfft-layout spectrum."""
         if self._is_complex_spectrum(u_hat):
             return jnp.fft.ifftn(u_hat, axes=self._axes())
         return jnp.fft.irfftn(u_hat, s=self.spatial_shape, axes=self._axes())
@@ -167,7 +167,7 @@ class PeriodicGrid(eqx.Module):
     def dealias(
         self, u_hat: Complex[Array, " c *spectral"], fraction: float = 2 / 3
     ) -> Complex[Array, " c *spectral"]:
-        """Zero the modes outside :meth:`dealias_mask` (no-op for ``fraction=1``)."""
+        """Zero the modes outside `dealias_mask` (no-op for ``fraction=1``)."""
         if fraction >= 1:
             return u_hat
         return u_hat * self.dealias_mask(fraction, self._is_complex_spectrum(u_hat))

@@ -57,12 +57,23 @@ def random_fourier_series(
     $|m_i| \le K$ = `max_mode` (so it is resolved exactly and is a clean input for exactness
     tests) and scaled so each channel has max-abs `amplitude`.
 
-    **Arguments:** `grid`; `key`; `num_channels`; `max_mode` $K$ ($1 \le K < N/2$);
-    `amplitude`; `zero_mean` (drop the constant mode); `dtype`.
+    **Arguments:**
 
-    **Returns:** shape ``(num_channels, *grid.spatial_shape)``.
+    - `grid`: the `PeriodicGrid`.
+    - `key`: the PRNG key.
+    - `num_channels`: channels of the state.
+    - `max_mode`: $K$, with $1 \le K < N/2$.
+    - `amplitude`: the max-abs of each channel.
+    - `zero_mean`: drop the constant mode.
+    - `dtype`: floating dtype (default: JAX's default float).
 
-    **Example:** ``u0 = random_fourier_series(grid, key=jax.random.key(0), max_mode=3)``.
+    **Returns:** shape `(num_channels, *grid.spatial_shape)`.
+
+    **Example:**
+
+    >>> u0 = random_fourier_series(PeriodicGrid(1, 32), key=jax.random.key(0), max_mode=3)
+    >>> u0.shape, float(jnp.abs(u0).max()), bool(abs(u0.mean()) < 1e-6)
+    ((1, 32), 1.0, True)
     """
     if not 1 <= max_mode < grid.num_points // 2:
         raise ValueError(
@@ -90,12 +101,22 @@ def gaussian_random_field(
     $|m|$ is the Euclidean norm of the integer mode vector; the constant and Nyquist modes are
     zero. Larger `exponent` $\alpha$ gives smoother fields. Scaled to max-abs `amplitude`.
 
-    **Arguments:** `grid`; `key`; `num_channels`; `exponent` $\alpha$ (default 3); `amplitude`;
-    `dtype`.
+    **Arguments:**
 
-    **Returns:** shape ``(num_channels, *grid.spatial_shape)``.
+    - `grid`: the `PeriodicGrid`.
+    - `key`: the PRNG key.
+    - `num_channels`: channels of the state.
+    - `exponent`: $\alpha$ (default 3).
+    - `amplitude`: the max-abs of each channel.
+    - `dtype`: floating dtype (default: JAX's default float).
 
-    **Example:** ``w0 = gaussian_random_field(PeriodicGrid(2, 64), key=key, exponent=4.0)``.
+    **Returns:** shape `(num_channels, *grid.spatial_shape)`.
+
+    **Example:** an initial vorticity for `NavierStokesVorticity`.
+
+    >>> w0 = gaussian_random_field(PeriodicGrid(2, 16), key=jax.random.key(0), exponent=4.0)
+    >>> w0.shape, float(jnp.abs(w0).max()), bool(abs(w0.mean()) < 1e-6)
+    ((1, 16, 16), 1.0, True)
     """
     linf, l2 = _mode_radius(grid)
     safe = np.where(l2 == 0, 1.0, l2)
@@ -120,9 +141,23 @@ def gaussian_blobs(
     Centres are uniform on the domain, distances use the nearest periodic image, widths $s_j$ are
     uniform in `width_range` times the extent, amplitudes uniform in `amplitude_range`.
 
-    **Returns:** shape ``(num_channels, *grid.spatial_shape)``.
+    **Arguments:**
 
-    **Example:** ``u0 = gaussian_blobs(grid, key=key, num_blobs=5)``.
+    - `grid`: the `PeriodicGrid`.
+    - `key`: the PRNG key.
+    - `num_channels`: channels of the state.
+    - `num_blobs`: Gaussians per channel.
+    - `width_range`: the range of the widths, as fractions of the extent.
+    - `amplitude_range`: the range of the amplitudes.
+    - `dtype`: floating dtype (default: JAX's default float).
+
+    **Returns:** shape `(num_channels, *grid.spatial_shape)`.
+
+    **Example:**
+
+    >>> u0 = gaussian_blobs(PeriodicGrid(1, 64), key=jax.random.key(0), num_blobs=5)
+    >>> u0.shape, bool(u0.min() >= 0)
+    ((1, 64), True)
     """
     x = grid.coordinates(dtype)
     ext = float(grid.extent)

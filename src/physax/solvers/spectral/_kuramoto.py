@@ -19,11 +19,18 @@ class KuramotoSivashinsky(AbstractPDE):
 
     Linear symbol $k^2 - k^4$ (unstable for $0<|k|<1$); nonlinear term $-\tfrac12(u^2)_x$,
     dealiased. The standard chaotic test case (Kassam & Trefethen 2005) is $L = 32\pi$,
-    $u_0 = \cos(x/16)(1+\sin(x/16))$: see :func:`ks_classic`.
+    $u_0 = \cos(x/16)(1+\sin(x/16))$: see `ks_classic`.
 
-    **Arguments:** `dealiasing_fraction` (default 2/3).
+    **Arguments:**
 
-    **Example:** ``Stepper(KuramotoSivashinsky(), PeriodicGrid(1, 128, 32 * jnp.pi), dt=0.25)``.
+    - `dealiasing_fraction`: default 2/3.
+
+    **Example:** the small initial bump grows into the chaotic regime.
+
+    >>> grid = PeriodicGrid(1, 64, extent=32 * math.pi)
+    >>> traj = rollout(Stepper(KuramotoSivashinsky(), grid, dt=0.25), ks_classic(grid), 80)
+    >>> traj.shape, bool(jnp.abs(traj[-1]).max() > jnp.abs(traj[0]).max())
+    ((81, 1, 64), True)
     """
 
     dealiasing_fraction: float = eqx.field(static=True, default=2 / 3)
@@ -45,9 +52,17 @@ class KuramotoSivashinskyCombustion(AbstractPDE):
     $-\tfrac12|\nabla u|^2$, dealiased. The spatial mean of $u$ drifts (the nonlinear term is
     non-negative), which is physical for this form.
 
-    **Arguments:** `dealiasing_fraction` (default 2/3).
+    **Arguments:**
 
-    **Example:** ``Stepper(KuramotoSivashinskyCombustion(), PeriodicGrid(2, 64, 32.0), dt=0.1)``.
+    - `dealiasing_fraction`: default 2/3.
+
+    **Example:** in 2-d; the mean drifts down, as the form implies.
+
+    >>> grid = PeriodicGrid(2, 16, extent=32.0)
+    >>> u0 = 0.1 * jnp.sin(2 * jnp.pi * grid.coordinates()[:1] / 32.0)
+    >>> u = rollout(Stepper(KuramotoSivashinskyCombustion(), grid, dt=0.1), u0, 20)
+    >>> u.shape, bool(u[-1].mean() < u[0].mean())
+    ((21, 1, 16, 16), True)
     """
 
     dealiasing_fraction: float = eqx.field(static=True, default=2 / 3)

@@ -27,11 +27,21 @@ class NavierStokesVorticity(AbstractPDE):
     axis 2 is $y$. The stream function comes from a Poisson solve in Fourier space; products
     are dealiased with the 2/3 rule.
 
-    **Arguments:** `nu`, `drag` ($\lambda$, 0 disables), `forcing_wavenumber` ($n_f$, integer mode;
-    0 disables forcing), `forcing_amplitude` ($A$), `dealiasing_fraction` (2/3).
+    **Arguments:**
 
-    **Example:** ``Stepper(NavierStokesVorticity(), PeriodicGrid(2, 64, 2 * jnp.pi), dt=0.01)``
-    on a state of shape ``(1, 64, 64)``.
+    - `nu`: the viscosity $\nu$.
+    - `drag`: $\lambda$ (0 disables it).
+    - `forcing_wavenumber`: $n_f$, an integer mode (0 disables the forcing).
+    - `forcing_amplitude`: $A$.
+    - `dealiasing_fraction`: default 2/3.
+
+    **Example:** one step; the state is one channel of vorticity, and its mean stays zero.
+
+    >>> grid = PeriodicGrid(2, 16, extent=2 * math.pi)
+    >>> w0 = gaussian_random_field(grid, key=jax.random.key(0))
+    >>> w1 = Stepper(NavierStokesVorticity(), grid, dt=0.05)(w0)
+    >>> w1.shape, bool(abs(w1.mean()) < 1e-6)
+    ((1, 16, 16), True)
     """
 
     nu: float | Array = param(1e-3)

@@ -18,9 +18,18 @@ class AllenCahn(AbstractPDE):
     removes most, not all, cubic aliasing). Kassam & Trefethen (2005) use $\varepsilon=0.01$,
     $c=1$ on $[-1,1]$.
 
-    **Arguments:** `epsilon` (default 0.01), `c` (default 1.0), `dealiasing_fraction` (2/3).
+    **Arguments:**
 
-    **Example:** ``Stepper(AllenCahn(), PeriodicGrid(1, 128, extent=2.0), dt=0.01)``.
+    - `epsilon`: $\varepsilon$ (default 0.01).
+    - `c`: $c$ (default 1.0).
+    - `dealiasing_fraction`: default 2/3.
+
+    **Example:** the solution settles on the stable states $\pm 1$.
+
+    >>> grid = PeriodicGrid(1, 64, extent=2.0)
+    >>> traj = rollout(Stepper(AllenCahn(), grid, dt=0.1), 0.9 * sine_wave(grid), 50)
+    >>> round(float(jnp.abs(traj[-1]).max()), 2)
+    1.0
     """
 
     epsilon: float | Array = param(0.01)
@@ -42,9 +51,19 @@ class FisherKPP(AbstractPDE):
     Linear symbol $-\nu|k|^2 + r$; nonlinear term $-r u^2$ (dealiased). Fronts connecting
     $u=1$ to $u=0$ travel at speed $2\sqrt{r\nu}$.
 
-    **Arguments:** `nu` (default 0.01), `r` (default 1.0), `dealiasing_fraction` (2/3).
+    **Arguments:**
 
-    **Example:** ``Stepper(FisherKPP(nu=1e-3, r=10.0), PeriodicGrid(1, 256), dt=1e-3)``.
+    - `nu`: the diffusivity $\nu$ (default 0.01).
+    - `r`: the growth rate $r$ (default 1.0).
+    - `dealiasing_fraction`: default 2/3.
+
+    **Example:** a population between 0 and 1 grows towards the carrying capacity 1.
+
+    >>> grid = PeriodicGrid(1, 64, extent=1.0)
+    >>> u0 = 0.5 + 0.5 * sine_wave(grid)
+    >>> traj = rollout(Stepper(FisherKPP(nu=1e-3, r=10.0), grid, dt=0.01), u0, 50)
+    >>> bool(traj[-1].mean() > 0.9), bool(traj.max() <= 1 + 1e-6)
+    (True, True)
     """
 
     nu: float | Array = param(0.01)
@@ -68,13 +87,22 @@ class GrayScott(AbstractPDE):
     Linear symbols $-D_u|k|^2 - F$ and $-D_v|k|^2 - (F+\kappa)$; nonlinear terms
     $(-uv^2 + F,\; uv^2)$, dealiased. Defaults follow Pearson (1993, "Complex patterns in a simple
     system", Science 261) on a domain of extent 2.5: $D_u = 2\times10^{-5}$,
-    $D_v = 10^{-5}$, $F = 0.04$, $\kappa = 0.06$. See :func:`gray_scott_square` for the classic
+    $D_v = 10^{-5}$, $F = 0.04$, $\kappa = 0.06$. See `gray_scott_square` for the classic
     initial state.
 
-    **Arguments:** `diffusivity_u`, `diffusivity_v`, `feed` ($F$), `kill` ($\kappa$),
-    `dealiasing_fraction` (2/3).
+    **Arguments:**
 
-    **Example:** ``Stepper(GrayScott(), PeriodicGrid(2, 128, extent=2.5), dt=1.0)``.
+    - `diffusivity_u`, `diffusivity_v`: $D_u$ and $D_v$.
+    - `feed`: $F$.
+    - `kill`: $\kappa$.
+    - `dealiasing_fraction`: default 2/3.
+
+    **Example:** one step; the state has two channels, $u$ then $v$.
+
+    >>> grid = PeriodicGrid(2, 16, extent=2.5)
+    >>> u0 = gray_scott_square(grid, key=jax.random.key(0), size=0.25)
+    >>> Stepper(GrayScott(), grid, dt=1.0)(u0).shape
+    (2, 16, 16)
     """
 
     diffusivity_u: float | Array = param(2e-5)

@@ -17,12 +17,22 @@ class NonlinearSchroedinger(AbstractPDE):
     $[-5,5)$ with $h_0 = 2\operatorname{sech}x$). Written as $h_t = i a\Delta h + i\beta|h|^2h$:
     linear symbol $-i a|k|^2$, nonlinear term $i\beta|h|^2h$ (dealiased). The state is complex
     (complex64/complex128 following the input precision) and uses the full FFT; mass
-    $\int|h|^2\,dx$ is conserved. Bright soliton: see :func:`nls_soliton`.
+    $\int|h|^2\,dx$ is conserved. Bright soliton: see `nls_soliton`.
 
-    **Arguments:** `a` (dispersion, default 0.5), `beta` (nonlinearity, default 1.0; negative is
-    defocusing), `dealiasing_fraction` (default 2/3).
+    **Arguments:**
 
-    **Example:** ``Stepper(NonlinearSchroedinger(), PeriodicGrid(1, 256, extent=10.0), 1e-3)``.
+    - `a`: the dispersion $a$ (default 0.5).
+    - `beta`: the nonlinearity $\beta$ (default 1.0; negative is defocusing).
+    - `dealiasing_fraction`: default 2/3.
+
+    **Example:** the bright soliton keeps its shape and its mass $\int |h|^2\,dx = 2$.
+
+    >>> grid = PeriodicGrid(1, 64, extent=20.0)
+    >>> h0 = nls_soliton(grid)
+    >>> traj = rollout(Stepper(NonlinearSchroedinger(), grid, dt=0.05), h0, 40)
+    >>> mass = jnp.sum(jnp.abs(traj[-1]) ** 2) * grid.spacing
+    >>> round(float(mass), 4), bool(jnp.abs(jnp.abs(traj[-1]) - jnp.abs(h0)).max() < 1e-3)
+    (2.0, True)
     """
 
     a: float | Array = param(0.5)
