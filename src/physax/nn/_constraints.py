@@ -12,13 +12,27 @@ from .jet import Jet, generic, propagate
 
 
 class HardConstraint(eqx.Module):
-    """``u(z) = transform(z, net(z))``: a network whose output satisfies conditions by construction.
+    r"""$u(z) = T(z, N(z))$: a network whose output satisfies conditions by construction.
 
-    Example (Burgers: u(0, x) = -sin(pi x), u(t, +-1) = 0, points ``z = (t, x)``)::
+    The `transform` $T$ combines the point $z$ and the raw network output $N(z)$ so that the
+    boundary or initial conditions hold for every parameter value, and the loss needs no
+    term for them (Lagaris, Likas & Fotiadis 1998; Lu et al. 2021 for PINNs). Its Taylor
+    rule (`taylor`) propagates derivatives through both, so PDE residuals of the
+    constrained field cost one forward pass.
 
-        u = HardConstraint(net, lambda z, n: -jnp.sin(jnp.pi * z[1]) + z[0] * (1 - z[1] ** 2) * n)
+    **Arguments:**
 
-    Lagaris, Likas & Fotiadis (1998); Lu et al. (2021) for PINNs.
+    - `net`: the network $N$, mapping a point `(d,)` to its output.
+    - `transform`: $T(z, n)$, a JAX function of the point and the network's output.
+
+    **Example:** Burgers' $u(0, x) = -\sin(\pi x)$, $u(t, \pm 1) = 0$, points $z = (t, x)$.
+
+    >>> net = MLP(2, "scalar", 16, 2, key=jax.random.key(0))
+    >>> u = HardConstraint(net, lambda z, n: -jnp.sin(jnp.pi * z[1]) + z[0] * (1 - z[1] ** 2) * n)
+    >>> float(u(jnp.array([0.0, 0.5])))                 # the initial condition at x = 0.5
+    -1.0
+    >>> bool(abs(u(jnp.array([0.7, 1.0]))) < 1e-6)     # the boundary condition at x = 1
+    True
     """
 
     net: Callable

@@ -19,7 +19,7 @@ def check_dims(num_spatial_dims: int) -> int:
 
 
 def check_input(x: Array, num_channels: int, num_spatial_dims: int, name: str) -> None:
-    """Raise a clear error when `x` is not a ``(C, *spatial)`` sample with the expected channels."""
+    """Raise a clear error when `x` is not a `(C, *spatial)` sample with the expected channels."""
     if x.ndim != num_spatial_dims + 1:
         raise ValueError(
             f"{name} takes one channel-first sample of shape (C, {'N, ' * num_spatial_dims}"
@@ -34,17 +34,35 @@ def check_input(x: Array, num_channels: int, num_spatial_dims: int, name: str) -
 
 
 class Conv(eqx.Module):
-    r"""Stride-1 convolution (cross-correlation) that pads for a boundary condition first.
+    """Stride-1 convolution (cross-correlation) that pads for a boundary condition first.
 
-    The output has the input's spatial size: the input is padded by ``dilation*(k-1)`` in total
-    per axis (left ``floor`` half) with :func:`pad_spatial`, then convolved with no padding. With
-    ``kernel_size=2`` the output is $y_i = w_0 u_i + w_1 u_{i+1}$ (Trainax/Equinox ``"SAME"``).
+    The output has the input's spatial size: the input is padded by `dilation * (k - 1)` in
+    total per axis (left `floor` half) with `pad_spatial`, then convolved with no padding.
+    With `kernel_size=2` the output is $y_i = w_0 u_i + w_1 u_{i+1}$ (Trainax/Equinox
+    `"SAME"`).
 
-    **Arguments:** `num_spatial_dims` (1, 2 or 3), `in_channels`, `out_channels`, `kernel_size`,
-    `boundary` (``"periodic"``, ``"dirichlet"``, ``"neumann"``), `dilation`, `use_bias`,
-    `dtype` (parameters, float32 by default as for all physax emulators), `key`.
+    **Arguments:**
 
-    **Example:** ``Conv(1, 1, 8, 3, key=key)(u)`` maps ``(1, N)`` to ``(8, N)``.
+    - `num_spatial_dims`: 1, 2 or 3.
+    - `in_channels`, `out_channels`: channel counts.
+    - `kernel_size`: kernel width $k$ along every axis.
+    - `boundary`: `"periodic"`, `"dirichlet"` or `"neumann"`.
+    - `dilation`: spacing of the kernel taps.
+    - `use_bias`: add a bias per output channel.
+    - `dtype`: parameter dtype (float32 by default, as for all physax emulators).
+    - `key`: PRNG key.
+
+    **Returns:** a module mapping one channel-first sample `(in_channels, *spatial)` to
+    `(out_channels, *spatial)`.
+
+    **Example:** on a periodic domain a shifted input gives the shifted output.
+
+    >>> conv = Conv(1, 1, 8, 3, key=jax.random.key(0))
+    >>> u = jnp.sin(jnp.linspace(0.0, 2 * jnp.pi, 32, endpoint=False))[None]
+    >>> conv(u).shape
+    (8, 32)
+    >>> bool(jnp.allclose(conv(jnp.roll(u, 5, axis=1)), jnp.roll(conv(u), 5, axis=1), atol=1e-6))
+    True
     """
 
     conv: eqx.nn.Conv
@@ -92,11 +110,11 @@ class Conv(eqx.Module):
         return self.conv(pad_spatial(x, self.widths, self.boundary))
 
     def channels_last(self, x: Float[Array, "*spatial c"]) -> Float[Array, "*spatial c_out"]:
-        """The same convolution on a channel-*last* sample ``(*spatial, C)``.
+        """The same convolution on a channel-*last* sample `(*spatial, C)`.
 
         XLA:CPU's convolution kernels work on channel-last data, so a stack of convolutions kept
         channel-last avoids a transpose around every layer (about 20 % of a ConvNet training
-        step on CPU); :class:`ConvNet` transposes once on the way in and once on the way out.
+        step on CPU); `ConvNet` transposes once on the way in and once on the way out.
         """
         d = self.num_spatial_dims
         x = x.astype(self.conv.weight.dtype)
@@ -118,14 +136,24 @@ class Conv(eqx.Module):
 class LinearConv(eqx.Module):
     r"""A single linear convolution $u^{n+1} = w \star u^n (+ b)$: a learnable stencil.
 
-    The simplest autoregressive emulator; with ``kernel_size=2`` and no bias on periodic 1D
+    The simplest autoregressive emulator; with `kernel_size=2` and no bias on periodic 1D
     advection it learns the first-order upwind stencil $[1+\mathrm{CFL}, -\mathrm{CFL}]$ for
     negative CFL (the Trainax quickstart, Koehler et al. 2024).
 
-    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `kernel_size`, `boundary`,
-    `use_bias` (default False), `key`.
+    **Arguments:**
 
-    **Example:** ``LinearConv(1, 1, 1, 2, key=key).weight`` is the stencil, shape ``(2,)`` in 1D.
+    - `num_spatial_dims`, `in_channels`, `out_channels`, `kernel_size`, `boundary`: as `Conv`.
+    - `use_bias`: add a bias (default False: a pure stencil).
+    - `key`: PRNG key.
+
+    **Example:** set the stencil to upwind advection with CFL $-0.5$ and step once.
+
+    >>> step = LinearConv(1, 1, 1, 2, key=jax.random.key(0))
+    >>> step.weight.shape
+    (2,)
+    >>> upwind = eqx.tree_at(lambda m: m.conv.conv.weight, step, jnp.array([[[1.5, -0.5]]]))
+    >>> upwind(jnp.array([[0.0, 1.0, 0.0, 0.0]])).tolist()
+    [[-0.5, 1.5, 0.0, 0.0]]
     """
 
     conv: Conv

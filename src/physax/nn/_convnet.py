@@ -13,17 +13,30 @@ from ._conv import Conv, check_activation, check_input
 
 
 class ConvNet(eqx.Module):
-    r"""A stack of same-size convolutions with a nonlinearity between them.
+    """A stack of same-size convolutions with a nonlinearity between them.
 
-    ``in_channels -> width -> ... -> width -> out_channels`` with `depth` hidden convolutions, all
-    with kernel `kernel_size` and the padding of `boundary`; no activation after the last layer.
-    Translation-equivariant on periodic domains. The APEBench "Conv" baseline (Koehler et al. 2024).
+    `in_channels -> width -> ... -> width -> out_channels` with `depth` hidden convolutions,
+    all with kernel `kernel_size` and the padding of `boundary`; no activation after the last
+    layer. Translation-equivariant on periodic domains. The APEBench "Conv" baseline (Koehler
+    et al. 2024).
 
-    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width` (hidden channels),
-    `depth` (hidden layers, >= 0), `kernel_size` (default 3), `activation` (a callable, default
-    `jax.nn.relu`), `boundary`, `key`.
+    **Arguments:**
 
-    **Example:** ``ConvNet(1, 1, 1, width=32, depth=6, key=key)(u)``, `u` of shape ``(1, N)``.
+    - `num_spatial_dims`, `in_channels`, `out_channels`: as `Conv`.
+    - `width`: hidden channels.
+    - `depth`: hidden layers (>= 0; 0 is one convolution).
+    - `kernel_size`: kernel width (3).
+    - `activation`: a callable (default `jax.nn.relu`).
+    - `boundary`: `"periodic"`, `"dirichlet"` or `"neumann"`.
+    - `key`: PRNG key.
+
+    **Returns:** a module mapping `(in_channels, *spatial)` to `(out_channels, *spatial)`.
+
+    **Example:**
+
+    >>> net = ConvNet(2, 1, 1, width=8, depth=2, key=jax.random.key(0))
+    >>> net(jnp.ones((1, 16, 16))).shape
+    (1, 16, 16)
     """
 
     layers: list[Conv]

@@ -18,14 +18,26 @@ class DeepONet(eqx.Module):
 
     The branch MLP reads the input function at its `num_sensors` sensor points (the flattened
     channel-first sample); the trunk MLP reads a query coordinate $y \in \mathbb{R}^d$. Each
-    output channel uses its own block of `basis` branch/trunk features. ``__call__(u, y)`` takes
-    one input function `u` of shape ``(C, *spatial)`` (``C * prod(spatial) == num_sensors``) and
-    query points `y` of shape ``(n, d)`` and returns shape ``(out_channels, n)``.
+    output channel uses its own block of `basis` branch/trunk features. `__call__(u, y)` takes
+    one input function `u` of shape `(C, *spatial)` (`C * prod(spatial) == num_sensors`) and
+    query points `y` of shape `(n, d)` and returns shape `(out_channels, n)`.
 
-    **Arguments:** `num_sensors`, `coord_dim` $d$, `out_channels`, `basis` $p$ (default 64),
-    `width`, `depth` (hidden layers of both MLPs), `activation` (default `jax.nn.gelu`), `key`.
+    **Arguments:**
 
-    **Example:** ``DeepONet(256, 1, 1, key=key)(u0, x[:, None])`` with `u0` of shape ``(1, 256)``.
+    - `num_sensors`: values of the input function the branch reads.
+    - `coord_dim`: $d$, the dimension of a query point.
+    - `out_channels`: output channels.
+    - `basis`: $p$, features per output channel (64).
+    - `width`, `depth`: hidden width and hidden layers of both MLPs.
+    - `activation`: a callable (default `jax.nn.gelu`).
+    - `key`: PRNG key.
+
+    **Example:** one input function on 32 sensors, queried at 5 points.
+
+    >>> op = DeepONet(32, 1, basis=8, width=16, depth=2, key=jax.random.key(0))
+    >>> u0 = jnp.sin(jnp.linspace(0.0, jnp.pi, 32))[None]
+    >>> op(u0, jnp.linspace(0.0, 1.0, 5)[:, None]).shape
+    (1, 5)
     """
 
     branch: MLP
@@ -75,7 +87,7 @@ class DeepONet(eqx.Module):
 
 
 class GridDeepONet(eqx.Module):
-    r"""A `DeepONet` queried at fixed grid points, so it maps a state ``(C, *spatial)`` to one.
+    r"""A `DeepONet` queried at fixed grid points, so it maps a state `(C, *spatial)` to one.
 
     $u \mapsto \big(G(u)(y_1), \dots, G(u)(y_n)\big)$ for the stored query points $y_j$: the
     output has the input's shape, so it trains and rolls out like any grid emulator or neural
@@ -88,17 +100,16 @@ class GridDeepONet(eqx.Module):
 
     - `net`: the `DeepONet`; its `num_sensors` must equal the state's size and its
       `out_channels` times the number of points too.
-    - `points`: query points, shape ``(n, coord_dim)``, in the order of the flattened
+    - `points`: query points, shape `(n, coord_dim)`, in the order of the flattened
       spatial grid.
 
     **Example:**
 
-    ```python
-    x = jnp.linspace(0, 1, 64, endpoint=False)
-    y = jnp.stack([jnp.cos(2 * jnp.pi * x), jnp.sin(2 * jnp.pi * x)], -1)
-    op = GridDeepONet(DeepONet(64, 2, 1, key=jax.random.key(0)), y)
-    v = op(u0)  # u0 and v of shape (1, 64)
-    ```
+    >>> x = jnp.linspace(0, 1, 64, endpoint=False)
+    >>> y = jnp.stack([jnp.cos(2 * jnp.pi * x), jnp.sin(2 * jnp.pi * x)], -1)
+    >>> op = GridDeepONet(DeepONet(64, 2, 1, basis=8, width=16, depth=2, key=jax.random.key(0)), y)
+    >>> op(jnp.sin(2 * jnp.pi * x)[None]).shape       # a state in, a state out
+    (1, 64)
     """
 
     net: DeepONet

@@ -14,27 +14,29 @@ from .jet import Jet, elementwise, linear
 
 
 class RandomWeightFactorisation(eqx.Module):
-    r"""How to factorise a dense weight: ``W = diag(exp(s)) V`` with ``s ~ N(mean, std^2)``.
+    r"""How to factorise a dense weight: $W = \mathrm{diag}(e^{s}) V$ with $s \sim N(\mu, \sigma^2)$.
 
     Random weight factorisation (Wang, Wang, Sankaran & Perdikaris 2023, "An expert's guide
     to training physics-informed neural networks"; Wang et al. 2022 "Random weight
     factorization improves the training of continuous neural representations"). The layer
-    starts from the same Glorot weight ``W`` as a plain layer, draws one scale ``s_i`` per output
-    neuron and stores ``V = diag(exp(-s)) W``; ``s`` and ``V`` are trained. The function at
+    starts from the same Glorot weight $W$ as a plain layer, draws one scale $s_i$ per output
+    neuron and stores $V = \mathrm{diag}(e^{-s}) W$; $s$ and $V$ are trained. The function at
     initialisation is unchanged; the gradient flow is reparametrised so each neuron's scale
     adapts on its own.
 
     **Arguments:**
 
-    - `mean`: mean of ``s`` (the paper recommends 0.5 or 1.0).
-    - `std`: standard deviation of ``s`` (0.1).
+    - `mean`: $\mu$, the mean of $s$ (the paper recommends 0.5 or 1.0).
+    - `std`: $\sigma$, the standard deviation of $s$ (0.1).
 
-    **Example:**
+    **Example:** the factorised layer computes what the plain one does, from other parameters.
 
-    ```python
-    rwf = RandomWeightFactorisation(mean=1.0, std=0.1)
-    layer = Dense(3, 8, rwf=rwf, key=jax.random.key(0))
-    ```
+    >>> plain = Dense(3, 8, key=jax.random.key(0))
+    >>> factorised = Dense(3, 8, rwf=RandomWeightFactorisation(mean=1.0, std=0.1), key=jax.random.key(0))
+    >>> bool(jnp.allclose(plain(jnp.ones(3)), factorised(jnp.ones(3)), atol=1e-5))
+    True
+    >>> factorised.log_scale.shape, bool(jnp.allclose(plain.weight, factorised.weight))
+    ((8,), False)
     """
 
     mean: float = eqx.field(static=True, default=1.0)
@@ -48,26 +50,25 @@ class RandomWeightFactorisation(eqx.Module):
 
 
 class Dense(eqx.Module):
-    r"""An affine layer ``y = W h + b`` (Glorot normal ``W``, zero ``b``), optionally factorised.
+    r"""An affine layer $y = W h + b$ (Glorot normal $W$, zero $b$), optionally factorised.
 
-    With `rwf`, the trainable parameters are ``V`` (`weight`) and ``s`` (`log_scale`) and
-    ``W = diag(exp(s)) V`` (see :class:`RandomWeightFactorisation`).
+    With `rwf`, the trainable parameters are $V$ (`weight`) and $s$ (`log_scale`) and
+    $W = \mathrm{diag}(e^{s}) V$ (see `RandomWeightFactorisation`); `kernel` is $W$ either way.
 
     **Arguments:**
 
     - `in_size`, `out_size`: dimensions.
-    - `rwf`: a :class:`RandomWeightFactorisation`, or ``None`` for a plain layer.
+    - `rwf`: a `RandomWeightFactorisation`, or `None` for a plain layer.
     - `key`: PRNG key.
     - `dtype`: parameter dtype (float32).
 
-    **Returns:** a module mapping ``(in_size,)`` to ``(out_size,)``.
+    **Returns:** a module mapping `(in_size,)` to `(out_size,)`.
 
     **Example:**
 
-    ```python
-    layer = Dense(2, 4, key=jax.random.key(0))
-    layer(jnp.ones(2)).shape  # (4,)
-    ```
+    >>> layer = Dense(2, 4, key=jax.random.key(0))
+    >>> layer(jnp.ones(2)).shape, layer.kernel.shape, layer.bias.tolist()
+    ((4,), (4, 2), [0.0, 0.0, 0.0, 0.0])
     """
 
     weight: Float[Array, "o i"]
@@ -98,11 +99,11 @@ class Dense(eqx.Module):
 
     @property
     def kernel(self) -> Float[Array, "o i"]:
-        """The effective weight ``W`` (``diag(exp(s)) V`` when factorised)."""
+        """The effective weight `W` (`diag(exp(s)) V` when factorised)."""
         return self.weight if self.log_scale is None else jnp.exp(self.log_scale)[:, None] * self.weight
 
     def with_kernel(self, w: Array, b: Array) -> Dense:
-        """The same layer with effective weight ``w`` and bias ``b`` (the scales ``s`` are kept)."""
+        """The same layer with effective weight `w` and bias `b` (the scales `s` are kept)."""
         v = w if self.log_scale is None else w * jnp.exp(-self.log_scale)[:, None]
         return eqx.tree_at(
             lambda d: (d.weight, d.bias), self, (v.astype(self.weight.dtype), b.astype(self.bias.dtype))
@@ -120,23 +121,28 @@ def _squeeze(jet: Jet) -> Jet:
 
 
 class FactorisedMLP(eqx.Module):
-    r"""The :class:`MLP` of :class:`Dense` layers with random weight factorisation.
+    r"""The `MLP` of `Dense` layers with random weight factorisation.
 
-    ``h_{k+1} = sigma(W_k h_k + b_k)``, output ``W_L h_L + b_L``, every ``W = diag(exp(s)) V``
-    (Wang et al. 2023). At initialisation it computes the same function as ``MLP`` with the
-    same weights; only the parametrisation differs.
+    $h_{k+1} = \sigma(W_k h_k + b_k)$, output $W_L h_L + b_L$, every
+    $W = \mathrm{diag}(e^{s}) V$ (Wang et al. 2023). At initialisation it computes the same
+    function as `MLP` with the same weights; only the parametrisation differs.
 
-    **Arguments:** `in_size`, `out_size` (int or ``"scalar"``), `width`, `depth`, `activation`
-    (``tanh``), `rwf` (a :class:`RandomWeightFactorisation`), `key`, `dtype`.
+    **Arguments:**
 
-    **Returns:** a module mapping ``(in_size,)`` to ``(out_size,)`` or ``()``.
+    - `in_size`: input dimension.
+    - `out_size`: output dimension, or `"scalar"` for a scalar output.
+    - `width`, `depth`: hidden width and number of hidden layers.
+    - `activation`: elementwise nonlinearity (`tanh`).
+    - `rwf`: a `RandomWeightFactorisation` (default `RandomWeightFactorisation()`).
+    - `key`, `dtype`: PRNG key and parameter dtype.
+
+    **Returns:** a module mapping `(in_size,)` to `(out_size,)` or `()`.
 
     **Example:**
 
-    ```python
-    net = FactorisedMLP(2, "scalar", 32, 3, rwf=RandomWeightFactorisation(), key=jax.random.key(0))
-    net(jnp.zeros(2)).shape  # ()
-    ```
+    >>> net = FactorisedMLP(2, "scalar", 32, 3, rwf=RandomWeightFactorisation(), key=jax.random.key(0))
+    >>> net(jnp.zeros(2)).shape, len(net.layers)
+    ((), 4)
     """
 
     layers: list[Dense]

@@ -13,7 +13,21 @@ from .jet import Jet, elementwise, linear
 
 
 class Normalize(eqx.Module):
-    """Affinely map the box ``[lo, hi]`` onto ``[-1, 1]^d`` (keeps tanh networks well scaled)."""
+    r"""Affinely map the box $[lo, hi]$ onto $[-1, 1]^d$ (keeps tanh networks well scaled).
+
+    $z \mapsto 2 (z - lo) / (hi - lo) - 1$; the scale and shift are constants (not trained).
+
+    **Arguments:**
+
+    - `lo`, `hi`: the box corners, 1-d of equal length.
+    - `dtype`: parameter dtype (float32).
+
+    **Example:**
+
+    >>> norm = Normalize(jnp.array([0.0, -2.0]), jnp.array([1.0, 2.0]))
+    >>> norm(jnp.array([0.0, 2.0])).tolist(), norm(jnp.array([0.5, 0.0])).tolist()
+    ([-1.0, 1.0], [0.0, 0.0])
+    """
 
     scale: Float[Array, " d"]
     shift: Float[Array, " d"]
@@ -34,16 +48,27 @@ class Normalize(eqx.Module):
 
 
 class FourierFeatures(eqx.Module):
-    """Random Fourier features ``[cos(2 pi B z), sin(2 pi B z)]``, ``B ~ N(0, sigma^2)``.
+    r"""Random Fourier features $[\cos(2\pi B z), \sin(2\pi B z)]$, $B_{ij} \sim N(0, \sigma^2)$.
 
     Lets a coordinate network fit high frequencies despite its spectral bias
-    (Tancik et al. 2020; Wang, Wang & Perdikaris 2021 for PINNs). ``B`` is frozen.
+    (Tancik et al. 2020; Wang, Wang & Perdikaris 2021 for PINNs). $B$ is frozen.
 
-    Arguments:
-        in_size: input dimension.
-        n_features: number of frequencies (the output has ``2 * n_features`` entries).
-        sigma: standard deviation of the frequencies.
-        key: PRNG key.
+    **Arguments:**
+
+    - `in_size`: input dimension.
+    - `n_features`: number of frequencies (the output has `2 * n_features` entries).
+    - `sigma`: $\sigma$, the standard deviation of the frequencies.
+    - `key`: PRNG key.
+    - `dtype`: parameter dtype (float32).
+
+    **Example:** every feature pair lies on the unit circle.
+
+    >>> ff = FourierFeatures(2, 16, sigma=5.0, key=jax.random.key(0))
+    >>> phi = ff(jnp.array([0.3, -0.1]))
+    >>> phi.shape, ff.out_size
+    ((32,), 32)
+    >>> bool(jnp.allclose(phi[:16] ** 2 + phi[16:] ** 2, 1.0, atol=1e-6))
+    True
     """
 
     frequencies: Float[Array, "m d"]
@@ -72,10 +97,25 @@ class FourierFeatures(eqx.Module):
 
 
 class PeriodicEmbedding(eqx.Module):
-    """Replace coordinate ``axis`` by ``cos(k w x), sin(k w x)``, ``k = 1..harmonics``, ``w = 2 pi / period``.
+    r"""Replace coordinate `axis` by $\cos(k\omega x), \sin(k\omega x)$, $k = 1..K$, $\omega = 2\pi / P$.
 
     Any function of the embedded input is exactly periodic in that coordinate, so periodic
-    boundary conditions hold by construction (Dong & Ni 2021).
+    boundary conditions hold by construction (Dong & Ni 2021). The other coordinates come
+    first, unchanged.
+
+    **Arguments:**
+
+    - `axes`: the periodic coordinates.
+    - `periods`: their periods $P$, one per axis.
+    - `harmonics`: $K$, the harmonics per axis.
+
+    **Example:** $(t, x)$ with $x$ periodic of period 2: $x$ and $x + 2$ embed alike.
+
+    >>> emb = PeriodicEmbedding(axes=(1,), periods=(2.0,), harmonics=2)
+    >>> emb.out_size(2), emb(jnp.array([0.5, 0.3])).shape
+    (5, (5,))
+    >>> bool(jnp.allclose(emb(jnp.array([0.5, 0.3])), emb(jnp.array([0.5, 2.3])), atol=1e-6))
+    True
     """
 
     axes: tuple[int, ...] = eqx.field(static=True)

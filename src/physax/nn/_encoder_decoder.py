@@ -18,7 +18,7 @@ class EncoderDecoder(eqx.Module):
     r"""Convolutional encoder $\to$ latent vector $z \in \mathbb{R}^m$ $\to$ convolutional decoder.
 
     The encoder lifts the input to `width` channels with a convolution, then halves the
-    resolution `levels` times with stride-2 convolutions (:class:`StridedConv`), doubling the
+    resolution `levels` times with stride-2 convolutions (`StridedConv`), doubling the
     channels each time; a dense layer maps the coarse field to the latent vector $z$
     (`latent_size` numbers, no activation). The decoder mirrors it: a dense layer back to the
     coarse field, then per level a nearest-neighbour upsampling and a convolution halving the
@@ -30,7 +30,7 @@ class EncoderDecoder(eqx.Module):
     Everything the decoder produces passes through the $m$ numbers of $z$: with $m \ll N^d$ the
     network must find a low-dimensional description of the data (dimension reduction, as
     in Hinton & Salakhutdinov 2006), and fine details that do not fit are lost, unlike in a
-    :class:`physax.nn.UNet`, whose skip connections carry them past the bottleneck. The dense
+    `physax.nn.UNet`, whose skip connections carry them past the bottleneck. The dense
     layers tie the network to one resolution (`spatial_size`) and break translation
     equivariance.
 
@@ -38,27 +38,24 @@ class EncoderDecoder(eqx.Module):
 
     - `num_spatial_dims`: 1, 2 or 3.
     - `in_channels`, `out_channels`: channels of input and output fields.
-    - `spatial_size`: points $N$ per spatial axis, divisible by ``2**levels``.
+    - `spatial_size`: points $N$ per spatial axis, divisible by `2**levels`.
     - `latent_size`: size $m \ge 1$ of the latent vector.
     - `width`: channels after the first convolution (default 8).
     - `levels`: number of stride-2 halvings (default 2).
     - `kernel_size`: of every convolution (default 3).
     - `activation`: a callable (default `jax.nn.relu`).
-    - `boundary`: padding of the convolutions (``"periodic"``, ``"dirichlet"``, ``"neumann"``).
+    - `boundary`: padding of the convolutions (`"periodic"`, `"dirichlet"`, `"neumann"`).
     - `key`: PRNG key of the initial weights.
 
-    **Returns:** a module mapping one channel-first sample ``(in_channels, N, ..., N)`` to
-    ``(out_channels, N, ..., N)``; `encode` and `decode` give the two halves.
+    **Returns:** a module mapping one channel-first sample `(in_channels, N, ..., N)` to
+    `(out_channels, N, ..., N)`; `encode` and `decode` give the two halves.
 
     **Example:**
 
-    ```python
     >>> net = EncoderDecoder(2, 1, 1, spatial_size=32, latent_size=8, key=jax.random.key(0))
     >>> x = jnp.ones((1, 32, 32))
     >>> net.encode(x).shape, net(x).shape
     ((8,), (1, 32, 32))
-
-    ```
     """
 
     lift: Conv
@@ -129,7 +126,7 @@ class EncoderDecoder(eqx.Module):
             )
 
     def encode(self, x: Float[Array, " c *spatial"]) -> Float[Array, " latent"]:
-        """The latent vector $z = E_\\theta(x)$ of one sample, shape ``(latent_size,)``."""
+        """The latent vector $z = E_\\theta(x)$ of one sample, shape `(latent_size,)`."""
         self._check(x)
         act = self.activation
         h = act(self.lift.channels_last(jnp.moveaxis(x, 0, -1)))  # channel-last inside (XLA:CPU)
@@ -138,7 +135,7 @@ class EncoderDecoder(eqx.Module):
         return self.to_latent(h.reshape(-1))
 
     def decode(self, z: Float[Array, " latent"]) -> Float[Array, " c_out *spatial"]:
-        """The field $D_\\phi(z)$ decoded from one latent vector `z` of shape ``(latent_size,)``."""
+        """The field $D_\\phi(z)$ decoded from one latent vector `z` of shape `(latent_size,)`."""
         if z.shape != (self.latent_size,):
             raise ValueError(f"decode takes one latent vector of shape ({self.latent_size},), got {z.shape}.")
         d, act = self.num_spatial_dims, self.activation

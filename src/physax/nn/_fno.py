@@ -15,12 +15,26 @@ from ._conv import Conv, check_activation, check_dims, check_input
 class SpectralConv(eqx.Module):
     r"""Spectral convolution $\mathcal{F}^{-1}(R \cdot \mathcal{F} v)$ on the lowest `modes` modes.
 
-    The input is real-FFT'd over its spatial axes; modes $|m_i| < $ `modes` (the first `modes`
+    The input is real-FFT'd over its spatial axes; modes $|m_i| <$ `modes` (the first `modes`
     along the last, rfft, axis; `modes` at each end of the other axes) are multiplied by learned
     complex channel-mixing matrices, all other modes are dropped (Li et al. 2021). Weights are
-    stored as real and imaginary parts, initialised uniform in ``[0, 1/(in*out))``.
+    stored as real and imaginary parts, initialised uniform in $[0, 1/(c_{in} c_{out}))$.
 
-    **Arguments:** `num_spatial_dims` (1 or 2), `in_channels`, `out_channels`, `modes`, `key`.
+    **Arguments:**
+
+    - `num_spatial_dims`: 1 or 2.
+    - `in_channels`, `out_channels`: channel counts.
+    - `modes`: Fourier modes kept per axis.
+    - `key`: PRNG key.
+
+    **Example:** a mode above the cut-off is filtered out.
+
+    >>> conv = SpectralConv(1, 1, 2, modes=4, key=jax.random.key(0))
+    >>> x = jnp.linspace(0.0, 2 * jnp.pi, 64, endpoint=False)
+    >>> conv(jnp.sin(x)[None]).shape
+    (2, 64)
+    >>> float(jnp.abs(conv(jnp.sin(10 * x)[None])).max()) < 1e-6
+    True
     """
 
     weights_real: Array
@@ -68,13 +82,29 @@ class FNO(eqx.Module):
     Lift pointwise to `width` channels, apply `num_layers` Fourier layers
     $v \mapsto \sigma(\mathcal{K}v + Wv)$ (spectral convolution on `modes` modes plus a pointwise
     linear map; no activation after the last), then project pointwise through a hidden layer of
-    `projection_width`. With ``append_grid=True`` the grid coordinates in ``[0, 1)`` are
+    `projection_width`. With `append_grid=True` the grid coordinates in $[0, 1)$ are
     concatenated to the input (as in Li et al.; this breaks translation equivariance).
 
-    **Arguments:** `num_spatial_dims` (1, 2), `in_channels`, `out_channels`, `width`, `modes`,
-    `num_layers` (4), `projection_width` (128), `activation` (default `jax.nn.gelu`), `append_grid`, `key`.
+    **Arguments:**
 
-    **Example:** ``FNO(1, 1, 1, width=64, modes=16, key=key)(u)``, `u` of shape ``(1, 256)``.
+    - `num_spatial_dims`: 1 or 2.
+    - `in_channels`, `out_channels`: channel counts.
+    - `width`: channels of the Fourier layers.
+    - `modes`: Fourier modes kept per axis.
+    - `num_layers`: Fourier layers (4).
+    - `projection_width`: hidden channels of the projection (128).
+    - `activation`: a callable (default `jax.nn.gelu`).
+    - `append_grid`: concatenate the grid coordinates to the input.
+    - `key`: PRNG key.
+
+    **Returns:** a module mapping `(in_channels, *spatial)` to `(out_channels, *spatial)`, at
+    any resolution with at least `modes` rfft modes.
+
+    **Example:** the same network at two resolutions.
+
+    >>> fno = FNO(1, 1, 1, width=8, modes=4, num_layers=2, projection_width=16, key=jax.random.key(0))
+    >>> fno(jnp.ones((1, 32))).shape, fno(jnp.ones((1, 64))).shape
+    ((1, 32), (1, 64))
     """
 
     lift: Conv

@@ -14,24 +14,29 @@ from .jet import Jet, elementwise, linear
 
 
 class MLP(eqx.Module):
-    """A fully connected network ``R^in -> R^out`` with ``depth`` hidden layers of ``width``.
+    r"""A fully connected network $\mathbb{R}^{in} \to \mathbb{R}^{out}$ with `depth` hidden layers of `width`.
 
-    Weights use Glorot (Xavier) normal initialisation, std = sqrt(2 / (fan_in + fan_out))
+    $h_{k+1} = \sigma(W_k h_k + b_k)$, output $W_L h_L + b_L$. Weights use Glorot (Xavier)
+    normal initialisation, std $= \sqrt{2 / (\text{fan}_{in} + \text{fan}_{out})}$
     (Glorot & Bengio 2010), biases start at zero: the usual PINN choice (Raissi et al. 2019).
 
-    Arguments:
-        in_size: input dimension.
-        out_size: output dimension, or ``"scalar"`` for a scalar output.
-        width: neurons per hidden layer.
-        depth: number of hidden layers.
-        activation: elementwise nonlinearity (default ``tanh``).
-        key: PRNG key for the weights.
-        dtype: parameter dtype (float32 by default).
+    **Arguments:**
 
-    Example:
-        >>> net = MLP(2, "scalar", width=20, depth=8, key=jax.random.key(0))
-        >>> net(jnp.zeros(2)).shape
-        ()
+    - `in_size`: input dimension.
+    - `out_size`: output dimension, or `"scalar"` for a scalar output.
+    - `width`: neurons per hidden layer.
+    - `depth`: number of hidden layers.
+    - `activation`: elementwise nonlinearity (default `tanh`).
+    - `key`: PRNG key for the weights.
+    - `dtype`: parameter dtype (float32 by default).
+
+    **Returns:** a module mapping `(in_size,)` to `(out_size,)` or `()`.
+
+    **Example:**
+
+    >>> net = MLP(2, "scalar", width=20, depth=8, key=jax.random.key(0))
+    >>> net(jnp.zeros(2)).shape
+    ()
     """
 
     weights: list[Float[Array, "o i"]]
@@ -74,7 +79,7 @@ class MLP(eqx.Module):
         return y[0] if self.out_size == "scalar" else y
 
     def taylor(self, jet: Jet) -> Jet:
-        """Propagate a Taylor jet (see :mod:`physax.nn._jet`)."""
+        """Propagate a Taylor jet (see `physax.nn._jet`)."""
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
             jet = elementwise(linear(jet, w, b), self.activation)
         jet = linear(jet, self.weights[-1], self.biases[-1])

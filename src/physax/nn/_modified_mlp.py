@@ -15,7 +15,7 @@ from .jet import Jet, combine, elementwise, multiply
 
 
 def gate(z, u, v):
-    """``(1 - z) u + z v`` for arrays, or for jets (product rule)."""
+    """`(1 - z) u + z v` for arrays, or for jets (product rule)."""
     if isinstance(z, Jet):
         return combine(u, multiply(z, combine(v, u, 1.0, -1.0)))
     return u + z * (v - u)
@@ -38,21 +38,20 @@ class ModifiedMLP(eqx.Module):
     **Arguments:**
 
     - `in_size`: input dimension.
-    - `out_size`: output dimension or ``"scalar"``.
+    - `out_size`: output dimension or `"scalar"`.
     - `width`: hidden width (also that of the encoders).
-    - `depth`: number of hidden layers ``L`` (>= 1).
-    - `activation`: elementwise nonlinearity (``tanh``).
-    - `rwf`: a :class:`RandomWeightFactorisation` for every layer, or ``None``.
-    - `key`, `dtype`.
+    - `depth`: number of hidden layers $L$ (>= 1).
+    - `activation`: elementwise nonlinearity (`tanh`).
+    - `rwf`: a `RandomWeightFactorisation` for every layer, or `None`.
+    - `key`, `dtype`: PRNG key and parameter dtype.
 
-    **Returns:** a module mapping ``(in_size,)`` to ``(out_size,)`` or ``()``.
+    **Returns:** a module mapping `(in_size,)` to `(out_size,)` or `()`.
 
     **Example:**
 
-    ```python
-    net = ModifiedMLP(2, "scalar", width=32, depth=3, key=jax.random.key(0))
-    net(jnp.zeros(2)).shape  # ()
-    ```
+    >>> net = ModifiedMLP(2, "scalar", width=32, depth=3, key=jax.random.key(0))
+    >>> net(jnp.zeros(2)).shape, jax.grad(net)(jnp.zeros(2)).shape
+    ((), (2,))
     """
 
     encoder_u: Dense

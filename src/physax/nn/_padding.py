@@ -26,15 +26,24 @@ def pad_spatial(
 ) -> Float[Array, " c *spatial_padded"]:
     """Pad every spatial axis of a channel-first field for boundary condition `boundary`.
 
-    - ``"periodic"``: wrap around (circular padding).
-    - ``"dirichlet"``: homogeneous Dirichlet, zeros outside the domain.
-    - ``"neumann"``: homogeneous Neumann, a mirror image including the edge value
-      (``numpy.pad(mode="symmetric")``), so a one-sided difference across the boundary is zero.
+    - `"periodic"`: wrap around (circular padding).
+    - `"dirichlet"`: homogeneous Dirichlet, zeros outside the domain.
+    - `"neumann"`: homogeneous Neumann, a mirror image including the edge value
+      (`numpy.pad(mode="symmetric")`), so a one-sided difference across the boundary is zero.
 
-    **Arguments:** `x` of shape ``(C, *spatial)``; `widths` one ``(left, right)`` per spatial axis;
-    `boundary` one of ``"periodic"``, ``"dirichlet"``, ``"neumann"``.
+    **Arguments:**
 
-    **Example:** ``pad_spatial(u, ((1, 1),), "periodic")`` turns shape ``(1, 30)`` into ``(1, 32)``.
+    - `x`: a field of shape `(C, *spatial)`.
+    - `widths`: one `(left, right)` pair per spatial axis.
+    - `boundary`: `"periodic"`, `"dirichlet"` or `"neumann"`.
+
+    **Returns:** the padded field, `(C, *padded_spatial)`.
+
+    **Example:**
+
+    >>> u = jnp.array([[1.0, 2.0, 3.0]])
+    >>> [pad_spatial(u, ((1, 1),), b).tolist() for b in ("periodic", "dirichlet", "neumann")]
+    [[[3.0, 1.0, 2.0, 3.0, 1.0]], [[0.0, 1.0, 2.0, 3.0, 0.0]], [[1.0, 1.0, 2.0, 3.0, 3.0]]]
     """
     check_boundary(boundary)
     if len(widths) != x.ndim - 1:
@@ -48,8 +57,8 @@ def pad_spatial(
 def same_widths(kernel_size: int, dilation: int, num_spatial_dims: int) -> tuple[tuple[int, int], ...]:
     """Widths that keep the size under a stride-1 convolution.
 
-    The left width is ``floor(extent / 2)`` and the right one takes the rest, with
-    ``extent = dilation * (kernel_size - 1)``, so a kernel of size 2 reads ``(u_i, u_{i+1})``.
+    The left width is `floor(extent / 2)` and the right one takes the rest, with
+    `extent = dilation * (kernel_size - 1)`, so a kernel of size 2 reads `(u_i, u_{i+1})`.
     """
     extent = dilation * (kernel_size - 1)
     left = extent // 2

@@ -17,7 +17,7 @@ from .jet import Jet, combine, elementwise
 
 
 class _Block(eqx.Module):
-    """One adaptive residual block: three gated dense layers and a skip weighted by ``alpha``."""
+    """One adaptive residual block: three gated dense layers and a skip weighted by `alpha`."""
 
     layers: tuple[Dense, Dense, Dense]
     alpha: Float[Array, ""]
@@ -51,33 +51,33 @@ class PirateNet(eqx.Module):
     $$u_\theta(x) = W_{out} x^{(L)} + b_{out}.$$
 
     Wang, Li, Chen & Perdikaris (2024), "PirateNets: physics-informed deep learning with
-    residual adaptive networks". Every ``alpha_l`` is trainable and starts at 0, so at
-    initialisation the network is the linear model ``W_out Phi(x) + b_out`` on random Fourier
+    residual adaptive networks". Every $\alpha_l$ is trainable and starts at 0, so at
+    initialisation the network is the linear model $W_{out} \Phi(x) + b_{out}$ on random Fourier
     features (Tancik et al. 2020) and depth is switched on gradually by training.
-    :meth:`fit_output` is the paper's physics-informed initialisation: ``W_out, b_out`` by
+    `fit_output` is the paper's physics-informed initialisation: $W_{out}, b_{out}$ by
     least squares to initial-condition or observed values. The hidden width equals the
-    embedding width ``2 n_features``. Dense layers may use random weight factorisation.
+    embedding width `2 * n_features`. Dense layers may use random weight factorisation.
 
     **Arguments:**
 
     - `in_size`: input dimension.
-    - `out_size`: output dimension or ``"scalar"``.
-    - `n_features`: Fourier frequencies (hidden width ``2 n_features``).
-    - `sigma`: standard deviation of the frequencies (see :class:`FourierFeatures`).
-    - `num_blocks`: residual blocks ``L`` (>= 1; each holds three dense layers).
-    - `activation`: elementwise nonlinearity (``tanh``).
-    - `rwf`: a :class:`RandomWeightFactorisation` for every dense layer, or ``None``.
-    - `key`, `dtype`.
+    - `out_size`: output dimension or `"scalar"`.
+    - `n_features`: Fourier frequencies (hidden width `2 * n_features`).
+    - `sigma`: standard deviation of the frequencies (see `FourierFeatures`).
+    - `num_blocks`: residual blocks $L$ (>= 1; each holds three dense layers).
+    - `activation`: elementwise nonlinearity (`tanh`).
+    - `rwf`: a `RandomWeightFactorisation` for every dense layer, or `None`.
+    - `key`, `dtype`: PRNG key and parameter dtype.
 
-    **Returns:** a module mapping ``(in_size,)`` to ``(out_size,)`` or ``()``.
+    **Returns:** a module mapping `(in_size,)` to `(out_size,)` or `()`.
 
-    **Example:**
+    **Example:** the physics-informed initialisation fits the data before any training.
 
-    ```python
-    net = PirateNet(2, "scalar", n_features=32, sigma=1.0, num_blocks=2, key=jax.random.key(0))
-    xs = jax.random.uniform(jax.random.key(1), (50, 2))
-    net = net.fit_output(xs, jnp.sin(xs[:, 0]))  # physics-informed initialisation
-    ```
+    >>> net = PirateNet(2, "scalar", n_features=32, sigma=1.0, num_blocks=2, key=jax.random.key(0))
+    >>> xs = jax.random.uniform(jax.random.key(1), (50, 2))
+    >>> net = net.fit_output(xs, jnp.sin(xs[:, 0]))
+    >>> bool(jnp.abs(jax.vmap(net)(xs) - jnp.sin(xs[:, 0])).max() < 1e-2)
+    True
     """
 
     embedding: FourierFeatures
@@ -117,7 +117,7 @@ class PirateNet(eqx.Module):
         self.out_size = out_size
 
     def features(self, x: Float[Array, " in"]) -> Float[Array, " w"]:
-        """The last hidden state ``x^(L)`` (the embedding itself while every ``alpha`` is 0)."""
+        """The last hidden state `x^(L)` (the embedding itself while every `alpha` is 0)."""
         phi = self.embedding(x)
         u, v = self.activation(self.encoder_u(phi)), self.activation(self.encoder_v(phi))
         for block in self.blocks:
@@ -139,14 +139,16 @@ class PirateNet(eqx.Module):
         return _squeeze(y) if self.out_size == "scalar" else y
 
     def fit_output(self, inputs: Array, values: Array) -> PirateNet:
-        r"""Physics-informed initialisation: the output layer by least squares to ``values``.
+        r"""Physics-informed initialisation: the output layer by least squares to `values`.
 
-        Solves ``min ||[H, 1] [W_out; b_out]^T - Y||_2`` with ``H`` the rows
-        :meth:`features` at `inputs` (Wang et al. 2024, sec. 4.2), so the network fits the
+        Solves $\min \|[H, 1] [W_{out}; b_{out}]^\top - Y\|_2$ with $H$ the rows of
+        `features` at `inputs` (Wang et al. 2024, sec. 4.2), so the network fits the
         initial condition (or data) as well as a linear model on its features can.
 
-        **Arguments:** `inputs` ``(n, in_size)``; `values` ``(n,)`` for a scalar network or
-        ``(n, out_size)``.
+        **Arguments:**
+
+        - `inputs`: points, shape `(n, in_size)`.
+        - `values`: `(n,)` for a scalar network or `(n, out_size)`.
 
         **Returns:** the network with the fitted output layer (everything else unchanged).
         """

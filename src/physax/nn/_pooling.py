@@ -25,7 +25,7 @@ def _check_sample(x: Array, d: int, name: str) -> None:
 
 def pool(x: Array, factor: int, reduce, spatial_axes: tuple[int, ...], name: str = "pooling") -> Array:
     """Reduce non-overlapping windows of `factor` points along each of `spatial_axes` with
-    `reduce` (``jnp.mean`` or ``jnp.max``); works channel-first or channel-last."""
+    `reduce` (`jnp.mean` or `jnp.max`); works channel-first or channel-last."""
     shape, window_axes = [], []
     for axis, n in enumerate(x.shape):
         if axis in spatial_axes:
@@ -52,7 +52,7 @@ class AvgPool(eqx.Module):
     r"""Average pooling by `factor` along every spatial axis (non-overlapping windows).
 
     In 1D, $y_i = \frac{1}{s}\sum_{j=0}^{s-1} x_{si+j}$ for factor $s$; in 2D the mean over
-    each $s \times s$ block. The output has ``N // factor`` points per axis; every spatial size
+    each $s \times s$ block. The output has `N // factor` points per axis; every spatial size
     must be divisible by `factor`. Pooling is equivariant to shifts by multiples of `factor`
     (a shift by $s$ on the input is a shift by one on the output), not to every shift. No
     parameters.
@@ -62,17 +62,14 @@ class AvgPool(eqx.Module):
     - `num_spatial_dims`: 1, 2 or 3.
     - `factor`: window size and stride $s \ge 1$.
 
-    **Returns:** a module mapping one channel-first sample ``(C, *spatial)`` to
-    ``(C, *spatial // factor)``.
+    **Returns:** a module mapping one channel-first sample `(C, *spatial)` to
+    `(C, *spatial // factor)`.
 
     **Example:**
 
-    ```python
     >>> pool = AvgPool(2, 2)
     >>> pool(jnp.ones((3, 32, 32))).shape
     (3, 16, 16)
-
-    ```
     """
 
     num_spatial_dims: int = eqx.field(static=True)
@@ -92,22 +89,19 @@ class MaxPool(eqx.Module):
 
     In 1D, $y_i = \max_{0 \le j < s} x_{si+j}$ for factor $s$; in 2D the maximum of each
     $s \times s$ block. The gradient flows only to the largest entry of each window. The output
-    has ``N // factor`` points per axis; every spatial size must be divisible by `factor`.
+    has `N // factor` points per axis; every spatial size must be divisible by `factor`.
 
     **Arguments:**
 
     - `num_spatial_dims`: 1, 2 or 3.
     - `factor`: window size and stride $s \ge 1$.
 
-    **Returns:** a module mapping ``(C, *spatial)`` to ``(C, *spatial // factor)``.
+    **Returns:** a module mapping `(C, *spatial)` to `(C, *spatial // factor)`.
 
     **Example:**
 
-    ```python
     >>> MaxPool(1, 2)(jnp.array([[1.0, 3.0, -2.0, 0.5]])).tolist()
     [[3.0, 0.5]]
-
-    ```
     """
 
     num_spatial_dims: int = eqx.field(static=True)
@@ -126,7 +120,7 @@ class Upsample(eqx.Module):
     r"""Nearest-neighbour upsampling by `factor` along every spatial axis.
 
     Every point is repeated `factor` times per axis, $y_{si+j} = x_i$ for $0 \le j < s$: the
-    output has ``N * factor`` points per axis and ``AvgPool(d, s)(Upsample(d, s)(x)) == x``
+    output has `N * factor` points per axis and `AvgPool(d, s)(Upsample(d, s)(x)) == x`
     exactly. Follow it with a convolution (as in a decoder or a UNet) to smooth the steps.
 
     **Arguments:**
@@ -134,15 +128,12 @@ class Upsample(eqx.Module):
     - `num_spatial_dims`: 1, 2 or 3.
     - `factor`: repetition factor $s \ge 1$.
 
-    **Returns:** a module mapping ``(C, *spatial)`` to ``(C, *spatial * factor)``.
+    **Returns:** a module mapping `(C, *spatial)` to `(C, *spatial * factor)`.
 
     **Example:**
 
-    ```python
     >>> Upsample(1, 2)(jnp.array([[1.0, 2.0]])).tolist()
     [[1.0, 1.0, 2.0, 2.0]]
-
-    ```
     """
 
     num_spatial_dims: int = eqx.field(static=True)

@@ -27,16 +27,33 @@ class _Block(eqx.Module):
 class ResNet(eqx.Module):
     r"""Residual network of `num_blocks` two-convolution blocks at constant width.
 
-    Lifting convolution (``in_channels -> width``), blocks, projection (``width -> out_channels``).
+    Lifting convolution (`in_channels -> width`), blocks, projection (`width -> out_channels`).
     Classic block (He et al. 2016, "Deep residual learning"): $h \mapsto \sigma(h + W_2\sigma(W_1
-    h))$; with ``preactivation=True`` (He et al. 2016, "Identity mappings"): $h \mapsto h +
+    h))$; with `preactivation=True` (He et al. 2016, "Identity mappings"): $h \mapsto h +
     W_2\sigma(W_1\sigma(h))$. No normalisation layers (as in APEBench's ResNet). Periodic
     padding makes it translation-equivariant.
 
-    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width`, `num_blocks`,
-    `kernel_size` (3), `activation` (default `jax.nn.relu`), `boundary`, `preactivation` (False), `key`.
+    **Arguments:**
 
-    **Example:** ``ResNet(1, 1, 1, width=32, num_blocks=4, key=key)(u)``.
+    - `num_spatial_dims`, `in_channels`, `out_channels`: as `Conv`.
+    - `width`: channels inside the blocks.
+    - `num_blocks`: residual blocks.
+    - `kernel_size`: kernel width (3).
+    - `activation`: a callable (default `jax.nn.relu`).
+    - `boundary`: `"periodic"`, `"dirichlet"` or `"neumann"`.
+    - `preactivation`: use pre-activation blocks (False).
+    - `key`: PRNG key.
+
+    **Returns:** a module mapping `(in_channels, *spatial)` to `(out_channels, *spatial)`.
+
+    **Example:**
+
+    >>> net = ResNet(1, 1, 1, width=8, num_blocks=2, key=jax.random.key(0))
+    >>> u = jnp.sin(jnp.linspace(0.0, 2 * jnp.pi, 32, endpoint=False))[None]
+    >>> net(u).shape
+    (1, 32)
+    >>> bool(jnp.allclose(net(jnp.roll(u, 3, axis=1)), jnp.roll(net(u), 3, axis=1), atol=1e-6))
+    True
     """
 
     lift: Conv
@@ -89,17 +106,31 @@ class ResNet(eqx.Module):
 
 
 class DilatedResNet(eqx.Module):
-    r"""Dilated residual network (Stachenfeld et al. 2022, "Learned coarse models ...").
+    """Dilated residual network (Stachenfeld et al. 2022, "Learned coarse models ...").
 
     Encoder convolution to `width` channels, then `num_blocks` residual blocks, each a chain of
-    convolutions with dilation rates `dilations` (default ``(1, 2, 4, 8, 4, 2, 1)``) and the
+    convolutions with dilation rates `dilations` (default `(1, 2, 4, 8, 4, 2, 1)`) and the
     activation between them, added to the block input; a decoder convolution maps to
     `out_channels`. The growing dilation gives a large receptive field at few parameters.
 
-    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width`, `num_blocks`,
-    `dilations`, `kernel_size` (3), `activation` (default `jax.nn.relu`), `boundary`, `key`.
+    **Arguments:**
 
-    **Example:** ``DilatedResNet(1, 1, 1, width=32, num_blocks=2, key=key)(u)``.
+    - `num_spatial_dims`, `in_channels`, `out_channels`: as `Conv`.
+    - `width`: channels inside the blocks.
+    - `num_blocks`: residual blocks.
+    - `dilations`: dilation rate of each convolution in a block.
+    - `kernel_size`: kernel width (3).
+    - `activation`: a callable (default `jax.nn.relu`).
+    - `boundary`: `"periodic"`, `"dirichlet"` or `"neumann"`.
+    - `key`: PRNG key.
+
+    **Returns:** a module mapping `(in_channels, *spatial)` to `(out_channels, *spatial)`.
+
+    **Example:**
+
+    >>> net = DilatedResNet(1, 2, 1, width=8, num_blocks=1, dilations=(1, 2, 1), key=jax.random.key(0))
+    >>> net(jnp.ones((2, 32))).shape
+    (1, 32)
     """
 
     encoder: Conv

@@ -14,15 +14,15 @@ from ._padding import PAD_MODES, check_boundary, pad_spatial, same_widths
 class StridedConv(eqx.Module):
     r"""Convolution evaluated at every `stride`-th point: learnable downsampling.
 
-    The input is padded for `boundary` exactly as by :class:`physax.nn.Conv` (so that a
+    The input is padded for `boundary` exactly as by `physax.nn.Conv` (so that a
     stride-1 convolution keeps the size), then the kernel is applied at points
     $0, s, 2s, \dots$ only. In 1D with kernel size $k$ and left padding $p = \lfloor
     (k-1)/2 \rfloor$,
 
     $$y_i = \sum_{j=0}^{k-1} w_j\, \tilde x_{si + j}, \qquad \tilde x_m = x_{m - p},$$
 
-    which equals ``Conv(...)(x)[:, ::stride]`` with the same weights, at $1/s$ of the work.
-    The output has ``ceil(N / stride)`` points per axis. It is equivariant to shifts by
+    which equals `Conv(...)(x)[:, ::stride]` with the same weights, at $1/s$ of the work.
+    The output has `ceil(N / stride)` points per axis. It is equivariant to shifts by
     multiples of `stride` on periodic domains. Encoders use it in place of (or next to)
     pooling: the network chooses how to summarise each window.
 
@@ -32,22 +32,19 @@ class StridedConv(eqx.Module):
     - `in_channels`, `out_channels`: channels of input and output.
     - `kernel_size`: points per axis of the kernel ($\ge 1$).
     - `stride`: step $s \ge 1$ between output points (2 halves the resolution).
-    - `boundary`: ``"periodic"``, ``"dirichlet"`` or ``"neumann"`` padding.
+    - `boundary`: `"periodic"`, `"dirichlet"` or `"neumann"` padding.
     - `use_bias`: add a learnable bias per output channel (default True).
     - `dtype`: parameter dtype (float32 by default).
     - `key`: PRNG key of the initial weights.
 
-    **Returns:** a module mapping one channel-first sample ``(in_channels, *spatial)`` to
-    ``(out_channels, *ceil(spatial / stride))``.
+    **Returns:** a module mapping one channel-first sample `(in_channels, *spatial)` to
+    `(out_channels, *ceil(spatial / stride))`.
 
     **Example:**
 
-    ```python
     >>> down = StridedConv(2, 1, 8, kernel_size=3, stride=2, key=jax.random.key(0))
     >>> down(jnp.ones((1, 32, 32))).shape
     (8, 16, 16)
-
-    ```
     """
 
     conv: eqx.nn.Conv
@@ -97,8 +94,8 @@ class StridedConv(eqx.Module):
         return self.conv(pad_spatial(x, self.widths, self.boundary))
 
     def channels_last(self, x: Float[Array, "*spatial c"]) -> Float[Array, "*coarse c_out"]:
-        """The same strided convolution on a channel-*last* sample ``(*spatial, C)`` (the layout
-        XLA:CPU convolves fastest, see :meth:`physax.nn.Conv.channels_last`)."""
+        """The same strided convolution on a channel-*last* sample `(*spatial, C)` (the layout
+        XLA:CPU convolves fastest, see `physax.nn.Conv.channels_last`)."""
         d = self.num_spatial_dims
         x = jnp.pad(x.astype(self.conv.weight.dtype), (*self.widths, (0, 0)), mode=PAD_MODES[self.boundary])
         spatial = "DHW"[3 - d :]

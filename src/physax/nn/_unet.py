@@ -43,13 +43,26 @@ class UNet(eqx.Module):
     average-pools by 2 and doubles the channels; the decoder upsamples (nearest neighbour), a
     convolution halves the channels, the skip connection is concatenated and two convolutions
     follow; a 1x1 convolution projects to `out_channels`. Spatial sizes must be divisible by
-    ``2**levels``. Equivariant to shifts by multiples of ``2**levels`` on periodic domains.
+    $2^{\text{levels}}$. Equivariant to shifts by multiples of $2^{\text{levels}}$ on periodic
+    domains.
 
-    **Arguments:** `num_spatial_dims`, `in_channels`, `out_channels`, `width` (channels at the
-    finest level), `levels` (default 2), `kernel_size` (3), `activation` (default `jax.nn.relu`), `boundary`,
-    `key`.
+    **Arguments:**
 
-    **Example:** ``UNet(1, 1, 1, width=16, levels=2, key=key)(u)`` with `u` of shape ``(1, 64)``.
+    - `num_spatial_dims`, `in_channels`, `out_channels`: as `Conv`.
+    - `width`: channels at the finest level.
+    - `levels`: resolution halvings (2).
+    - `kernel_size`: kernel width (3).
+    - `activation`: a callable (default `jax.nn.relu`).
+    - `boundary`: `"periodic"`, `"dirichlet"` or `"neumann"`.
+    - `key`: PRNG key.
+
+    **Returns:** a module mapping `(in_channels, *spatial)` to `(out_channels, *spatial)`.
+
+    **Example:**
+
+    >>> net = UNet(1, 1, 1, width=4, levels=2, key=jax.random.key(0))
+    >>> net(jnp.ones((1, 16))).shape
+    (1, 16)
     """
 
     down: list[_DoubleConv]
