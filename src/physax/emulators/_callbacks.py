@@ -15,8 +15,21 @@ import optax
 
 
 class AbstractCallback(eqx.Module):
-    """Called as ``callback(step, emulator, trainer)`` every `every` steps (and at the end);
-    returns a dict of scalars merged into the history row (or ``{}``)."""
+    """A callback of the emulator `Trainer`: scalars logged every `every` steps (and at the end).
+
+    Called as `callback(step, emulator, trainer)`; returns a dict of scalars merged into
+    the history record (or `{}`). Subclasses implement `__call__`; `every` (the period in
+    steps, at least 1) is their first field.
+
+    **Example:** log the first stencil weight.
+
+    >>> class FirstWeight(AbstractCallback):
+    ...     def __call__(self, step, emulator, trainer):
+    ...         return {"w0": float(emulator.weight[0])}
+    >>> net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(0))
+    >>> sorted(FirstWeight(every=100)(0, net, None))
+    ['w0']
+    """
 
     every: int = eqx.field(static=True)
 
@@ -45,8 +58,24 @@ def _value_and_grad_norm(trainer, emulator, data):
 
 
 class Loss(AbstractCallback):
-    """The configuration's loss on fixed windows `data` (e.g. all windows, or a validation set),
-    recorded as `name`."""
+    """The configuration's loss on fixed windows `data` (all windows, or a validation set), logged as `name`.
+
+    **Arguments:**
+
+    - `every`: the period in steps.
+    - `data`: windows `(B, S, C, *spatial)` with at least the configuration's `num_snapshots`.
+    - `name`: the history column (default `"loss_eval"`).
+
+    **Example:** the loss of an untrained stencil on one window of a moving sine.
+
+    >>> x = jnp.arange(16) / 16
+    >>> windows = jnp.stack([jnp.roll(jnp.sin(2 * jnp.pi * x)[None], -s, -1) for s in range(2)])[None]
+    >>> net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(0))
+    >>> trainer = Trainer(Supervised(1), optax.adam(1e-2), num_steps=10, batch_size=4)
+    >>> record = Loss(every=5, data=windows)(0, net, trainer)
+    >>> list(record), bool(record["loss_eval"] > 0)
+    (['loss_eval'], True)
+    """
 
     data: Any
     name: str = eqx.field(static=True, default="loss_eval")
@@ -56,7 +85,23 @@ class Loss(AbstractCallback):
 
 
 class GradNorm(AbstractCallback):
-    """Global L2 norm of the loss gradient on fixed windows `data`, recorded as `name`."""
+    """Global L2 norm of the loss gradient on fixed windows `data`, logged as `name`.
+
+    **Arguments:**
+
+    - `every`: the period in steps.
+    - `data`: windows `(B, S, C, *spatial)`.
+    - `name`: the history column (default `"grad_norm_eval"`).
+
+    **Example:**
+
+    >>> x = jnp.arange(16) / 16
+    >>> windows = jnp.stack([jnp.roll(jnp.sin(2 * jnp.pi * x)[None], -s, -1) for s in range(2)])[None]
+    >>> net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(0))
+    >>> trainer = Trainer(Supervised(1), optax.adam(1e-2), num_steps=10, batch_size=4)
+    >>> list(GradNorm(every=5, data=windows)(0, net, trainer))
+    ['grad_norm_eval']
+    """
 
     data: Any
     name: str = eqx.field(static=True, default="grad_norm_eval")
@@ -66,14 +111,41 @@ class GradNorm(AbstractCallback):
 
 
 class WeightNorm(AbstractCallback):
-    """Global L2 norm of the emulator's parameters, recorded as ``weight_norm``."""
+    """Global L2 norm of the emulator's parameters, logged as `weight_norm`.
+
+    **Arguments:**
+
+    - `every`: the period in steps.
+
+    **Example:** the stencil $[0.6, 0.8]$ has norm 1.
+
+    >>> net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(0))
+    >>> net = eqx.tree_at(lambda m: m.conv.conv.weight, net, jnp.array([[[0.6, 0.8]]]))
+    >>> round(WeightNorm(every=10)(0, net, None)["weight_norm"], 6)
+    1.0
+    """
 
     def __call__(self, step, emulator, trainer):
         return {"weight_norm": float(optax.tree.norm(eqx.filter(emulator, eqx.is_inexact_array)))}
 
 
 class Evaluate(AbstractCallback):
-    """``fn(emulator)`` (a float or a dict of floats), recorded under `name` when a float."""
+    """Log `fn(emulator)`: a float (under `name`) or a dict of floats (under its keys).
+
+    For metrics no configuration computes, e.g. a rollout error on test trajectories.
+
+    **Arguments:**
+
+    - `every`: the period in steps.
+    - `fn`: the function of the emulator.
+    - `name`: the history column for a float (default `"eval"`).
+
+    **Example:**
+
+    >>> net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(0))
+    >>> Evaluate(every=10, fn=lambda m: {"stencil_sum": m.weight.sum()})(0, net, None).keys()
+    dict_keys(['stencil_sum'])
+    """
 
     fn: Callable = eqx.field(static=True)
     name: str = eqx.field(static=True, default="eval")
@@ -86,8 +158,24 @@ class Evaluate(AbstractCallback):
 
 
 class SaveNetwork(AbstractCallback):
-    """Serialise the emulator (equinox leaves, atomically) to ``path`` formatted with ``step``,
-    e.g. ``"run/net_{step:06d}.eqx"``."""
+    """Serialise the emulator (its equinox leaves, atomically) to `path` formatted with the step.
+
+    Load it back with `eqx.tree_deserialise_leaves(path, like)`, `like` a network of the
+    same architecture.
+
+    **Arguments:**
+
+    - `every`: the period in steps.
+    - `path`: a format string with `{step}`, e.g. `"run/net_{step:06d}.eqx"`.
+
+    **Example:**
+
+    >>> net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(0))
+    >>> SaveNetwork(every=100, path="run/net_{step:06d}.eqx")(300, net, None)
+    {}
+    >>> import os; os.listdir("run")
+    ['net_000300.eqx']
+    """
 
     path: str = eqx.field(static=True)
 

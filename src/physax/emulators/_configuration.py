@@ -16,12 +16,24 @@ from ._losses import AbstractTimeLevelLoss
 class AbstractConfiguration(eqx.Module):
     """A way to turn (emulator, data window, reference stepper / residuum) into a scalar loss.
 
-    Call signature: ``config(emulator, data, *, ref_stepper=None, residuum_fn=None,
-    sample_weights=None)`` with `data` of shape ``(B, S, C, *spatial)`` (`S` snapshots per
-    window, at least :attr:`num_snapshots`; snapshot 0 is the initial condition), `emulator`
-    and `ref_stepper` maps of one state ``(C, *spatial)`` to the next, `residuum_fn(u_next,
-    u_prev)` a one-sample residuum, and `sample_weights` (shape ``(B,)``) weights of the batch
-    mean (zeros mask padding). Returns a scalar.
+    The configurations of the Trainax taxonomy (Koehler et al. 2024): `Supervised`,
+    `DivertedChain`, `MixChain`, `Residuum` and `Composite`. The call signature is
+    `config(emulator, data, *, ref_stepper=None, residuum_fn=None, sample_weights=None)`:
+
+    - `data`: windows of shape `(B, S, C, *spatial)`, `S >= num_snapshots` snapshots per
+      window, snapshot 0 the initial condition.
+    - `emulator`, `ref_stepper`: maps of one state `(C, *spatial)` to the next.
+    - `residuum_fn(u_next, u_prev)`: a one-sample residuum.
+    - `sample_weights`: shape `(B,)`, weights of the batch mean (zeros mask padding).
+
+    It returns a scalar. `num_snapshots` is the window length it reads;
+    `needs_ref_stepper` and `needs_residuum` say what else it needs.
+
+    **Example:**
+
+    >>> config = MixChain(3, num_post_physics_steps=2)
+    >>> config.num_snapshots, config.needs_ref_stepper, config.needs_residuum
+    (6, True, False)
     """
 
     @property
@@ -49,7 +61,18 @@ def time_level_weights(weights, n: int) -> Array:
 def exponential_discount(num_levels: int, gamma: float) -> Float[Array, " n"]:
     r"""Weights $\gamma^{t}$, $t = 0, \dots, n-1$: discount later rollout steps.
 
-    **Example:** ``Supervised(10, time_level_weights=exponential_discount(10, 0.9))``.
+    **Arguments:**
+
+    - `num_levels`: $n$, the number of weights.
+    - `gamma`: $\gamma > 0$ (below 1 discounts, above 1 emphasises later steps).
+
+    **Returns:** the weights, shape `(n,)`.
+
+    **Example:**
+
+    >>> exponential_discount(4, 0.5)
+    Array([1.   , 0.5  , 0.25 , 0.125], dtype=float...)
+    >>> config = Supervised(4, time_level_weights=exponential_discount(4, 0.9))
     """
     if not 0 < gamma:
         raise ValueError(f"gamma must be positive, got {gamma}.")

@@ -37,14 +37,24 @@ def generate_trajectories(
     **Returns:** shape ``(num_trajectories, num_steps + 1, C, *spatial)``, cast to `dtype` if
     given.
 
-    **Example:**
+    **Arguments:**
 
-    ```python
-    grid = PeriodicGrid(1, 30, extent=1.0)
-    stepper = Stepper(Advection(velocity=-0.75 / 30), grid, dt=1.0)
-    data = generate_trajectories(stepper, partial(random_fourier_series, grid, max_mode=5),
-                                 num_trajectories=20, num_steps=99, key=jax.random.key(0))
-    ```
+    - `stepper`: any map of one state to the next (a `spectral.Stepper`, an emulator).
+    - `initial_condition`: called as `initial_condition(key=k)`.
+    - `num_trajectories`: how many trajectories.
+    - `num_steps`: steps per trajectory after the warm-up.
+    - `key`: the PRNG key of the initial conditions.
+    - `warmup_steps`: steps discarded before the first snapshot.
+    - `dtype`: cast the result to this dtype.
+
+    **Example:** the data of the Trainax quickstart at a tenth of the size.
+
+    >>> grid = spectral.PeriodicGrid(1, 30, extent=1.0)
+    >>> stepper = spectral.Stepper(spectral.Advection(velocity=-0.75 / 30), grid, dt=1.0)
+    >>> data = generate_trajectories(stepper, lambda key: sine_cosine_series(grid, key=key),
+    ...                              num_trajectories=2, num_steps=9, key=jax.random.key(0))
+    >>> data.shape
+    (2, 10, 1, 30)
     """
     for name, v, low in (
         ("num_trajectories", num_trajectories, 1),
@@ -62,9 +72,25 @@ def generate_trajectories(
 
 
 def save_trajectories(path: str | os.PathLike, trajectories, **metadata) -> Path:
-    """Write trajectories and JSON-serialisable `metadata` (dt, PDE, grid, seed, ...) to ``.npz``.
+    """Write trajectories and JSON-serialisable `metadata` (dt, PDE, grid, seed, ...) to `.npz`.
 
-    **Example:** ``save_trajectories("adv.npz", data, pde="advection", cfl=-0.75, seed=0)``.
+    The file is written to a temporary name first and then renamed, so it is never half
+    written; `load_trajectories` reads it back.
+
+    **Arguments:**
+
+    - `path`: the file (parent folders are created).
+    - `trajectories`: the array, e.g. `(N, T, C, *spatial)`.
+    - `**metadata`: JSON-serialisable values stored beside it (its shape is added).
+
+    **Returns:** the path as a `pathlib.Path`.
+
+    **Example:**
+
+    >>> path = save_trajectories("data/adv.npz", np.zeros((2, 5, 1, 8)), pde="advection", cfl=-0.75)
+    >>> data, meta = load_trajectories(path)
+    >>> data.shape, meta
+    ((2, 5, 1, 8), {'pde': 'advection', 'cfl': -0.75, 'shape': [2, 5, 1, 8]})
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +103,22 @@ def save_trajectories(path: str | os.PathLike, trajectories, **metadata) -> Path
 
 
 def load_trajectories(path: str | os.PathLike) -> tuple[np.ndarray, dict]:
-    """Read ``(trajectories, metadata)`` written by :func:`save_trajectories`."""
+    """Read `(trajectories, metadata)` written by `save_trajectories`.
+
+    **Arguments:**
+
+    - `path`: the `.npz` file.
+
+    **Returns:** the trajectories (a NumPy array) and the metadata dict (with `shape`).
+    `FileNotFoundError` if there is no file, `ValueError` if it holds no trajectories.
+
+    **Example:**
+
+    >>> _ = save_trajectories("run.npz", np.ones((1, 3, 1, 4)), seed=0)
+    >>> data, meta = load_trajectories("run.npz")
+    >>> data.shape, meta["seed"]
+    ((1, 3, 1, 4), 0)
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no trajectory file at {path}; create it with save_trajectories.")
@@ -106,10 +147,24 @@ def sine_cosine_series(
 
     The initial-condition distribution of the Trainax quickstart (Koehler et al. 2024): uniform
     amplitudes, no offset, no normalisation, 1D only. Use it to compare with Trainax like for
-    like; :func:`physax.solvers.spectral.random_fourier_series` draws normal coefficients and
+    like; `physax.solvers.spectral.random_fourier_series` draws normal coefficients and
     rescales to max-abs 1 instead.
 
-    **Returns:** shape ``(num_channels, N)``.
+    **Arguments:**
+
+    - `grid`: a 1-d `spectral.PeriodicGrid`.
+    - `key`: the PRNG key.
+    - `max_mode`: $K$, with $1 \le K < N/2$.
+    - `num_channels`: channels of the state.
+    - `dtype`: floating dtype (default: JAX's default float).
+
+    **Returns:** shape `(num_channels, N)`.
+
+    **Example:**
+
+    >>> u0 = sine_cosine_series(spectral.PeriodicGrid(1, 30), key=jax.random.key(0), max_mode=5)
+    >>> u0.shape
+    (1, 30)
     """
     if grid.num_spatial_dims != 1:
         raise ValueError("sine_cosine_series is 1D; use random_fourier_series for 2D grids.")

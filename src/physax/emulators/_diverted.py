@@ -27,16 +27,37 @@ class DivertedChain(AbstractConfiguration):
 
     $$L = \sum_{t=0}^{T-B} w_t \sum_{b=1}^{B} v_b\, \ell\big(f_\theta^{b}(g_t),\ \mathcal{P}^{b}(g_t)\big).$$
 
-    $B = T$ gives one branch from $u_0$, i.e. :class:`Supervised` with the reference computed by
+    $B = T$ gives one branch from $u_0$, i.e. `Supervised` with the reference computed by
     $\mathcal{P}$; $B = 1$ is the one-step diverted chain. ``cut_div_chain=True`` stops the
     gradient through the reference branch's start $g_t$ (the physics branch), so only the
     emulator branch carries gradient. ``cut_bptt_every = k`` cuts the emulator chains after
     every $k$-th step (counting main-chain plus branch steps, as Trainax). Reads only the initial
     condition of each window (``num_snapshots = 1``) and needs a `ref_stepper`.
 
-    **Arguments:** `num_rollout_steps` $T$; `num_branch_steps` $B \le T$; `time_level_loss`;
-    `time_level_weights` $w_t$ (length $T - B + 1$); `branch_level_weights` $v_b$ (length $B$);
-    `cut_bptt_every`; `cut_div_chain`.
+    **Arguments:**
+
+    - `num_rollout_steps`: $T$.
+    - `num_branch_steps`: $B \le T$.
+    - `time_level_loss`: $\ell$ (default `MSELoss()`).
+    - `time_level_weights`: $w_t$, length $T - B + 1$ (default ones).
+    - `branch_level_weights`: $v_b$, length $B$ (default ones).
+    - `cut_bptt_every`: cut the emulator chains every this many steps (0: never).
+    - `cut_div_chain`: stop the gradient through the reference branch's start.
+
+    **Example:** `data` holds three exact advection trajectories that move one cell to the left per
+    step, shape `(trajectories, snapshots, channels, x)`; `exact` is that step and
+    `ref` the spectral solver that makes it.
+
+    >>> x = jnp.arange(16) / 16
+    >>> u0 = jnp.stack([jnp.sin(2 * jnp.pi * m * x) for m in (1, 2, 3)])[:, None]
+    >>> data = jnp.stack([jnp.roll(u0, -s, axis=-1) for s in range(11)], axis=1)
+    >>> exact = lambda u: jnp.roll(u, -1, axis=-1)
+    >>> grid = spectral.PeriodicGrid(1, 16, extent=1.0)
+    >>> ref = spectral.Stepper(spectral.Advection(velocity=-1 / 16), grid, dt=1.0)
+    >>> config = DivertedChain(3, 2)
+    >>> loss = config(exact, data, ref_stepper=ref)
+    >>> bool(loss < 1e-8), bool(config(lambda u: u, data, ref_stepper=ref) > 1)
+    (True, True)
     """
 
     num_rollout_steps: int = eqx.field(static=True)

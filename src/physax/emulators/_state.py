@@ -22,8 +22,16 @@ class EmulatorState(eqx.Module):
 
     The minibatch order is not stored: it is a function of the training key, so resuming with
     the same key (and `chunk`) replays the same batches and ends at bit-identical weights.
-    Save it with ``physax._train.checkpoint.save(path, state, {"step": state.step})``; load it
-    into ``trainer.init(emulator)`` and rebuild it with the saved step.
+    Save it with `physax._train.checkpoint.save(path, state, {"step": state.step})`; load it
+    into `trainer.init(emulator)` and rebuild it with the saved step.
+
+    **Example:** the state at step 0, and the network it holds.
+
+    >>> net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(0))
+    >>> trainer = Trainer(Supervised(1), optax.adam(1e-2), num_steps=10, batch_size=4)
+    >>> state = trainer.init(net)
+    >>> state.step, trainer.emulator(net, state).weight.shape
+    (0, (2,))
     """
 
     params: Any
@@ -34,9 +42,22 @@ class EmulatorState(eqx.Module):
 class EmulatorDiverged(Diverged):
     """The training loss (or the weights) became NaN/inf.
 
-    `state` is the last good `EmulatorState` (pass it back as ``trainer(..., state=e.state)``
+    `state` is the last good `EmulatorState` (pass it back as `trainer(..., state=e.state)`
     after changing the set-up, or checkpoint it); `emulator` is the matching network; `step`
     is the end of the chunk that failed; `record` its history record.
+
+    **Example:** plain gradient descent with a learning rate of $10^8$ diverges in the first
+    chunk; the error carries the state at step 0.
+
+    >>> x = jnp.arange(16) / 16
+    >>> data = jnp.stack([jnp.roll(jnp.sin(2 * jnp.pi * x)[None], -s, -1) for s in range(5)])[None]
+    >>> net = nn.LinearConv(1, 1, 1, 2, key=jax.random.key(0))
+    >>> trainer = Trainer(Supervised(1), optax.sgd(1e8), num_steps=20, batch_size=4)
+    >>> try:
+    ...     trainer(net, data, key=jax.random.key(1), chunk=10, progress=False)
+    ... except EmulatorDiverged as e:
+    ...     print(e.step, e.state.step)
+    10 0
     """
 
     what = "emulator training"

@@ -26,9 +26,23 @@ def supervised_trainer(
     learning_rate: float = 1e-3,
     **config_kwargs,
 ) -> Trainer:
-    """A :class:`Trainer` for :class:`Supervised` (extra keywords go to the configuration).
+    """A `Trainer` for `Supervised` rollout training, optimised with Adam by default.
 
-    **Example:** ``supervised_trainer(5, num_steps=1000, batch_size=32, learning_rate=1e-2)``.
+    **Arguments:**
+
+    - `num_rollout_steps`: $T$ of `Supervised`.
+    - `num_steps`, `batch_size`: as `Trainer`.
+    - `optimizer`: an optax transformation (default: `optax.adam(learning_rate)`).
+    - `learning_rate`: Adam's learning rate when no `optimizer` is given.
+    - `**config_kwargs`: passed on to `Supervised` (`time_level_weights`, ...).
+
+    **Returns:** the `Trainer`; call it as `trainer(emulator, trajectories, key=...)`.
+
+    **Example:**
+
+    >>> trainer = supervised_trainer(5, num_steps=1000, batch_size=32, learning_rate=1e-2)
+    >>> trainer.configuration.num_snapshots
+    6
     """
     return Trainer(
         Supervised(num_rollout_steps, **config_kwargs), _adam(optimizer, learning_rate), num_steps, batch_size
@@ -46,7 +60,26 @@ def diverted_chain_trainer(
     learning_rate: float = 1e-3,
     **config_kwargs,
 ) -> Trainer:
-    """A :class:`Trainer` for :class:`DivertedChain` with reference `ref_stepper`."""
+    """A `Trainer` for `DivertedChain` training against the reference `ref_stepper`.
+
+    **Arguments:**
+
+    - `num_rollout_steps`, `num_branch_steps`: $T$ and $B$ of `DivertedChain`.
+    - `ref_stepper`: the reference solver, one state to the next.
+    - `num_steps`, `batch_size`: as `Trainer`.
+    - `optimizer`, `learning_rate`: as `supervised_trainer`.
+    - `**config_kwargs`: passed on to `DivertedChain`.
+
+    **Returns:** the `Trainer`.
+
+    **Example:**
+
+    >>> grid = spectral.PeriodicGrid(1, 30, extent=1.0)
+    >>> ref = spectral.Stepper(spectral.Advection(velocity=-0.75 / 30), grid, dt=1.0)
+    >>> trainer = diverted_chain_trainer(5, 1, ref_stepper=ref, num_steps=1000, batch_size=32)
+    >>> trainer.configuration.num_snapshots  # only the initial conditions are read
+    1
+    """
     config = DivertedChain(num_rollout_steps, num_branch_steps, **config_kwargs)
     return Trainer(config, _adam(optimizer, learning_rate), num_steps, batch_size, ref_stepper=ref_stepper)
 
@@ -62,7 +95,28 @@ def mix_chain_trainer(
     learning_rate: float = 1e-3,
     **config_kwargs,
 ) -> Trainer:
-    """A :class:`Trainer` for :class:`MixChain` with reference `ref_stepper`."""
+    """A `Trainer` for `MixChain` training with the reference `ref_stepper` after the emulator.
+
+    **Arguments:**
+
+    - `num_rollout_steps`: $T$ emulator steps.
+    - `num_post_physics_steps`: $P$ reference steps.
+    - `ref_stepper`: the reference solver, one state to the next.
+    - `num_steps`, `batch_size`: as `Trainer`.
+    - `optimizer`, `learning_rate`: as `supervised_trainer`.
+    - `**config_kwargs`: passed on to `MixChain`.
+
+    **Returns:** the `Trainer`.
+
+    **Example:**
+
+    >>> grid = spectral.PeriodicGrid(1, 30, extent=1.0)
+    >>> ref = spectral.Stepper(spectral.Advection(velocity=-0.75 / 30), grid, dt=1.0)
+    >>> trainer = mix_chain_trainer(3, num_post_physics_steps=2, ref_stepper=ref,
+    ...                             num_steps=1000, batch_size=32)
+    >>> trainer.configuration.num_snapshots
+    6
+    """
     config = MixChain(num_rollout_steps, num_post_physics_steps=num_post_physics_steps, **config_kwargs)
     return Trainer(config, _adam(optimizer, learning_rate), num_steps, batch_size, ref_stepper=ref_stepper)
 
@@ -77,7 +131,25 @@ def residuum_trainer(
     learning_rate: float = 1e-3,
     **config_kwargs,
 ) -> Trainer:
-    """A :class:`Trainer` for :class:`Residuum` with `residuum_fn(u_next, u_prev)`."""
+    """A `Trainer` for `Residuum` training with the two-level residuum `residuum_fn(u_next, u_prev)`.
+
+    **Arguments:**
+
+    - `num_rollout_steps`: $T$ of `Residuum`.
+    - `residuum_fn`: the residuum of one sample, zero on the true solution.
+    - `num_steps`, `batch_size`: as `Trainer`.
+    - `optimizer`, `learning_rate`: as `supervised_trainer`.
+    - `**config_kwargs`: passed on to `Residuum`.
+
+    **Returns:** the `Trainer`.
+
+    **Example:** first-order upwind advection at CFL $-0.75$ as the residuum.
+
+    >>> residuum = lambda u_next, u_prev: u_next - (0.25 * u_prev + 0.75 * jnp.roll(u_prev, -1, -1))
+    >>> trainer = residuum_trainer(5, residuum_fn=residuum, num_steps=1000, batch_size=32)
+    >>> type(trainer.configuration).__name__
+    'Residuum'
+    """
     config = Residuum(num_rollout_steps, **config_kwargs)
     return Trainer(config, _adam(optimizer, learning_rate), num_steps, batch_size, residuum_fn=residuum_fn)
 
@@ -93,7 +165,25 @@ def composite_trainer(
     optimizer: optax.GradientTransformation | None = None,
     learning_rate: float = 1e-3,
 ) -> Trainer:
-    """A :class:`Trainer` for a weighted :class:`Composite` of configurations."""
+    """A `Trainer` for a weighted `Composite` of configurations.
+
+    **Arguments:**
+
+    - `configurations`, `weights`: as `Composite`.
+    - `num_steps`, `batch_size`: as `Trainer`.
+    - `ref_stepper`, `residuum_fn`: for the parts that need them.
+    - `optimizer`, `learning_rate`: as `supervised_trainer`.
+
+    **Returns:** the `Trainer`.
+
+    **Example:**
+
+    >>> residuum = lambda u_next, u_prev: u_next - jnp.roll(u_prev, -1, axis=-1)
+    >>> trainer = composite_trainer([Supervised(1), Residuum(1)], [1.0, 0.1],
+    ...                             residuum_fn=residuum, num_steps=1000, batch_size=32)
+    >>> trainer.configuration.weights
+    Array([1. , 0.1], dtype=float...)
+    """
     return Trainer(
         Composite(configurations, weights),
         _adam(optimizer, learning_rate),

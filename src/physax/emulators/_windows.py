@@ -15,13 +15,23 @@ class Windows(eqx.Module):
     With ``sub_stacking=True`` trajectory $n$ of $L$ snapshots yields windows starting at
     $s = 0, \dots, L - \text{length}$; window index $j = n (L - \text{length} + 1) + s$ (the
     ordering of Trainax's sub-stacker). With ``sub_stacking=False`` only $s = 0$. Windows are
-    never stored: :meth:`gather` slices a minibatch of them out of the trajectories, so memory
+    never stored: `gather` slices a minibatch of them out of the trajectories, so memory
     stays at the trajectories plus one minibatch however many windows overlap.
 
-    **Arguments:** `num_trajectories`, `num_snapshots` ($L$), `length`, `sub_stacking`.
+    **Arguments:**
 
-    **Example:** ``w = Windows(20, 100, 6); batch = w.gather(data, jnp.arange(32))`` gives shape
-    ``(32, 6, C, N)``; ``w.num_windows == 20 * 95``.
+    - `num_trajectories`: how many trajectories.
+    - `num_snapshots`: $L$, snapshots per trajectory.
+    - `length`: snapshots per window (a configuration's `num_snapshots`).
+    - `sub_stacking`: every window start (default), or only $s = 0$.
+
+    **Example:** 20 trajectories of 100 snapshots hold $20 \times 95$ windows of 6.
+
+    >>> w = Windows(20, 100, 6)
+    >>> w.num_windows
+    1900
+    >>> w.gather(jnp.zeros((20, 100, 1, 8)), jnp.arange(32)).shape
+    (32, 6, 1, 8)
     """
 
     num_trajectories: int = eqx.field(static=True)
@@ -69,12 +79,27 @@ def permutation_table(
     """Per-epoch permutations of the windows, padded to whole minibatches.
 
     Each epoch visits every window once in a fresh random order (epoch keys chained as
-    ``k_{e+1} = split(k_e)[0]``, the order Trainax uses, so the same key gives the same batches); its last minibatch may be short (as in Trainax) and is padded with index ``-1``.
+    `k_{e+1} = split(k_e)[0]`, the order Trainax uses, so the same key gives the same
+    batches); its last minibatch may be short (as in Trainax) and is padded with index `-1`.
     A batch larger than the data set trains full-batch.
 
-    **Returns:** ``(table, batches_per_epoch)``, table of shape
-    ``(epochs, batches_per_epoch * batch_size)``; step ``i`` uses row ``i // batches_per_epoch``,
-    slice ``(i % batches_per_epoch) * batch_size`` of length `batch_size`.
+    **Arguments:**
+
+    - `num_windows`: windows in the data set.
+    - `batch_size`: windows per minibatch.
+    - `num_steps`: optimiser steps the table must cover.
+    - `key`: the PRNG key of the order.
+
+    **Returns:** `(table, batches_per_epoch)`, the table of shape
+    `(epochs, batches_per_epoch * batch_size)`; step `i` uses row `i // batches_per_epoch`,
+    slice `(i % batches_per_epoch) * batch_size` of length `batch_size`.
+
+    **Example:** 10 windows in batches of 4: three batches per epoch, the last one half
+    padding.
+
+    >>> table, per_epoch = permutation_table(10, 4, 7, key=jax.random.key(0))
+    >>> table.shape, per_epoch, int((table[0] == -1).sum())
+    ((3, 12), 3, 2)
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
