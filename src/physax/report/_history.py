@@ -67,14 +67,21 @@ class HistoryWriter:
     Constructing a writer starts a fresh file (an existing one is replaced); use
     `HistoryWriter.load` to continue an existing history when resuming.
 
-    Arguments:
-        path: the CSV file to write.
+    **Arguments:**
 
-    Example:
-        >>> h = HistoryWriter("run/history.csv")
-        >>> h.append({"step": 0, "phase": "adam", "wall_time_s": 0.1, "loss": 1.3})
-        >>> h.append({"step": 100, "phase": "adam", "wall_time_s": 2.0, "loss": 0.2,
-        ...           "rel_l2": 0.4})  # rewrites the file with a rel_l2 column
+    - `path`: the CSV file to write.
+    - `rows`: rows to start with.
+
+    **Example:**
+
+    >>> h = HistoryWriter("run/history.csv")
+    >>> h.append({"step": 0, "phase": "adam", "wall_time_s": 0.1, "loss": 1.3})
+    >>> h.append({"step": 100, "phase": "adam", "wall_time_s": 2.0, "loss": 0.2,
+    ...           "rel_l2": 0.4})  # rewrites the file with a rel_l2 column
+    >>> print(open("run/history.csv").read())
+    step,phase,wall_time_s,loss,rel_l2
+    0,adam,0.1,1.3,
+    100,adam,2.0,0.2,0.4
     """
 
     def __init__(self, path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]] = ()):
@@ -92,9 +99,12 @@ class HistoryWriter:
         Used when resuming from a checkpoint taken at `upto_step`: rows logged after the
         checkpoint would otherwise be duplicated. A missing file gives an empty history.
 
-        Arguments:
-            path: the CSV file.
-            upto_step: the last step to keep; `None` keeps every row.
+        **Arguments:**
+
+        - `path`: the CSV file.
+        - `upto_step`: the last step to keep; `None` keeps every row.
+
+        **Returns:** a `HistoryWriter` that appends to the kept rows.
         """
         path = Path(path)
         rows: list[dict[str, Any]] = []

@@ -92,7 +92,7 @@ def plot_history(
     *,
     true_parameters: Mapping[str, float] | None = None,
 ) -> list[Path]:
-    """Write `loss.png` and, for inverse problems, `parameters.png`.
+    r"""Write `loss.png` and, for inverse problems, `parameters.png`.
 
     `loss.png` shows every loss term against the step on a log axis (the total `loss`
     thicker), a dotted line where the `phase` changes (e.g. adam → lbfgs), and, when
@@ -103,16 +103,23 @@ def plot_history(
 
     `parameters.png` (only with a non-empty `true_parameters`) has one column per
     parameter: the estimate against the step with the true value dashed, and below it
-    the relative error `|estimate - true| / |true|` on a log axis. A parameter's history
+    the relative error $|\hat p - p| / |p|$ on a log axis. A parameter's history
     column is its name, or `param_<name>`, `param/<name>` or `<name>_estimate`.
 
-    Arguments:
-        out_dir: the run directory.
-        history: rows as written by `HistoryWriter` (dicts with at least `step`).
-        true_parameters: true values of identified parameters, by name.
+    **Arguments:**
 
-    Returns:
-        The paths written (none for an empty history).
+    - `out_dir`: the run directory.
+    - `history`: rows as written by `HistoryWriter` (dicts with at least `step`).
+    - `true_parameters`: true values of identified parameters, by name.
+
+    **Returns:** the paths written (none for an empty history).
+
+    **Example:**
+
+    >>> rows = [{"step": s, "phase": "adam" if s < 50 else "lbfgs", "wall_time_s": 0.1 * s,
+    ...          "loss": 1.0 / (1 + s), "nu": 0.01 + 0.02 / (1 + s)} for s in range(0, 100, 10)]
+    >>> [p.name for p in plot_history("run", rows, true_parameters={"nu": 0.01})]
+    ['loss.png', 'parameters.png']
     """
     out = Path(out_dir)
     history = [row for row in history if _num(row.get("step")) is not None]

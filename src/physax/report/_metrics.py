@@ -25,7 +25,23 @@ def atomic_write(
     """Write a file so that readers see either the old or the complete new content.
 
     The data goes to a temporary file in the same directory (same file system, so the
-    final `os.replace` is atomic), is flushed and fsync'ed, then renamed over `path`.
+    final `os.replace` is atomic), is flushed and fsync'ed, then renamed over `path`. If
+    `write` raises, the old file is left as it was and no temporary file remains.
+
+    **Arguments:**
+
+    - `path`: the destination; parent directories are created.
+    - `write`: a function that writes the content to the open file object it is given.
+    - `binary`: open the file in binary mode (text mode writes UTF-8).
+
+    **Returns:** the path written.
+
+    **Example:**
+
+    >>> atomic_write("out/data.npy", lambda f: np.save(f, np.arange(3)), binary=True).name
+    'data.npy'
+    >>> np.load("out/data.npy")
+    array([0, 1, 2])
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +65,21 @@ def atomic_write(
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Atomically write `text` (UTF-8) to `path`."""
+    r"""Atomically write `text` (UTF-8) to `path` (see `atomic_write`).
+
+    **Arguments:**
+
+    - `path`: the destination; parent directories are created.
+    - `text`: the content.
+
+    **Returns:** the path written.
+
+    **Example:**
+
+    >>> path = atomic_write_text("notes/run.txt", "converged\n")
+    >>> path.read_text()
+    'converged\n'
+    """
     return atomic_write(path, lambda f: f.write(text))
 
 
@@ -70,6 +100,17 @@ def to_jsonable(obj: Any) -> Any:
     become lists, paths become strings, mapping keys become strings, and non-finite
     floats become the strings `"nan"`, `"inf"`, `"-inf"`. Anything exposing
     `__array__` (e.g. a JAX array) is converted through numpy.
+
+    **Arguments:** `obj`: a JSON-like structure.
+
+    **Returns:** the same structure in plain Python types.
+
+    **Raises:** `TypeError` for anything else (a complex array, an arbitrary object).
+
+    **Example:**
+
+    >>> to_jsonable({"rel_l2": np.float32(0.5), "curve": jnp.array([1.0, jnp.inf]), 3: (1, 2)})
+    {'rel_l2': 0.5, 'curve': [1.0, 'inf'], '3': [1, 2]}
     """
     if obj is None or isinstance(obj, (bool, str)):
         return obj
@@ -102,15 +143,19 @@ def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
     numpy types are converted to Python types; NaN and infinities are written as the
     strings `"nan"`, `"inf"` and `"-inf"` so that the file stays valid JSON.
 
-    Arguments:
-        path: destination file; parent directories are created.
-        obj: a JSON-like structure, possibly holding numpy scalars or arrays.
+    **Arguments:**
 
-    Returns:
-        The path written.
+    - `path`: destination file; parent directories are created.
+    - `obj`: a JSON-like structure, possibly holding numpy scalars or arrays.
 
-    Example:
-        >>> write_json("run/metrics.json", {"rel_l2": np.float32(1e-3), "steps": 5000})
+    **Returns:** the path written.
+
+    **Example:**
+
+    >>> import json
+    >>> path = write_json("run/metrics.json", {"rel_l2": np.float32(1e-3), "loss": float("nan")})
+    >>> json.loads(path.read_text())
+    {'rel_l2': 0.0010000000474974513, 'loss': 'nan'}
     """
     text = json.dumps(to_jsonable(obj), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
     return atomic_write_text(path, text)

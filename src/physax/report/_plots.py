@@ -31,9 +31,26 @@ Axes1D = Sequence[tuple[str, Any]]
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write ``fig`` to the PNG ``path`` atomically (no half-written file on error) and clear it.
+    r"""Write `fig` to the PNG `path` atomically (no half-written file on error) and clear it.
 
-    Returns the path written.
+    Takes a `matplotlib.figure.Figure` built without pyplot (no global figure registry,
+    safe in worker threads), as every physax figure is.
+
+    **Arguments:**
+
+    - `fig`: the figure.
+    - `path`: the PNG file to write; parent directories are created.
+
+    **Returns:** the path written.
+
+    **Example:**
+
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(3, 2))
+    >>> _ = fig.subplots().plot([0, 1, 2], [1, 0, 1])
+    >>> path = save_figure(fig, "figures/v.png")
+    >>> path.name, path.read_bytes()[:4] == b"\x89PNG", len(fig.axes)
+    ('v.png', True, 0)
     """
     try:
         return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=DPI), binary=True)
@@ -177,25 +194,26 @@ def plot_field(
     axis gives a line plot. Fields with more axes are shown at the final time (first
     axis named "t") or at the middle of the extra leading axes.
 
-    Arguments:
-        path: the PNG file to write.
-        reference_axes: `((name, 1-d array), ...)` in coordinate order.
-        values: array of shape `tuple(len(a) for _, a in reference_axes)`
-            (a trailing channel axis of size 1 is accepted).
-        title: figure title.
-        label: colour-bar label (y label for a 1-d field).
-        cmap, norm: override the colour map / normalisation (default: `"RdBu_r"`
-            centred on zero for signed fields, `"viridis"` otherwise).
-        log: log colour scale with a floor at `max / 1e6` (for error magnitudes).
+    **Arguments:**
 
-    Returns:
-        The path written.
+    - `path`: the PNG file to write.
+    - `reference_axes`: `((name, 1-d array), ...)` in coordinate order.
+    - `values`: array of shape `tuple(len(a) for _, a in reference_axes)`
+      (a trailing channel axis of size 1 is accepted).
+    - `title`: figure title.
+    - `label`: colour-bar label (y label for a 1-d field).
+    - `cmap`, `norm`: override the colour map / normalisation (default: `"RdBu_r"`
+      centred on zero for signed fields, `"viridis"` otherwise).
+    - `log`: log colour scale with a floor at `max / 1e6` (for error magnitudes).
 
-    Example:
-        >>> t, x = np.linspace(0, 1, 11), np.linspace(-1, 1, 21)
-        >>> u = -np.sin(np.pi * x)[None, :] * np.exp(-t)[:, None]
-        >>> plot_field("u.png", (("t", t), ("x", x)), u, title="decaying sine", label="$u$").name
-        'u.png'
+    **Returns:** the path written.
+
+    **Example:**
+
+    >>> t, x = np.linspace(0, 1, 11), np.linspace(-1, 1, 21)
+    >>> u = -np.sin(np.pi * x)[None, :] * np.exp(-t)[:, None]
+    >>> plot_field("u.png", (("t", t), ("x", x)), u, title="decaying sine", label="$u$").name
+    'u.png'
     """
     axes, arr = _check(reference_axes, values)
     axes, arr, note = _reduce(axes, arr)
@@ -252,24 +270,31 @@ def plot_solution(
     *,
     label: str = "u",
 ) -> list[Path]:
-    """Write `solution.png`, `reference.png`, `error.png` and (space-time) `slices.png`.
+    r"""Write `solution.png`, `reference.png`, `error.png` and (space-time) `slices.png`.
 
     The prediction and the reference share one colour scale; the error
-    `|prediction - reference|` uses a log scale floored at `max / 1e6`, with the
-    relative L2 error `||pred - ref||_2 / ||ref||_2` over the grid in its title. For a
-    space-time field (two axes, the first named "t"), `slices.png` shows u(x) at 25%,
+    $|u_{pred} - u_{ref}|$ uses a log scale floored at `max / 1e6`, with the
+    relative L2 error $\|u_{pred} - u_{ref}\|_2 / \|u_{ref}\|_2$ over the grid in its title.
+    For a space-time field (two axes, the first named "t"), `slices.png` shows $u(x)$ at 25%,
     50% and 75% of the time axis, reference solid and prediction dashed (as in Raissi
     et al. 2019, Fig. 1).
 
-    Arguments:
-        out_dir: the run directory.
-        reference_axes: `((name, 1-d array), ...)` in coordinate order.
-        reference_values: reference field on that grid.
-        prediction: predicted field on the same grid.
-        label: name of the field for colour-bar labels.
+    **Arguments:**
 
-    Returns:
-        The paths written.
+    - `out_dir`: the run directory.
+    - `reference_axes`: `((name, 1-d array), ...)` in coordinate order.
+    - `reference_values`: reference field on that grid.
+    - `prediction`: predicted field on the same grid.
+    - `label`: name of the field for colour-bar labels.
+
+    **Returns:** the paths written.
+
+    **Example:**
+
+    >>> t, x = np.linspace(0, 1, 11), np.linspace(-1, 1, 21)
+    >>> ref = -np.sin(np.pi * x)[None, :] * np.exp(-t)[:, None]
+    >>> [p.name for p in plot_solution("run", (("t", t), ("x", x)), ref, 1.01 * ref)]
+    ['solution.png', 'reference.png', 'error.png', 'slices.png']
     """
     out = Path(out_dir)
     axes, ref = _check(reference_axes, reference_values, "reference_values")

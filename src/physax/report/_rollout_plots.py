@@ -13,7 +13,23 @@ from ._plots import DPI, save_figure
 def plot_rollout(path: Path, x, dt: float, reference, emulated, *, title: str) -> Path:
     """Reference, emulator and |error| space-time images (t right, x up) of one trajectory.
 
-    `reference` and `emulated` have shape ``(T+1, N)`` (initial state first)."""
+    **Arguments:**
+
+    - `path`: the PNG file to write.
+    - `x`: the grid, `(N,)`.
+    - `dt`: the time between states.
+    - `reference`, `emulated`: trajectories of shape `(T+1, N)` (initial state first).
+    - `title`: figure title.
+
+    **Returns:** the path written.
+
+    **Example:**
+
+    >>> x = np.linspace(0, 1, 32, endpoint=False)
+    >>> ref = np.stack([np.sin(2 * np.pi * (x - 0.1 * n)) for n in range(11)])
+    >>> plot_rollout("rollout.png", x, 0.1, ref, 0.98 * ref, title="advection").name
+    'rollout.png'
+    """
     ref, emu = np.asarray(reference), np.asarray(emulated)
     t = np.arange(ref.shape[0]) * dt
     fig = Figure(figsize=(13, 3.6), dpi=DPI, layout="constrained")
@@ -37,7 +53,25 @@ def plot_rollout(path: Path, x, dt: float, reference, emulated, *, title: str) -
 def plot_rollout_metrics(
     path: Path, curves: dict[str, dict[str, np.ndarray]], *, threshold: float = 0.8
 ) -> Path:
-    """nRMSE (log) and correlation against the rollout step, one line per model/run."""
+    """nRMSE (log) and correlation against the rollout step, one line per model/run.
+
+    **Arguments:**
+
+    - `path`: the PNG file to write.
+    - `curves`: `{name: {"nrmse": (T,), "correlation": (T,)}}`, e.g. from
+      `physax.metrics.rollout_metrics`.
+    - `threshold`: the correlation drawn as a dotted line (see
+      `physax.metrics.correlation_time`).
+
+    **Returns:** the path written.
+
+    **Example:**
+
+    >>> steps = np.arange(1, 51)
+    >>> curves = {"ConvNet": {"nrmse": 0.01 * steps, "correlation": 1.0 - 0.01 * steps}}
+    >>> plot_rollout_metrics("metrics.png", curves).name
+    'metrics.png'
+    """
     fig = Figure(figsize=(11, 3.8), dpi=DPI, layout="constrained")
     ax1, ax2 = fig.subplots(1, 2)
     for name, c in curves.items():
@@ -56,7 +90,27 @@ def plot_rollout_metrics(
 def plot_operator_samples(
     path: Path, x, u0, truth, predictions: dict[str, np.ndarray], *, num: int = 3
 ) -> Path:
-    """Initial condition, true u(t=1) and each model's prediction for a few test samples."""
+    """Initial condition, true $u(t=1)$ and each model's prediction for a few test samples.
+
+    **Arguments:**
+
+    - `path`: the PNG file to write.
+    - `x`: the grid, `(N,)`.
+    - `u0`: initial conditions, `(n_samples, N)`.
+    - `truth`: the true solutions at $t = 1$, `(n_samples, N)`.
+    - `predictions`: `{model name: (n_samples, N)}`.
+    - `num`: panels (at most the number of samples).
+
+    **Returns:** the path written.
+
+    **Example:**
+
+    >>> x = np.linspace(0, 1, 64, endpoint=False)
+    >>> u0 = np.stack([np.sin(2 * np.pi * k * x) for k in (1, 2, 3)])
+    >>> truth = 0.5 * u0
+    >>> plot_operator_samples("samples.png", x, u0, truth, {"FNO": 0.49 * u0}).name
+    'samples.png'
+    """
     num = max(1, min(num, len(u0)))  # fewer test samples than panels: one panel each
     fig = Figure(figsize=(4.2 * num, 3.4), dpi=DPI, layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, num))
