@@ -15,7 +15,26 @@ from ._base import AbstractOptimiser, Objective, check_phase
 
 
 class LMState(eqx.Module):
-    """Damping ``mu`` (negative: not yet set) and Nielsen's growth factor ``nu``."""
+    r"""The state of `LevenbergMarquardt`: damping `mu` (negative: not yet set) and Nielsen's growth factor `nu`.
+
+    **Fields:**
+
+    - `mu`: the damping $\mu$; the first step sets it from `initial_damping` and
+      $\max \operatorname{diag}(J^\top J)$.
+    - `nu`: the factor $\mu$ grows by after a rejected step (doubled at each rejection,
+      reset to 2 on success).
+
+    **Example:** Gauss-Newton on $r(p) = p^2 - 2$ finds $\sqrt 2$ in a few steps.
+
+    >>> lm = LevenbergMarquardt(steps=8)
+    >>> obj = Objective(lambda p: 0.5 * jnp.sum((p**2 - 2.0) ** 2), residuals=lambda p: p**2 - 2.0)
+    >>> params, state = jnp.array([1.0]), lm.init(jnp.array([1.0]))
+    >>> float(state.mu) < 0
+    True
+    >>> params, state = jax.lax.fori_loop(0, 8, lambda i, c: lm.step(*c, obj), (params, state))
+    >>> round(float(params[0]), 6), bool(state.mu > 0)
+    (1.414214, True)
+    """
 
     mu: Array
     nu: Array
@@ -24,34 +43,34 @@ class LMState(eqx.Module):
 class LevenbergMarquardt(AbstractOptimiser):
     r"""Levenberg-Marquardt (Levenberg 1944; Marquardt 1963) with Nielsen's damping rule.
 
-    Minimises ``F(x) = 0.5 ||r(x)||^2`` for a residual vector ``r`` (for a PINN: the PDE,
-    condition and data residuals, each scaled by ``sqrt(2 w_k / n_k)`` so that ``F`` is
-    the PINN loss). Each step forms the Jacobian ``J`` and solves the damped normal
+    Minimises `F(x) = 0.5 ||r(x)||^2` for a residual vector `r` (for a PINN: the PDE,
+    condition and data residuals, each scaled by `sqrt(2 w_k / n_k)` so that `F` is
+    the PINN loss). Each step forms the Jacobian `J` and solves the damped normal
     equations by Cholesky,
 
-    .. math:: (J^\top J + \mu I)\,h = -J^\top r,
+    $$(J^\top J + \mu I)\,h = -J^\top r,$$
 
-    accepts ``x + h`` when the gain ratio
-    ``rho = (F(x) - F(x + h)) / (0.5 h^T (mu h - J^T r))`` is positive and updates the
-    damping by Nielsen's (1999) rule: ``mu *= max(1/3, 1 - (2 rho - 1)^3)`` on success,
-    ``mu *= nu, nu *= 2`` on failure (Madsen, Nielsen & Tingleff 2004, Alg. 3.16). As
-    ``mu -> 0`` the step is the Gauss-Newton step. For a *linear* PDE the residual is
-    linear in the network's output, ``J^T J`` is the Gramian of the PDE operator applied to
+    accepts `x + h` when the gain ratio
+    `rho = (F(x) - F(x + h)) / (0.5 h^T (mu h - J^T r))` is positive and updates the
+    damping by Nielsen's (1999) rule: `mu *= max(1/3, 1 - (2 rho - 1)^3)` on success,
+    `mu *= nu, nu *= 2` on failure (Madsen, Nielsen & Tingleff 2004, Alg. 3.16). As
+    `mu -> 0` the step is the Gauss-Newton step. For a *linear* PDE the residual is
+    linear in the network's output, `J^T J` is the Gramian of the PDE operator applied to
     the tangent space of the network, and the Gauss-Newton step is the energy natural
     gradient of Müller & Zeinhofer (ICML 2023), which reaches near machine-precision
     errors with small networks in float64.
 
-    Cost: one Jacobian (``m x n``), ``J^T J`` (O(m n^2)) and a Cholesky (O(n^3)) per step,
+    Cost: one Jacobian (`m x n`), `J^T J` (O(m n^2)) and a Cholesky (O(n^3)) per step,
     so keep networks to a few thousand parameters.
 
     **Arguments:**
 
     - `steps`: iterations (each one Jacobian and one trial evaluation).
     - `float64`: run in double precision (default; the normal equations need it).
-    - `initial_damping`: ``mu_0 = initial_damping * max diag(J^T J)``.
-    - `min_damping`: floor on ``mu`` relative to ``max diag(J^T J)`` (keeps the Cholesky
-      factorisation defined when ``J`` is rank deficient).
-    - `linesearch`: try the step lengths ``1, 1/2, ..., 2^(1-linesearch)`` along the damped
+    - `initial_damping`: `mu_0 = initial_damping * max diag(J^T J)`.
+    - `min_damping`: floor on `mu` relative to `max diag(J^T J)` (keeps the Cholesky
+      factorisation defined when `J` is rank deficient).
+    - `linesearch`: try the step lengths `1, 1/2, ..., 2^(1-linesearch)` along the damped
       Gauss-Newton direction and keep the best (the grid line search of Müller &
       Zeinhofer's ENGD); 1: the plain Levenberg-Marquardt step.
 
