@@ -10,7 +10,20 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 
 class DivisibilityError(ValueError):
-    """A sharded count does not split evenly over the devices and cannot be padded."""
+    """A sharded count does not split evenly over the devices and cannot be padded.
+
+    Raised by `check_divisible` (a `ValueError`, with a one-line message naming the fix).
+
+    **Example:** a mesh that stands in for three devices (the same CPU three times).
+
+    >>> from jax.sharding import Mesh
+    >>> three = Mesh(np.array(jax.devices()[:1] * 3), ("batch",))
+    >>> try:
+    ...     check_divisible("n_interior", 1000, three)
+    ... except DivisibilityError as e:
+    ...     print(e)
+    n_interior is 1000, which does not split evenly over 3 devices; use a multiple of 3 (e.g. 1002).
+    """
 
 
 def device_mesh(devices: int | str | Sequence[jax.Device] | None, axis: str = "batch") -> Mesh | None:
@@ -29,11 +42,13 @@ def device_mesh(devices: int | str | Sequence[jax.Device] | None, axis: str = "b
 
     **Returns:** the mesh, or None when it would hold a single device.
 
-    **Example:**
+    **Example:** the same code on one device (no mesh) and on many.
 
-    ```python
-    mesh = device_mesh("all", axis="shots")
-    ```
+    >>> mesh = device_mesh("all", axis="shots")
+    >>> mesh is None or mesh.axis_names == ("shots",)
+    True
+    >>> device_mesh(1) is None
+    True
     """
     if devices is None:
         return None
@@ -72,7 +87,19 @@ def _count(n: int) -> list:
 
 
 def check_divisible(name: str, count: int, mesh: Mesh | None, *, hint: str | None = None) -> None:
-    """Raise `DivisibilityError` (one line) if `count` items do not split evenly over `mesh`."""
+    """Raise `DivisibilityError` (one line) if `count` items do not split evenly over `mesh`.
+
+    **Arguments:**
+
+    - `name`: what is counted, for the message (e.g. `"n_interior"`).
+    - `count`: the number of items.
+    - `mesh`: the mesh (`None`: one device, always fine).
+    - `hint`: the fix to suggest (default: the next multiple of the device count).
+
+    **Example:** a count that is a multiple of the device count passes on any machine.
+
+    >>> check_divisible("batch_size", 8 * jax.device_count(), device_mesh("all"))
+    """
     if mesh is None or count % mesh.size == 0:
         return
     fix = hint or f"use a multiple of {mesh.size} (e.g. {-(-count // mesh.size) * mesh.size})"
@@ -84,7 +111,21 @@ def check_divisible(name: str, count: int, mesh: Mesh | None, *, hint: str | Non
 def shard(tree, mesh: Mesh | None, *, axis: int = 0):
     """Split the arrays of `tree` along `axis` over the mesh (every process passes the same values).
 
-    Leaves that are not arrays are left alone. With ``mesh=None`` the tree is returned as is.
+    Leaves that are not arrays are left alone. With `mesh=None` the tree is returned as is.
+
+    **Arguments:**
+
+    - `tree`: a pytree of arrays.
+    - `mesh`: a 1-D mesh from `device_mesh`, or `None`.
+    - `axis`: the array axis to split (its length must split evenly over the devices).
+
+    **Returns:** the tree with its arrays placed on the mesh.
+
+    **Example:** collocation points split over every device (or left alone on one).
+
+    >>> points = shard(jnp.zeros((64 * jax.device_count(), 2)), device_mesh("all"))
+    >>> points.shape[0] == 64 * jax.device_count()
+    True
     """
     if mesh is None:
         return tree
@@ -101,7 +142,23 @@ def shard(tree, mesh: Mesh | None, *, axis: int = 0):
 
 
 def replicate(tree, mesh: Mesh | None):
-    """Put a copy of every array of `tree` on every device of the mesh."""
+    """Put a copy of every array of `tree` on every device of the mesh.
+
+    For parameters and optimiser states in data-parallel training.
+
+    **Arguments:**
+
+    - `tree`: a pytree of arrays.
+    - `mesh`: a 1-D mesh from `device_mesh`, or `None` (the tree is returned as is).
+
+    **Returns:** the tree with replicated arrays.
+
+    **Example:**
+
+    >>> params = replicate({"w": jnp.ones(3)}, device_mesh("all"))
+    >>> params["w"].shape
+    (3,)
+    """
     if mesh is None:
         return tree
     whole = NamedSharding(mesh, PartitionSpec())
@@ -114,6 +171,18 @@ def to_host(tree):
     Arrays this process holds whole are returned as they are; arrays split over several
     processes are gathered into NumPy arrays (a collective: every process must call it).
     Use it before saving or printing a sharded state.
+
+    **Arguments:**
+
+    - `tree`: a pytree (leaves that are not arrays are left alone).
+
+    **Returns:** the tree with every array complete on this process.
+
+    **Example:**
+
+    >>> x = shard(jnp.arange(4.0 * jax.device_count()), device_mesh("all"))
+    >>> to_host({"x": x, "note": "kept"})["x"].sum() == x.sum()
+    Array(True, dtype=bool)
     """
 
     from jax.experimental import multihost_utils

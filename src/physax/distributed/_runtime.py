@@ -14,7 +14,21 @@ PROCESS_ID = "PHYSAX_PROCESS_ID"
 
 
 class DistributedConfigError(ValueError):
-    """The multi-process environment variables are incomplete or invalid."""
+    """The multi-process environment variables are incomplete or invalid.
+
+    Raised by `initialize` (a `ValueError`), with a one-line message naming the fix.
+
+    **Example:**
+
+    >>> import os
+    >>> os.environ["PHYSAX_COORDINATOR"] = "localhost:1234"  # the other two are missing
+    >>> try:
+    ...     initialize()
+    ... except DistributedConfigError as e:
+    ...     print(e)
+    PHYSAX_NUM_PROCESSES, PHYSAX_PROCESS_ID not set; a multi-process run needs all of PHYSAX_COORDINATOR, PHYSAX_NUM_PROCESSES, PHYSAX_PROCESS_ID.
+    >>> del os.environ["PHYSAX_COORDINATOR"]
+    """
 
 
 def _from_env() -> dict | None:
@@ -60,14 +74,13 @@ def initialize() -> bool:
     **Raises:** `DistributedConfigError` (a `ValueError`) for incomplete or invalid
     variables.
 
-    **Example:**
+    **Example:** without `PHYSAX_*` or SLURM variables it does nothing.
 
-    ```python
-    import physax.distributed as dist
-    dist.initialize()          # no-op unless PHYSAX_* / SLURM variables are set
-    if dist.is_writer():
-        print(jax.device_count(), "devices in", jax.process_count(), "processes")
-    ```
+    >>> initialize()
+    False
+    >>> if is_writer():
+    ...     print(jax.process_count(), "process")
+    1 process
     """
     global _STARTED
     if _STARTED or jax.distributed.is_initialized():  # by an earlier call, or by the user's own script
@@ -83,7 +96,16 @@ def initialize() -> bool:
 
 
 def requested() -> bool:
-    """True if the environment asks for a multi-process run (without starting it)."""
+    """True if the environment asks for a multi-process run (without starting it).
+
+    Either all three `PHYSAX_*` variables (or some of them, which `initialize` then
+    refuses), or a SLURM job step of more than one task.
+
+    **Example:**
+
+    >>> requested()  # no PHYSAX_* or SLURM variables here
+    False
+    """
     try:
         return _from_env() is not None
     except DistributedConfigError:
@@ -91,12 +113,32 @@ def requested() -> bool:
 
 
 def is_writer() -> bool:
-    """True on the process that writes files (process 0); True in a one-process run."""
+    """True on the process that writes files (process 0); True in a one-process run.
+
+    **Example:** write the run directory from one process only.
+
+    >>> if is_writer():
+    ...     print("writing results.json")
+    writing results.json
+    """
     return jax.process_index() == 0
 
 
 def barrier(name: str) -> None:
-    """Wait until every process reaches the barrier `name` (a no-op with one process)."""
+    r"""Wait until every process reaches the barrier `name` (a no-op with one process).
+
+    **Arguments:**
+
+    - `name`: the barrier's name, the same on every process.
+
+    **Example:** let process 0 write a file before the others read it.
+
+    >>> if is_writer():
+    ...     _ = open("config.toml", "w").write("seed = 0\n")
+    >>> barrier("config written")
+    >>> open("config.toml").read()
+    'seed = 0\n'
+    """
     if jax.process_count() > 1:
         from jax.experimental import multihost_utils
 
