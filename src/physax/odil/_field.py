@@ -35,7 +35,30 @@ def _counts(key: tuple[str, ...]) -> Counter:
 
 
 def node_derivative(grid: Grid, u: Array, key: tuple[str, ...], lead: int) -> Array:
-    """Apply the node stencils for `key` (coordinate names) to `u`; `lead` leading channel axes."""
+    r"""Apply ODIL's node stencils for the derivative `key` to node values `u`.
+
+    Central differences inside, one-sided ones at the ends of a bounded axis, wrapped along
+    a periodic one; second-order accurate along time and `grid.accuracy` (2 or 4) along
+    space. This is the node rule that ODIL evaluates conditions and steady residuals with.
+
+    **Arguments:**
+
+    - `grid`: the `Grid`.
+    - `u`: node values, shape `(*lead, *grid.shape)`.
+    - `key`: coordinate names, e.g. `("x",)` for $u_x$ or `("x", "x")` for $u_{xx}$.
+    - `lead`: the number of leading channel axes of `u`.
+
+    **Returns:** the derivative at every node, shaped like `u`.
+
+    **Example:** $\partial_x^2 \sin(\pi x) = -\pi^2 \sin(\pi x)$ to second order on 33 nodes.
+
+    >>> grid = Grid(Heat1D().domain, (3, 33))
+    >>> u = jnp.sin(jnp.pi * jnp.asarray(grid.points()[:, 1])).reshape(grid.shape)
+    >>> u_xx = node_derivative(grid, u, ("x", "x"), 0)
+    >>> error = jnp.abs(u_xx + jnp.pi**2 * u)[:, 1:-1].max()  # interior nodes
+    >>> bool(error < 0.01)
+    True
+    """
     out = u
     for name, order in sorted(_counts(key).items()):
         a = grid.coords.index(name)

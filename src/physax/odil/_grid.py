@@ -33,13 +33,11 @@ class Grid(eqx.Module):
     - `accuracy`: order of the spatial first and second derivatives, 2 (default) or 4
       (five-point stencils; time derivatives stay second order, Crank-Nicolson).
 
-    **Example:**
+    **Example:** Burgers' $[0, 1] \times [-1, 1]$ with 101 time levels and 257 nodes in $x$.
 
-    ```python
-    from physax import odil, problems
-    grid = odil.Grid(problems.Burgers().domain, shape=(101, 257))
-    assert grid.spacing[0] == 0.01
-    ```
+    >>> grid = Grid(problems.Burgers().domain, shape=(101, 257))
+    >>> grid.coords, grid.spacing, grid.points().shape
+    (('t', 'x'), (0.01, 0.0078125), (25957, 2))
     """
 
     domain: AbstractDomain
@@ -165,11 +163,22 @@ def interpolate(grid: Grid, values: Array, points: Float[Array, "n d"]) -> Array
 class GridSolution(eqx.Module):
     """The field ODIL found: node values on a `Grid`, callable at any points by interpolation.
 
-    **Fields:** `values` (``grid.shape``, or ``(channels, *grid.shape)`` for a vector field
-    such as NLS's ``(u, v)``) and `grid`.
+    **Arguments:**
 
-    Calling it on ``(n, d)`` points (columns in the domain's coordinate order) returns the
-    multilinear interpolant, ``(n,)`` for a scalar field and ``(n, channels)`` otherwise.
+    - `values`: node values, shape `grid.shape`, or `(channels, *grid.shape)` for a vector
+      field such as NLS's $(u, v)$.
+    - `grid`: the `Grid`.
+
+    Calling it on `(n, d)` points (columns in the domain's coordinate order) returns the
+    multilinear interpolant, `(n,)` for a scalar field and `(n, channels)` otherwise.
+
+    **Example:** the interpolant reproduces a linear field exactly between the nodes.
+
+    >>> grid = Grid(Heat1D().domain, (5, 9))
+    >>> t, x = grid.points().T
+    >>> u = GridSolution(jnp.asarray((2 * t + x).reshape(grid.shape)), grid)
+    >>> u(np.array([[0.3, 0.55]])).round(6)
+    Array([1.15], dtype=float...)
     """
 
     values: Array

@@ -103,14 +103,18 @@ def solve(
 
     **Raises:** `ODILDiverged` when the loss becomes NaN/inf.
 
-    **Example:**
+    **Example:** the heat equation on an $11 \times 11$ grid: 121 unknowns, 121 equations,
+    and a relative error of about 1 % against the exact solution (second order: halve $h$
+    for a quarter of it).
 
-    ```python
-    from physax import odil, problems
-    p = problems.Heat1D()
-    r = odil.solve(p, odil.Grid(p.domain, (41, 33)), optimizer=odil.Newton(steps=2))
-    u = r.model([[0.5, 0.5]])
-    ```
+    >>> problem = Heat1D()
+    >>> result = solve(problem, Grid(problem.domain, (11, 11)), optimizer=Newton(steps=2))
+    >>> result.stats["unknowns"], result.stats["equations"]
+    (121, 121)
+    >>> round(result.history[-1]["rel_l2"], 3)
+    0.012
+    >>> result.model(np.array([[0.5, 0.5]])).shape
+    (1,)
     """
     optimizer = Newton() if optimizer is None else optimizer
     if not isinstance(optimizer, Newton | Adam | LBFGS):
