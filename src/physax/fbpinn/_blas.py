@@ -1,7 +1,7 @@
 """Run host BLAS/LAPACK single-threaded for the small dense least-squares solves.
 
 On a small, busy CPU, OpenBLAS worker threads spin-wait against other processes and a
-sub-second QR can take seconds. :func:`blas_threads` sets the thread count of the
+sub-second QR can take seconds. `blas_threads` sets the thread count of the
 OpenBLAS builds loaded by NumPy and SciPy (as threadpoolctl does) for a block of code,
 and restores it afterwards; it does nothing where no OpenBLAS is found.
 """
@@ -41,7 +41,7 @@ def _openblas() -> tuple[tuple, ...]:
 
 @contextlib.contextmanager
 def blas_threads(n: int = 1) -> Iterator[None]:
-    """Use ``n`` OpenBLAS threads inside the block."""
+    """Use `n` OpenBLAS threads inside the block."""
     libs = _openblas()
     old = [get() for get, _ in libs]
     for _, put in libs:

@@ -1,10 +1,10 @@
 """Rectangular and multilevel domain decompositions for FBPINNs.
 
-A :class:`Decomposition` is a list of axis-aligned subdomains (centre ``mu_j``, full widths
-``w_j``), each on a level ``l``; one partition of unity is formed per level and the levels
+A `Decomposition` is a list of axis-aligned subdomains (centre `mu_j`, full widths
+`w_j`), each on a level `l`; one partition of unity is formed per level and the levels
 are averaged (Dolean, Heinlein, Mishra & Moseley 2024). A rectangular level is the tensor
-product of per-axis intervals, which lets :mod:`._pairs` find the subdomains containing a
-point with one ``searchsorted`` per axis instead of testing every subdomain.
+product of per-axis intervals, which lets `._pairs` find the subdomains containing a
+point with one `searchsorted` per axis instead of testing every subdomain.
 """
 
 from __future__ import annotations
@@ -18,7 +18,23 @@ from ..geometry import AbstractDomain
 
 
 class Level(eqx.Module):
-    """One rectangular level: per-axis sorted subdomain centres and full widths (NumPy, static)."""
+    """One rectangular level: per-axis sorted subdomain centres and full widths (NumPy, static).
+
+    The subdomains of a level are the tensor product of its per-axis intervals
+    $[c_i - w_i/2, c_i + w_i/2]$; one partition of unity is formed per level. Built by
+    `rectangular`, `uniform` and `multilevel`.
+
+    **Arguments:**
+
+    - `centres`: per axis, the strictly increasing subdomain centres.
+    - `widths`: per axis, the full widths (one per centre).
+
+    **Example:** the second level of a three-level decomposition of $[0, 1]$.
+
+    >>> level = multilevel(Interval(0.0, 1.0), [1, 2, 4]).levels[1]
+    >>> level.shape, level.centres, level.widths
+    ((2,), (array([0., 1.]),), (array([1.9, 1.9]),))
+    """
 
     # tuples of floats (hashable: a decomposition is static under jit); NumPy views below
     centres_: tuple[tuple[float, ...], ...] = eqx.field(static=True)
@@ -51,7 +67,7 @@ class Level(eqx.Module):
         return self.centres[axis] + self.widths[axis] / 2
 
     def boxes(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(centres, widths)`` as ``(J, d)`` arrays in C order over the axes."""
+        """`(centres, widths)` as `(J, d)` arrays in C order over the axes."""
         mu = np.stack(np.meshgrid(*self.centres, indexing="ij"), -1).reshape(-1, len(self.centres))
         w = np.stack(np.meshgrid(*self.widths, indexing="ij"), -1).reshape(-1, len(self.centres))
         return mu, w
@@ -98,13 +114,25 @@ def _check_level(domain: AbstractDomain, level: Level, which: str) -> None:
 
 
 class Decomposition(eqx.Module):
-    """Subdomains on one or more rectangular levels covering ``domain``.
+    """Subdomains on one or more rectangular levels covering `domain`.
 
-    Construct with :func:`rectangular`, :func:`uniform` or :func:`multilevel`.
+    Construct with `rectangular`, `uniform` or `multilevel`. The subdomains are numbered level
+    by level, in C order over the axes within a level; construction checks that every
+    level covers the domain with overlapping neighbours.
 
-    Attributes:
-        domain: the problem domain.
-        levels: the rectangular levels (one partition of unity each).
+    **Fields:**
+
+    - `domain`: the problem domain.
+    - `levels`: the rectangular levels (one partition of unity each).
+
+    **Example:**
+
+    >>> dec = uniform(Interval(0.0, 1.0), 4)
+    >>> dec.n_subdomains, dec.n_levels
+    (4, 1)
+    >>> centres, widths, level = dec.boxes()
+    >>> centres.ravel().round(3).tolist(), widths.ravel().round(3).tolist()
+    ([0.0, 0.333, 0.667, 1.0], [0.633, 0.633, 0.633, 0.633])
     """
 
     domain: AbstractDomain
@@ -130,7 +158,7 @@ class Decomposition(eqx.Module):
         return np.concatenate([[0], np.cumsum([lv.size for lv in self.levels])]).astype(np.int64)
 
     def boxes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(centres (J, d), widths (J, d), level (J,))`` for all subdomains."""
+        """`(centres (J, d), widths (J, d), level (J,))` for all subdomains."""
         mus, ws = zip(*(lv.boxes() for lv in self.levels))
         lev = np.concatenate([np.full(lv.size, i) for i, lv in enumerate(self.levels)])
         return np.concatenate(mus), np.concatenate(ws), lev.astype(np.int64)
@@ -139,10 +167,22 @@ class Decomposition(eqx.Module):
 def rectangular(
     domain: AbstractDomain, centres: Sequence[Sequence[float]], widths: Sequence[Sequence[float] | float]
 ) -> Decomposition:
-    """A one-level decomposition from per-axis centres and full widths (a scalar width per axis is broadcast).
+    """A one-level decomposition from per-axis centres and full widths.
 
-    Example:
-        >>> rectangular(Interval(0.0, 1.0), [[0.0, 0.5, 1.0]], [0.8])
+    **Arguments:**
+
+    - `domain`: the problem domain.
+    - `centres`: per axis, the strictly increasing subdomain centres.
+    - `widths`: per axis, the full widths (one per centre, or a scalar for all).
+
+    **Returns:** a `Decomposition`; a `ValueError` says what to change if the subdomains
+    do not cover the domain or do not overlap.
+
+    **Example:**
+
+    >>> dec = rectangular(Interval(0.0, 1.0), [[0.0, 0.5, 1.0]], [0.8])
+    >>> dec.n_subdomains, dec.boxes()[1].ravel().tolist()
+    (3, [0.8, 0.8, 0.8])
     """
     cs = tuple(np.asarray(c, np.float64).reshape(-1) for c in centres)
     ws = tuple(
@@ -180,10 +220,22 @@ def _uniform_level(domain: AbstractDomain, n: Sequence[int], overlap: float) -> 
 
 
 def uniform(domain: AbstractDomain, n: Sequence[int] | int, overlap: float = 1.9) -> Decomposition:
-    """``n[i]`` equally spaced subdomains per axis, centres from ``lo`` to ``hi``, width ``overlap`` x spacing.
+    """`n[i]` equally spaced subdomains per axis, centres from `lo` to `hi`, width `overlap` x spacing.
 
-    Example:
-        >>> uniform(Interval(-2 * math.pi, 2 * math.pi), 30, overlap=1.9)   # the cosine problem
+    **Arguments:**
+
+    - `domain`: the problem domain.
+    - `n`: subdomains per axis (an int for every axis).
+    - `overlap`: full width over centre spacing, > 1 (1.9: each point lies in about two
+      subdomains per axis).
+
+    **Returns:** a one-level `Decomposition`.
+
+    **Example:** the cosine problem of Moseley et al. (2023).
+
+    >>> dec = uniform(Interval(-2 * math.pi, 2 * math.pi), 30, overlap=1.9)
+    >>> dec.n_subdomains, round(float(dec.boxes()[1][0, 0]), 4)
+    (30, 0.8233)
     """
     n = [n] * domain.dim if isinstance(n, int) else list(n)
     return Decomposition(domain, (_uniform_level(domain, n, overlap),))
@@ -192,7 +244,26 @@ def uniform(domain: AbstractDomain, n: Sequence[int] | int, overlap: float = 1.9
 def multilevel(
     domain: AbstractDomain, counts: Sequence[Sequence[int] | int], overlap: float = 1.9
 ) -> Decomposition:
-    """Uniform levels with ``counts[l]`` subdomains per axis, e.g. ``[1, 2, 4, 8]`` (coarse to fine)."""
+    """Uniform levels with `counts[l]` subdomains per axis, e.g. `[1, 2, 4, 8]` (coarse to fine).
+
+    The multilevel FBPINN of Dolean, Heinlein, Mishra & Moseley (2024): the coarse levels
+    carry low frequencies and global information, the fine ones local detail; the model
+    averages the levels' partitions of unity.
+
+    **Arguments:**
+
+    - `domain`: the problem domain.
+    - `counts`: per level, subdomains per axis (an int or one per axis).
+    - `overlap`: as in `uniform`.
+
+    **Returns:** a `Decomposition` with `len(counts)` levels.
+
+    **Example:**
+
+    >>> dec = multilevel(Interval(0.0, 1.0), [1, 2, 4])
+    >>> dec.n_levels, dec.n_subdomains, dec.offsets.tolist()
+    (3, 7, [0, 1, 3, 7])
+    """
     if not counts:
         raise ValueError("multilevel: give at least one level of subdomain counts.")
     levels = tuple(

@@ -1,17 +1,17 @@
 r"""ELM-FBPINNs: frozen random features per subdomain, output weights by least squares.
 
 Each subdomain network is an extreme learning machine: random, frozen hidden layers
-:math:`\phi_j(y) \in \mathbb{R}^K` (plus a constant feature) and trainable output weights
-:math:`c_j`, so
+$\phi_j(y) \in \mathbb{R}^K$ (plus a constant feature) and trainable output weights
+$c_j$, so
 
-.. math:: \hat u(x) = \mathcal{C}\Big[\frac{1}{L}\sum_l \sum_{j\in l} \tilde\omega_j(x)\, c_j^\top \phi_j((x - \mu_j)/\sigma_j)\Big]
+$$\hat u(x) = \mathcal{C}\Big[\frac{1}{L}\sum_l \sum_{j\in l} \tilde\omega_j(x)\, c_j^\top \phi_j((x - \mu_j)/\sigma_j)\Big]$$
 
 is linear in the coefficients (Anderson, Dolean, Moseley & Pestana 2024). For a linear
-PDE the residual at each collocation point is affine in ``c`` and only the subdomains
-containing the point enter its row: a sparse least-squares problem. :func:`linearise`
+PDE the residual at each collocation point is affine in `c` and only the subdomains
+containing the point enter its row: a sparse least-squares problem. `linearise`
 assembles the rows (values and derivatives by the same pair-list Taylor pass as the
 FBPINN) and the residual at the current coefficients; nonlinear problems iterate it
-(Gauss-Newton / Levenberg-Marquardt, :mod:`._lstsq`).
+(Gauss-Newton / Levenberg-Marquardt, `._lstsq`).
 """
 
 from __future__ import annotations
@@ -36,10 +36,25 @@ from ._windows import AbstractWindow, CosineWindow
 
 
 class RandomFeatures(eqx.Module):
-    """Frozen random hidden layers ``R^d -> R^(K+1)``: ``tanh`` features and a constant 1.
+    r"""Frozen random hidden layers $\mathbb{R}^d \to \mathbb{R}^{K+1}$: `tanh` features and a constant 1.
 
-    Weights and biases are drawn uniformly from ``[-scale, scale]`` (inputs are in
-    ``[-1, 1]^d`` after the subdomain normalisation).
+    Weights and biases are drawn uniformly from `[-scale, scale]` (inputs are in
+    $[-1, 1]^d$ after the subdomain normalisation). `ELMFBPINN` holds one per subdomain.
+
+    **Arguments:**
+
+    - `in_size`: input dimension $d$.
+    - `n_features`: features $K$ per hidden layer.
+    - `depth`: frozen hidden layers.
+    - `scale`: half-range of the uniform weights and biases.
+    - `key`: PRNG key.
+    - `dtype`: parameter dtype (float64).
+
+    **Example:**
+
+    >>> phi = RandomFeatures(2, 8, key=jax.random.key(0))(jnp.array([0.1, -0.3]))
+    >>> phi.shape, float(phi[-1]), bool(jnp.all(jnp.abs(phi[:-1]) < 1))
+    ((9,), 1.0, True)
     """
 
     weights: list[Array]
@@ -73,22 +88,24 @@ class RandomFeatures(eqx.Module):
 class ELMFBPINN(eqx.Module):
     """An FBPINN whose subdomain networks are random feature maps with linear outputs.
 
-    Arguments:
-        decomposition: the subdomains.
-        n_features: random features ``K`` per subdomain (plus one constant).
-        key: PRNG key for the features.
-        depth: frozen hidden layers.
-        feature_scale: half-range of the uniform random weights and biases.
-        window, scale, shift, constraint: as in :class:`FBPINN`.
-        dtype: precision of the features and coefficients (default ``float64``: built, and
-            later solved and evaluated by :func:`elm_solve` and :func:`predict`, with 64-bit
-            JAX enabled for the call only; the global ``jax_enable_x64`` is not needed).
+    **Arguments:**
 
-    ``coefficients`` (``J x (K + 1)``) are the unknowns; see :func:`elm_solve`.
+    - `decomposition`: the subdomains.
+    - `n_features`: random features `K` per subdomain (plus one constant).
+    - `key`: PRNG key for the features.
+    - `depth`: frozen hidden layers.
+    - `feature_scale`: half-range of the uniform random weights and biases.
+    - `window`, `scale`, `shift`, `constraint`: as in `FBPINN`.
+    - `dtype`: precision of the features and coefficients (default `float64`: built, and
+      later solved and evaluated by `elm_solve` and `predict`, with 64-bit
+      JAX enabled for the call only; the global `jax_enable_x64` is not needed).
 
-    Example:
-        >>> dec = uniform(Interval(0.0, 1.0, "t"), 20)
-        >>> elm = ELMFBPINN(dec, 32, key=jax.random.key(0))
+    `coefficients` (`J x (K + 1)`) are the unknowns; see `elm_solve`.
+
+    **Example:**
+
+    >>> dec = uniform(Interval(0.0, 1.0, "t"), 20)
+    >>> elm = ELMFBPINN(dec, 32, key=jax.random.key(0))
     """
 
     features: RandomFeatures
@@ -139,7 +156,7 @@ class ELMFBPINN(eqx.Module):
         return int(np.prod(self.coefficients.shape))
 
     def basis(self, points: Float[Array, "n d"], pairs: Pairs, dirs=(), pair_index=()) -> tuple[Jet, Jet]:
-        """Per pair, the jet of ``scale * w~_j(x) phi_j(x) / L_x`` (``(P, K+1)``); and the seed jets."""
+        """Per pair, the jet of `scale * w~_j(x) phi_j(x) / L_x` (`(P, K+1)`); and the seed jets."""
         seed = seed_jets(points, dirs, pair_index)
         phi, win = pair_jets(self.features, self.centres, self.widths, self.window, seed, pairs)
         den = segment_sum(win, pairs.segment, pairs.n_points * pairs.n_levels)
@@ -150,7 +167,7 @@ class ELMFBPINN(eqx.Module):
         return product(wn, phi), seed
 
     def field_jets(self, basis: Jet, seed: Jet, pairs: Pairs, coefficients) -> Jet:
-        """Jets of ``u`` at the points for the given coefficients."""
+        """Jets of `u` at the points for the given coefficients."""
         c = coefficients[pairs.sub]
         dot = lambda x: jax.ops.segment_sum(jnp.sum(x * c, -1), pairs.point, pairs.n_points)
         u = basis.map(self.shift + dot(basis.v), [dot(x) for x in basis.d1], [dot(x) for x in basis.d2])
@@ -166,9 +183,34 @@ class ELMFBPINN(eqx.Module):
 def linearise(
     model: ELMFBPINN, fn: Callable, coords, points: Array, pairs: Pairs, params
 ) -> tuple[Array, Array]:
-    """Residuals ``r (n,)`` at ``points`` and the Jacobian entries ``(P, K+1)`` of each pair.
+    """Residuals `r (n,)` at `points` and the Jacobian entries `(P, K+1)` of each pair.
 
-    Row ``pairs.point[p]``, columns ``pairs.sub[p] * (K+1) + k`` hold ``entries[p, k]``.
+    Row `pairs.point[p]`, columns `pairs.sub[p] * (K+1) + k` hold `entries[p, k]`: the
+    derivative of the residual at that point with respect to coefficient $k$ of that
+    subdomain. For a linear residual `r + A c = 0` is the least-squares system of
+    `elm_solve` (see `system` and `solve`); nonlinear problems iterate it.
+
+    **Arguments:**
+
+    - `model`: the `ELMFBPINN`.
+    - `fn`: a residual `fn(field, params)`, e.g. `problem.residual` or a condition's.
+    - `coords`: the coordinate names (`problem.domain.coords`).
+    - `points`: `(n, d)` points.
+    - `pairs`: their pair list (`build_pairs`).
+    - `params`: the PDE parameters (`problem.resolve({})`).
+
+    **Returns:** `(r, entries)`.
+
+    **Example:**
+
+    >>> cosine = problems.CosineODE(omega=15.0)
+    >>> elm = ELMFBPINN(uniform(cosine.domain, 8), 16, key=jax.random.key(0))
+    >>> points = jnp.linspace(-2 * jnp.pi, 2 * jnp.pi, 50)[:, None]
+    >>> pairs = build_pairs(elm.decomposition, points)
+    >>> r, entries = eqx.filter_jit(linearise)(elm, cosine.residual, cosine.domain.coords, points, pairs,
+    ...                                    cosine.resolve({}))
+    >>> r.shape, entries.shape == (len(pairs), 17)
+    ((50,), True)
     """
     directions, dpairs = requested(fn, coords, points.shape[1], params)
     dirs, pidx = jet_request(coords, directions, dpairs, points.dtype)
@@ -194,7 +236,7 @@ def linearise(
 
 
 def problem_rows(problem: AbstractProblem, skip: frozenset[str]):
-    """``(name, residual fn, region)`` for the PDE and every condition not in ``skip``."""
+    """`(name, residual fn, region)` for the PDE and every condition not in `skip`."""
     rows = [("pde", problem.residual, "interior")]
     rows += [(k, c.residual, c.region) for k, c in problem.conditions().items() if k not in skip]
     return rows

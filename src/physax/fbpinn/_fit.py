@@ -34,7 +34,30 @@ from ._scheduler import AbstractScheduler, AllActive, Stage
 
 
 class FBPINNTrainer(eqx.Module):
-    """The static parts of an FBPINN run."""
+    """The static parts of an FBPINN run: problem, Adam settings, loss weights, skipped conditions.
+
+    `fit` builds one; its `terms` method gives the loss terms (mean squared PDE and condition
+    residuals, and the data misfit) of a model on a batch of points with their pair lists.
+
+    **Fields:**
+
+    - `problem`: the PDE problem.
+    - `adam`: the Adam settings (the step count is not part of the compiled update).
+    - `weights`: loss weights by term name (1 if absent).
+    - `skip`: condition names left out (those a hard constraint enforces).
+
+    **Example:**
+
+    >>> cosine = problems.CosineODE(omega=15.0)
+    >>> model = FBPINN(uniform(cosine.domain, 8), lambda k: nn.MLP(1, "scalar", 8, 1, key=k),
+    ...                key=jax.random.key(0))
+    >>> trainer = FBPINNTrainer(cosine, Adam(0), {}, frozenset())
+    >>> batch = Collocation(n_interior=64, n_boundary=2).sample(cosine, jax.random.key(1), jnp.float32)
+    >>> pairs = {region: build_pairs(model.decomposition, pts) for region, pts in batch.items()}
+    >>> terms = eqx.filter_jit(trainer.terms)(model, {}, batch, pairs)
+    >>> sorted(terms), bool(terms["pde"] > 0)
+    (['bc', 'pde'], True)
+    """
 
     problem: AbstractProblem
     adam: Adam
@@ -42,7 +65,7 @@ class FBPINNTrainer(eqx.Module):
     skip: frozenset[str] = eqx.field(static=True)
 
     def terms(self, model: FBPINN, theta, batch, pairs, values=None) -> dict:
-        """Mean squared PDE and condition residuals, and the data misfit at ``batch["data"]``."""
+        """Mean squared PDE and condition residuals, and the data misfit at `batch["data"]`."""
         params = self.problem.resolve(theta)
         coords = self.problem.domain.coords
         sq = lambda r: jnp.mean(jnp.abs(r) ** 2)
@@ -99,11 +122,30 @@ def _values(model, points, pairs: Pairs):
 
 
 def predict(model: FBPINN, points, pairs: Pairs | None = None):
-    """``u`` at ``points`` ``(n, d)`` by pair evaluation (compiled), in the model's precision.
+    """$u$ at `points` `(n, d)` by pair evaluation (compiled), in the model's precision.
 
-    Works for :class:`FBPINN` and :class:`ELMFBPINN` (a float64 model is evaluated with
-    64-bit JAX enabled for the call). ``pairs``: from :func:`build_pairs` (built here if
-    omitted; pass them when evaluating the same points repeatedly).
+    Works for `FBPINN` and `ELMFBPINN` (a float64 model is evaluated with 64-bit JAX
+    enabled for the call).
+
+    **Arguments:**
+
+    - `model`: an `FBPINN` or `ELMFBPINN`.
+    - `points`: `(n, d)` points.
+    - `pairs`: from `build_pairs` (built here if omitted; pass them when evaluating the
+      same points repeatedly).
+
+    **Returns:** the values, shape `(n,)`.
+
+    **Example:** the windows form a partition of unity: if every subdomain network is the
+    constant 3, so is the FBPINN.
+
+    >>> model = FBPINN(uniform(Interval(0.0, 1.0), 5), lambda k: nn.MLP(1, "scalar", 8, 1, key=k),
+    ...                key=jax.random.key(0))
+    >>> w, b = model.nets.weights[-1], model.nets.biases[-1]
+    >>> model = eqx.tree_at(lambda m: (m.nets.weights[-1], m.nets.biases[-1]), model,
+    ...                     (jnp.zeros_like(w), jnp.full_like(b, 3.0)))
+    >>> predict(model, jnp.linspace(0.0, 1.0, 7)[:, None]).round(5).tolist()
+    [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
     """
     dtype = model.centres.dtype
     with precision(dtype):
@@ -126,7 +168,7 @@ def stage_data(
 ) -> StageData:
     """Keep points inside active subdomains; pair them with the live (active or fixed) ones.
 
-    ``values``: observed values at ``batch["data"]`` (kept where their points are kept).
+    `values`: observed values at `batch["data"]` (kept where their points are kept).
     """
     dec = model.decomposition
     live = stage.active | stage.fixed
@@ -145,12 +187,28 @@ def stage_data(
 
 
 class FBPINNState(NamedTuple):
-    """Everything needed to continue a run at ``step`` (a chunk boundary).
+    """Everything needed to continue a run at `step` (a chunk boundary).
 
-    ``opt_state`` is the Adam state of the stage that holds ``step`` (over that stage's
-    active networks and ``theta``), or ``None`` when ``step`` starts a stage (the Adam state
-    restarts there). Save it with :func:`physax._train.checkpoint.save` and load it into the
-    template from :func:`init_state`.
+    `opt_state` is the Adam state of the stage that holds `step` (over that stage's
+    active networks and `theta`), or `None` when `step` starts a stage (the Adam state
+    restarts there). Save it with `physax._train.checkpoint.save` and load it into the
+    template from `init_state`.
+
+    **Fields:**
+
+    - `model`: the `FBPINN` at `step`.
+    - `theta`: the trainable PDE parameters (empty for a forward problem).
+    - `opt_state`: as above.
+    - `step`: Adam steps done.
+
+    **Example:**
+
+    >>> cosine = problems.CosineODE(omega=15.0)
+    >>> model = FBPINN(uniform(cosine.domain, 8), lambda k: nn.MLP(1, "scalar", 8, 1, key=k),
+    ...                key=jax.random.key(0))
+    >>> state = init_state(cosine, model)
+    >>> isinstance(state, FBPINNState), state.step, state.theta, state.opt_state
+    (True, 0, {}, None)
     """
 
     model: FBPINN
@@ -160,14 +218,26 @@ class FBPINNState(NamedTuple):
 
 
 class FBPINNDiverged(TrainingDiverged):
-    """The loss became NaN/inf; ``state`` is the last good :class:`FBPINNState`."""
+    """The loss became NaN/inf; `state` is the last good `FBPINNState`.
+
+    A `physax.pinn.TrainingDiverged` (and so a `physax._train.Diverged`), raised by `fit`.
+    Resume from `err.state` with a smaller learning rate.
+
+    **Example:**
+
+    >>> issubclass(FBPINNDiverged, physax.pinn.TrainingDiverged)
+    True
+    >>> err = FBPINNDiverged(500, None, {"loss": float("inf")})
+    >>> err.step, str(err).split(":")[0]
+    (500, 'FBPINN training diverged')
+    """
 
     what = "FBPINN training"
     hint = "Lower the learning rate or check the problem scaling."
 
 
 def _stage_at(stages: Sequence[Stage], step: int) -> Stage | None:
-    """The stage with ``start < step < end`` (mid-stage), else ``None``."""
+    """The stage with `start < step < end` (mid-stage), else `None`."""
     return next((s for s in stages if s.start < step < s.end), None)
 
 
@@ -179,7 +249,29 @@ def init_state(
     scheduler: AbstractScheduler = AllActive(),
     step: int = 0,
 ) -> FBPINNState:
-    """A fresh state at ``step`` 0, or the template to load a checkpoint taken at ``step`` into."""
+    """A fresh state at `step` 0, or the template to load a checkpoint taken at `step` into.
+
+    **Arguments:**
+
+    - `problem`: the PDE problem (its trainable parameters start `theta`).
+    - `model`: the `FBPINN`.
+    - `adam`, `scheduler`: the run's settings (they decide which stage holds `step` and
+      so the shape of the Adam state).
+    - `step`: the step of the checkpoint.
+
+    **Returns:** an `FBPINNState`.
+
+    **Example:** a mid-stage template carries an Adam state over the stage's active networks.
+
+    >>> cosine = problems.CosineODE(omega=15.0)
+    >>> model = FBPINN(uniform(cosine.domain, 8), lambda k: nn.MLP(1, "scalar", 8, 1, key=k),
+    ...                key=jax.random.key(0))
+    >>> init_state(cosine, model).opt_state is None
+    True
+    >>> like = init_state(cosine, model, adam=Adam(steps=1000), scheduler=LineScheduler("x"), step=300)
+    >>> like.step, like.opt_state is None
+    (300, False)
+    """
     theta = problem.init_theta(model.centres.dtype)
     stage = _stage_at(scheduler.stages(model.decomposition, adam.steps), step)
     opt_state = None
@@ -214,58 +306,60 @@ def fit(
     wall_time_offset: float = 0.0,
     devices: int | str | Sequence[jax.Device] | None = None,
 ) -> Result:
-    """Train a finite-basis PINN (Moseley, Markham & Nissen-Meyer 2023) on ``problem``.
+    """Train a finite-basis PINN (Moseley, Markham & Nissen-Meyer 2023) on `problem`.
 
     The loss is the PINN loss (mean squared PDE and condition residuals), with the
     model's derivatives from one pass over the (point, subdomain) pair list per region.
-    For inverse problems, ``observations`` add the data term ``mean |u(x_i) - y_i|^2`` and
-    the problem's unknown parameters (``Parameter(trainable=True)``) train jointly with
-    the networks, as in :func:`physax.pinn.fit`. Each distinct active set compiles the
+    For inverse problems, `observations` add the data term `mean |u(x_i) - y_i|^2` and
+    the problem's unknown parameters (`Parameter(trainable=True)`) train jointly with
+    the networks, as in `physax.pinn.fit`. Each distinct active set compiles the
     training chunk once: its points and pair lists are built once and reused when a
     scheduler returns to it.
 
-    Arguments:
-        problem: the PDE problem.
-        model: an :class:`FBPINN` (give it ``constraint=problem.hard_constraint()`` and pass
-            ``hard_constraints=True`` to drop the condition losses). A float64 model trains
-            with 64-bit JAX enabled for the call only.
-        key: PRNG key for the collocation points.
-        observations: data for inverse problems (the ``"data"`` loss term; under a
-            scheduler, only the observations inside active subdomains count).
-        collocation: point counts and sampler (no resampling).
-        adam: optimiser settings; its state restarts at each scheduler stage.
-        scheduler: :class:`AllActive`, :class:`LineScheduler` or :class:`PointScheduler`.
-        weights, chunk, progress, track_error: as in :func:`physax.pinn.fit`; records hold
-            ``test_l1`` and ``rel_l2`` on the reference grid and the current estimate of
-            each unknown parameter.
-        callbacks: ``callback(record, state)`` after every chunk, ``state`` the
-            :class:`FBPINNState` to resume from (save it to checkpoint).
-        state: continue from this :class:`FBPINNState` (a loaded checkpoint) instead of
-            ``model``; the same ``key``, ``collocation``, ``adam`` and ``scheduler`` give the
-            same run as an uninterrupted one.
-        wall_time_offset: added to ``wall_time_s`` (time spent before a resume).
-        devices: split the subdomains over several devices (and processes): each device
-            evaluates the pairs of its block of subdomains and the window-weighted sums are
-            reduced with ``shard_map`` + ``psum`` (see ``physax.fbpinn._sharding``); a subdomain
-            count that does not divide is padded with inactive subdomains. ``None``/1: one
-            device (unchanged program); 0 or ``"all"``: every device of every process; ``n``:
-            ``n`` devices; or a sequence of devices.
+    **Arguments:**
 
-    Returns:
-        A `physax._train.Result`: ``model`` (the trained :class:`FBPINN`), ``history`` (one
-        record per chunk), ``state`` (the final :class:`FBPINNState`) and ``stats``
-        (``{"parameters": identified PDE parameters}``; also ``result.parameters``).
+    - `problem`: the PDE problem.
+    - `model`: an `FBPINN` (give it `constraint=problem.hard_constraint()` and pass
+      `hard_constraints=True` to drop the condition losses). A float64 model trains
+      with 64-bit JAX enabled for the call only.
+    - `key`: PRNG key for the collocation points.
+    - `observations`: data for inverse problems (the `"data"` loss term; under a
+      scheduler, only the observations inside active subdomains count).
+    - `collocation`: point counts and sampler (no resampling).
+    - `adam`: optimiser settings; its state restarts at each scheduler stage.
+    - `scheduler`: `AllActive`, `LineScheduler` or `PointScheduler`.
+    - `weights`, `chunk`, `progress`, `track_error`: as in `physax.pinn.fit`; records hold
+      `test_l1` and `rel_l2` on the reference grid and the current estimate of
+      each unknown parameter.
+    - `callbacks`: `callback(record, state)` after every chunk, `state` the
+      `FBPINNState` to resume from (save it to checkpoint).
+    - `state`: continue from this `FBPINNState` (a loaded checkpoint) instead of
+      `model`; the same `key`, `collocation`, `adam` and `scheduler` give the
+      same run as an uninterrupted one.
+    - `wall_time_offset`: added to `wall_time_s` (time spent before a resume).
+    - `devices`: split the subdomains over several devices (and processes): each device
+      evaluates the pairs of its block of subdomains and the window-weighted sums are
+      reduced with `shard_map` + `psum` (see `physax.fbpinn._sharding`); a subdomain
+      count that does not divide is padded with inactive subdomains. `None`/1: one
+      device (unchanged program); 0 or `"all"`: every device of every process; `n`:
+      `n` devices; or a sequence of devices.
 
-    Raises:
-        FBPINNDiverged: a non-finite loss; it carries the last good state.
+    **Returns:** A `physax._train.Result`: `model` (the trained `FBPINN`), `history` (one
+    record per chunk), `state` (the final `FBPINNState`) and `stats`
+    (`{"parameters": identified PDE parameters}`; also `result.parameters`).
 
-    Example:
-        >>> cosine = problems.CosineODE(omega=15.0)
-        >>> model = FBPINN(uniform(cosine.domain, 30, overlap=1.9),
-        ...                lambda k: nn.MLP(1, "scalar", 16, 2, key=k), key=jax.random.key(0))
-        >>> result = fit(cosine, model, key=jax.random.key(1), adam=Adam(steps=200), chunk=100, progress=False)
-        >>> result.history["step"].tolist()  # 10,000 steps reach a test L1 error of 3e-5
-        [100.0, 200.0]
+    **Raises:**
+
+    - `FBPINNDiverged`: a non-finite loss; it carries the last good state.
+
+    **Example:**
+
+    >>> cosine = problems.CosineODE(omega=15.0)
+    >>> model = FBPINN(uniform(cosine.domain, 30, overlap=1.9),
+    ...                lambda k: nn.MLP(1, "scalar", 16, 2, key=k), key=jax.random.key(0))
+    >>> result = fit(cosine, model, key=jax.random.key(1), adam=Adam(steps=200), chunk=100, progress=False)
+    >>> result.history["step"].tolist()  # 10,000 steps reach a test L1 error of 3e-5
+    [100.0, 200.0]
     """
     if collocation.resample_every or collocation.lbfgs_resample_every:
         raise ValueError("FBPINN training does not resample collocation points; set resample_every=0.")

@@ -1,7 +1,7 @@
-"""Arithmetic on second-order Taylor jets (:class:`physax.nn.Jet`): the FBPINN blend rules.
+"""Arithmetic on second-order Taylor jets (`physax.nn.Jet`): the FBPINN blend rules.
 
-Sums of jets are jets of sums, so ``segment_sum`` applies to each component. Products and
-quotients follow Leibniz (``a``, ``b`` directions):
+Sums of jets are jets of sums, so `segment_sum` applies to each component. Products and
+quotients follow Leibniz (`a`, `b` directions):
 
   (f g)_a  = f_a g + f g_a,        (f g)_ab = f_ab g + f_a g_b + f_b g_a + f g_ab
   (n / s)  = q,  q_a = (n_a - q s_a) / s,  q_ab = (n_ab - q_a s_b - q_b s_a - q s_ab) / s
@@ -24,7 +24,7 @@ def _bc(scalar: Array, like: Array) -> Array:
 
 
 def product(f: Jet, g: Jet) -> Jet:
-    """The jet of ``f * g`` (``f`` scalar per row, ``g`` scalar or vector per row)."""
+    """The jet of `f * g` (`f` scalar per row, `g` scalar or vector per row)."""
     b = lambda x: _bc(x, g.v)
     d1 = [b(fa) * g.v + b(f.v) * ga for fa, ga in zip(f.d1, g.d1)]
     d2 = [
@@ -35,7 +35,7 @@ def product(f: Jet, g: Jet) -> Jet:
 
 
 def quotient(n: Jet, s: Jet) -> Jet:
-    """The jet of ``n / s`` where ``s > 0``, and of 0 where ``s == 0`` (no subdomain there)."""
+    """The jet of `n / s` where `s > 0`, and of 0 where `s == 0` (no subdomain there)."""
     ok = s.v > 0
     safe = jnp.where(ok, s.v, 1.0)
     b = lambda x: _bc(x, n.v)
@@ -49,13 +49,13 @@ def quotient(n: Jet, s: Jet) -> Jet:
 
 
 def segment_sum(jet: Jet, segments: Array, n: int) -> Jet:
-    """Sum the rows of ``jet`` that share a segment id (``n`` segments)."""
+    """Sum the rows of `jet` that share a segment id (`n` segments)."""
     ss = lambda x: jax.ops.segment_sum(x, segments, num_segments=n, indices_are_sorted=True)
     return jet.map(ss(jet.v), [ss(x) for x in jet.d1], [ss(x) for x in jet.d2])
 
 
 def reduce_levels(jet: Jet, n_points: int, n_levels: int, divisor: Array) -> Jet:
-    """Average the per-(point, level) rows over levels: ``sum_l q_l / divisor``."""
+    """Average the per-(point, level) rows over levels: `sum_l q_l / divisor`."""
 
     def red(x):
         x = jnp.reshape(x, (n_points, n_levels) + x.shape[1:])
@@ -65,12 +65,12 @@ def reduce_levels(jet: Jet, n_points: int, n_levels: int, divisor: Array) -> Jet
 
 
 def affine(jet: Jet, scale: float, shift: float) -> Jet:
-    """The jet of ``shift + scale * u``."""
+    """The jet of `shift + scale * u`."""
     return jet.map(shift + scale * jet.v, [scale * x for x in jet.d1], [scale * x for x in jet.d2])
 
 
 def transform(seed: Jet, out: Jet, fn: Callable[[Array, Array], Array]) -> Jet:
-    """The jet of ``fn(z, u(z))`` for one point, from the seed jet of ``z`` and the jet of ``u``."""
+    """The jet of `fn(z, u(z))` for one point, from the seed jet of `z` and the jet of `u`."""
     d = seed.v.shape[0]
     shape = jnp.shape(out.v)
     flat = lambda a, b: jnp.concatenate([a, jnp.reshape(b, (-1,))])
@@ -79,5 +79,5 @@ def transform(seed: Jet, out: Jet, fn: Callable[[Array, Array], Array]) -> Jet:
 
 
 def row(jet: Jet, i) -> Jet:
-    """Row ``i`` of a batched jet."""
+    """Row `i` of a batched jet."""
     return jet.map(jet.v[i], [x[i] for x in jet.d1], [x[i] for x in jet.d2])

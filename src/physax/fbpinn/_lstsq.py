@@ -1,10 +1,10 @@
 """ELM-FBPINN training: sparse least-squares assembly and solve, Gauss-Newton / Levenberg-Marquardt.
 
-The loss ``sum_k w_k mean_i r_k(x_i)^2`` is ``||W r(c)||^2`` with row weights
-``sqrt(w_k / n_k)``. For a linear PDE, ``r(c) = A c + r(0)`` and one least-squares solve
-``min ||W (A dc + r)||`` from ``c = 0`` is exact. Otherwise the same linearisation is
-iterated with Levenberg-Marquardt damping ``min ||W(A dc + r)||^2 + lambda ||D dc||^2``
-(``D`` the column norms). Solves run in float64 on the host: dense column-pivoted QR (whose
+The loss `sum_k w_k mean_i r_k(x_i)^2` is `||W r(c)||^2` with row weights
+`sqrt(w_k / n_k)`. For a linear PDE, `r(c) = A c + r(0)` and one least-squares solve
+`min ||W (A dc + r)||` from `c = 0` is exact. Otherwise the same linearisation is
+iterated with Levenberg-Marquardt damping `min ||W(A dc + r)||^2 + lambda ||D dc||^2`
+(`D` the column norms). Solves run in float64 on the host: dense column-pivoted QR (whose
 diagonal gives a condition estimate) for small systems, LSQR with column (Jacobi) scaling for
 large ones (Paige & Saunders 1982), which estimates the condition number as it goes.
 """
@@ -45,7 +45,34 @@ def _assemble(model: ELMFBPINN, problem: AbstractProblem, skip: frozenset, batch
 def system(
     model: ELMFBPINN, parts: dict, pairs: dict, regions: dict, weights: dict
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The weighted sparse Jacobian (CSR) and residual vector from :func:`linearise` outputs."""
+    r"""The weighted sparse Jacobian (CSR) and residual vector from `linearise` outputs.
+
+    Rows are stacked term by term; the rows of term $k$ with $n_k$ points are scaled by
+    $\sqrt{w_k / n_k}$, so $\|A c + b\|^2$ is the weighted mean-squared loss of the PINN.
+
+    **Arguments:**
+
+    - `model`: the `ELMFBPINN`.
+    - `parts`: `{term: (r, entries)}` from `linearise`.
+    - `pairs`: `{region: Pairs}` of the points.
+    - `regions`: `{term: region}`: where each term's points live.
+    - `weights`: `{term: weight}` (1 if absent).
+
+    **Returns:** `(A, b)`: a `scipy.sparse.csr_matrix` of shape `(rows, n_unknowns)` and the
+    residual vector at the current coefficients.
+
+    **Example:**
+
+    >>> cosine = problems.CosineODE(omega=15.0)
+    >>> elm = ELMFBPINN(uniform(cosine.domain, 8), 16, key=jax.random.key(0))
+    >>> points = jnp.linspace(-2 * jnp.pi, 2 * jnp.pi, 50)[:, None]
+    >>> pairs = build_pairs(elm.decomposition, points)
+    >>> part = eqx.filter_jit(linearise)(elm, cosine.residual, cosine.domain.coords, points, pairs,
+    ...                                    cosine.resolve({}))
+    >>> A, b = system(elm, {"pde": part}, {"interior": pairs}, {"pde": "interior"}, {})
+    >>> A.shape, elm.n_unknowns, A.nnz == len(pairs) * 17
+    ((50, 136), 136, True)
+    """
     K1 = model.coefficients.shape[1]
     rows, cols, vals, rhs = [], [], [], []
     offset = 0
@@ -75,10 +102,31 @@ def solve(
     tol: float = 1e-14,
     iter_lim: int = 20000,
 ) -> tuple[np.ndarray, dict]:
-    """``argmin ||A x - b||^2 + damping ||D x||^2`` (``D`` the column norms of ``A``).
+    r"""$\operatorname{argmin}_x \|A x - b\|^2 + \lambda \|D x\|^2$ with $D$ the column norms of $A$.
 
-    Returns ``x`` and ``info``: method, condition estimate of the column-scaled matrix,
-    residual norm ``||A x - b||``, relative residual and iterations.
+    The columns are scaled to unit norm first. `"dense"` solves by column-pivoted QR,
+    dropping columns below a relative tolerance (a basic solution of a rank-deficient
+    system); `"lsqr"` runs SciPy's LSQR on the sparse matrix.
+
+    **Arguments:**
+
+    - `A`: a SciPy sparse matrix.
+    - `b`: the right-hand side.
+    - `method`: `"auto"` (dense up to `dense_limit` columns), `"dense"` or `"lsqr"`.
+    - `damping`: $\lambda \ge 0$ (Tikhonov regularisation of the scaled columns).
+    - `dense_limit`: the column count up to which `"auto"` is dense.
+    - `tol`, `iter_lim`: LSQR's tolerances and iteration limit.
+
+    **Returns:** `x` and `info`: method, condition estimate of the column-scaled matrix,
+    residual norm `||A x - b||`, relative residual and iterations.
+
+    **Example:**
+
+    >>> import scipy.sparse as sp
+    >>> A = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]))
+    >>> x, info = solve(A, np.array([1.0, 4.0, 3.0]))
+    >>> x.round(6).tolist(), info["method"], info["rel_residual"] < 1e-12
+    ([1.0, 2.0], 'dense', True)
     """
     if method not in ("auto", "dense", "lsqr"):
         raise ValueError(f"unknown least-squares method '{method}'; use 'auto', 'dense' or 'lsqr'.")
@@ -107,10 +155,10 @@ def solve(
 
 
 def _pivoted_qr_lstsq(M: np.ndarray, b: np.ndarray, rtol: float = 1e-13) -> tuple[np.ndarray, float, int]:
-    """Least squares by column-pivoted QR, dropping columns below ``rtol`` (a basic solution).
+    """Least squares by column-pivoted QR, dropping columns below `rtol` (a basic solution).
 
-    The condition estimate is ``|R_00| / |R_nn|`` (pivoted QR's diagonal ratio, a lower bound
-    on the 2-norm condition number; ``inf`` when ``R`` is singular to working precision).
+    The condition estimate is `|R_00| / |R_nn|` (pivoted QR's diagonal ratio, a lower bound
+    on the 2-norm condition number; `inf` when `R` is singular to working precision).
     """
     Q, R, perm = sla.qr(M, mode="economic", pivoting=True)
     diag = np.abs(np.diag(R))
@@ -138,27 +186,27 @@ def elm_solve(
 ) -> Result:
     """Fit the output weights of an ELM-FBPINN (Anderson, Dolean, Moseley & Pestana 2024).
 
-    Linear problems: one sparse least-squares solve. ``nonlinear=True``: Levenberg-Marquardt
-    iterations (at most ``iterations``) over the same linearised system, damping halved
+    Linear problems: one sparse least-squares solve. `nonlinear=True`: Levenberg-Marquardt
+    iterations (at most `iterations`) over the same linearised system, damping halved
     after a successful step and raised x10 after a failed one.
 
     The assembly and solve run in the model's precision (float64 by default, with 64-bit
     JAX enabled for this call only).
 
-    Returns:
-        A `physax._train.Result`: ``model`` (the solved :class:`ELMFBPINN`), ``history``
-        (one record: ``step`` = solves, ``phase``, ``loss``, ``rel_residual``,
-        ``wall_time_s``), ``state`` ``None`` (nothing to resume) and ``stats``: ``residual``,
-        ``rel_residual``, ``condition`` (of the column-scaled system), ``method``,
-        ``iterations``, ``gauss_newton_iterations``, ``n_rows``, ``n_unknowns``, ``nnz``,
-        ``compile_time_s`` (warm-up), ``assembly_time_s``, ``solve_time_s`` and
-        ``wall_time_s`` (pairs + assembly + solve, after compilation).
+    **Returns:** A `physax._train.Result`: `model` (the solved `ELMFBPINN`), `history`
+    (one record: `step` = solves, `phase`, `loss`, `rel_residual`,
+    `wall_time_s`), `state` `None` (nothing to resume) and `stats`: `residual`,
+    `rel_residual`, `condition` (of the column-scaled system), `method`,
+    `iterations`, `gauss_newton_iterations`, `n_rows`, `n_unknowns`, `nnz`,
+    `compile_time_s` (warm-up), `assembly_time_s`, `solve_time_s` and
+    `wall_time_s` (pairs + assembly + solve, after compilation).
 
-    Example:
-        >>> osc = problems.DampedOscillator(d=2.0, omega0=80.0)
-        >>> elm = ELMFBPINN(uniform(osc.domain, 20), 32, key=jax.random.key(0))
-        >>> result = elm_solve(osc, elm, key=jax.random.key(1), collocation=Collocation(n_interior=2000))
-        >>> result.stats["rel_residual"]
+    **Example:**
+
+    >>> osc = problems.DampedOscillator(d=2.0, omega0=80.0)
+    >>> elm = ELMFBPINN(uniform(osc.domain, 20), 32, key=jax.random.key(0))
+    >>> result = elm_solve(osc, elm, key=jax.random.key(1), collocation=Collocation(n_interior=2000))
+    >>> result.stats["rel_residual"]
     """
     if problem.unknowns:
         raise ValueError("ELM-FBPINN solves forward problems; make every problem parameter known.")

@@ -1,16 +1,14 @@
 r"""The finite-basis PINN model (Moseley, Markham & Nissen-Meyer 2023; multilevel: Dolean,
 Heinlein, Mishra & Moseley 2024).
 
-.. math::
+$$\hat u(x) = \mathcal{C}\Big[\frac{1}{L}\sum_{l=1}^{L}\sum_{j \in l}
+  \frac{\omega_j(x)}{\sum_{k \in l} \omega_k(x)}\, N_j\big((x - \mu_j) / \sigma_j\big)\Big]$$
 
-    \hat u(x) = \mathcal{C}\Big[\frac{1}{L}\sum_{l=1}^{L}\sum_{j \in l}
-        \frac{\omega_j(x)}{\sum_{k \in l} \omega_k(x)}\, N_j\big((x - \mu_j) / \sigma_j\big)\Big]
-
-with windows :math:`\omega_j` supported on subdomain ``j`` (centre :math:`\mu_j`, half
-widths :math:`\sigma_j`), so each network sees inputs in :math:`[-1, 1]^d`, and the
-shared unnormalisation :math:`\mathcal{C}[v] = \text{shift} + \text{scale}\, v` followed by
+with windows $\omega_j$ supported on subdomain `j` (centre $\mu_j$, half
+widths $\sigma_j$), so each network sees inputs in $[-1, 1]^d$, and the
+shared unnormalisation $\mathcal{C}[v] = \text{shift} + \text{scale}\, v$ followed by
 an optional hard-constraint transform. All subdomain networks are stacked into one module
-(array leaves with a leading axis ``J``).
+(array leaves with a leading axis `J`).
 """
 
 from __future__ import annotations
@@ -33,7 +31,7 @@ from ._windows import AbstractWindow, CosineWindow
 
 
 def seed_jets(points: Array, dirs: tuple[Array, ...], pairs: tuple[tuple[int, int], ...]) -> Jet:
-    """Identity jets for a batch of points (``dirs`` are unit vectors, shared by all points)."""
+    """Identity jets for a batch of points (`dirs` are unit vectors, shared by all points)."""
     d1 = tuple(jnp.broadcast_to(e.astype(points.dtype), points.shape) for e in dirs)
     return Jet(points, d1, tuple(jnp.zeros_like(points) for _ in pairs), pairs)
 
@@ -55,7 +53,7 @@ def pair_jets(nets, centres, widths, win: AbstractWindow, seed: Jet, pairs: Pair
 
 
 def precision(dtype):
-    """A context with 64-bit JAX enabled exactly when ``dtype`` is float64 (else unchanged)."""
+    """A context with 64-bit JAX enabled exactly when `dtype` is float64 (else unchanged)."""
     return jax.enable_x64(True) if jnp.dtype(dtype) == jnp.float64 else contextlib.nullcontext()
 
 
@@ -71,24 +69,26 @@ def check_window(window) -> AbstractWindow:
 class FBPINN(eqx.Module):
     """A finite-basis PINN: one small network per subdomain, blended by normalised windows.
 
-    Arguments:
-        decomposition: the subdomains (:func:`uniform`, :func:`rectangular`, :func:`multilevel`).
-        net: ``net(key) -> module``, the network of one subdomain (e.g. a 2 x 16 ``nn.MLP``
-            from ``d`` inputs to a scalar); called once per subdomain under ``vmap``.
-        key: PRNG key for the networks.
-        window: an :class:`AbstractWindow`: :class:`CosineWindow` (default),
-            :class:`SigmoidWindow` or :class:`BumpWindow`.
-        scale, shift: the shared output unnormalisation ``u = shift + scale * v``.
-        constraint: optional hard-constraint transform ``(z, u) -> u'`` applied last.
-        dtype: precision of the centres and widths (``float64``: built with 64-bit JAX
-            enabled for the call; give the networks the same dtype).
+    **Arguments:**
 
-    Call ``model(z)`` for a dense evaluation at one point (every subdomain; for small
-    cases and checks) or :meth:`jets` / :meth:`values` for the pair-list evaluation.
+    - `decomposition`: the subdomains (`uniform`, `rectangular`, `multilevel`).
+    - `net`: `net(key) -> module`, the network of one subdomain (e.g. a 2 x 16 `nn.MLP`
+      from `d` inputs to a scalar); called once per subdomain under `vmap`.
+    - `key`: PRNG key for the networks.
+    - `window`: an `AbstractWindow`: `CosineWindow` (default),
+      `SigmoidWindow` or `BumpWindow`.
+    - `scale`, `shift`: the shared output unnormalisation `u = shift + scale * v`.
+    - `constraint`: optional hard-constraint transform `(z, u) -> u'` applied last.
+    - `dtype`: precision of the centres and widths (`float64`: built with 64-bit JAX
+      enabled for the call; give the networks the same dtype).
 
-    Example:
-        >>> dec = uniform(Interval(-2 * math.pi, 2 * math.pi), 30)
-        >>> model = FBPINN(dec, lambda k: nn.MLP(1, "scalar", 16, 2, key=k), key=jax.random.key(0))
+    Call `model(z)` for a dense evaluation at one point (every subdomain; for small
+    cases and checks) or `jets` / `values` for the pair-list evaluation.
+
+    **Example:**
+
+    >>> dec = uniform(Interval(-2 * math.pi, 2 * math.pi), 30)
+    >>> model = FBPINN(dec, lambda k: nn.MLP(1, "scalar", 16, 2, key=k), key=jax.random.key(0))
     """
 
     nets: Any
@@ -126,7 +126,7 @@ class FBPINN(eqx.Module):
         return self.decomposition.n_subdomains
 
     def subdomain_net(self, j: int) -> eqx.Module:
-        """The network of subdomain ``j`` (unstacked)."""
+        """The network of subdomain `j` (unstacked)."""
         arrays, static = eqx.partition(self.nets, eqx.is_inexact_array)
         return eqx.combine(jax.tree.map(lambda a: a[j], arrays), static)
 
@@ -134,7 +134,7 @@ class FBPINN(eqx.Module):
         return self.decomposition.boxes()[2]
 
     def blended(self, z: Float[Array, " d"]) -> Float[Array, " J"]:
-        """Dense: each subdomain's normalised-window contribution at ``z`` (before unnormalisation)."""
+        """Dense: each subdomain's normalised-window contribution at `z` (before unnormalisation)."""
         arrays, static = eqx.partition(self.nets, eqx.is_inexact_array)
         centres, widths = jax.lax.stop_gradient((self.centres, self.widths))
 
@@ -159,7 +159,7 @@ class FBPINN(eqx.Module):
         dirs: tuple[Array, ...] = (),
         pair_index: tuple[tuple[int, int], ...] = (),
     ) -> Jet:
-        """Batched jets of ``u`` at ``points`` from the pair list (value, ``dirs``, ``pair_index``)."""
+        """Batched jets of `u` at `points` from the pair list (value, `dirs`, `pair_index`)."""
         centres, widths = jax.lax.stop_gradient((self.centres, self.widths))
         seed = seed_jets(points, dirs, pair_index)
         nn, win = pair_jets(self.nets, centres, widths, self.window, seed, pairs)
@@ -173,5 +173,5 @@ class FBPINN(eqx.Module):
         return u
 
     def values(self, points: Float[Array, "n d"], pairs: Pairs) -> Float[Array, " n"]:
-        """``u`` at ``points`` by pair evaluation."""
+        """`u` at `points` by pair evaluation."""
         return self.jets(points, pairs).v

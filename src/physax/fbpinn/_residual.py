@@ -1,8 +1,8 @@
-"""PDE residuals of a pair-evaluated model: the FBPINN analogue of :func:`physax.pinn.evaluate`.
+"""PDE residuals of a pair-evaluated model: the FBPINN analogue of `physax.pinn.evaluate`.
 
-The residual ``fn(Field, params)`` is first run against a recorder to learn which
+The residual `fn(Field, params)` is first run against a recorder to learn which
 derivatives it asks for; the model then produces the batched jets of exactly those (one
-pass over the pair list), and ``fn`` is mapped over points against the computed values.
+pass over the pair list), and `fn` is mapped over points against the computed values.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ Key = tuple[str, ...]
 
 
 def requested(fn: Callable, coords: Sequence[str], dim: int, *args: Any) -> tuple[list[str], list[Key]]:
-    """The directions and (sorted) second-derivative pairs ``fn`` reads from its field."""
+    """The directions and (sorted) second-derivative pairs `fn` reads from its field."""
     asked: set[Key] = set()
 
     def record(key: Key) -> Array:
@@ -40,7 +40,7 @@ def requested(fn: Callable, coords: Sequence[str], dim: int, *args: Any) -> tupl
 
 
 def jet_request(coords: Sequence[str], directions: list[str], pairs: list[Key], dtype):
-    """Unit direction vectors and index pairs for :meth:`FBPINN.jets`."""
+    """Unit direction vectors and index pairs for `FBPINN.jets`."""
     eye = jnp.eye(len(coords), dtype=dtype)
     index = {n: i for i, n in enumerate(directions)}
     dirs = tuple(eye[list(coords).index(n)] for n in directions)
@@ -61,7 +61,7 @@ def residuals(
     coords: Sequence[str],
     *args: Any,
 ) -> Array:
-    """``fn(Field, *args)`` at every point, derivatives from ``jets_fn(dirs, pair_index)``."""
+    """`fn(Field, *args)` at every point, derivatives from `jets_fn(dirs, pair_index)`."""
     directions, pairs = requested(fn, coords, points.shape[1], *args)
     dirs, pidx = jet_request(coords, directions, pairs, points.dtype)
     table = lookup_table(jets_fn(dirs, pidx), directions, pairs)

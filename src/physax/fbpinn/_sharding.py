@@ -2,16 +2,14 @@ r"""FBPINN training with the subdomains split over several devices (and processe
 
 The FBPINN output is a window-weighted sum over subdomains,
 
-.. math::
+$$\hat u(x) = \frac{\sum_j \omega_j(x) N_j(x)}{\sum_j \omega_j(x)}
+  = \frac{\sum_d \sum_{j \in S_d} \omega_j(x) N_j(x)}{\sum_d \sum_{j \in S_d} \omega_j(x)},$$
 
-    \hat u(x) = \frac{\sum_j \omega_j(x) N_j(x)}{\sum_j \omega_j(x)}
-    = \frac{\sum_d \sum_{j \in S_d} \omega_j(x) N_j(x)}{\sum_d \sum_{j \in S_d} \omega_j(x)},
-
-so each device ``d`` of a 1-D mesh (`physax.distributed.device_mesh`, axis
-``"subdomains"``) evaluates the (point, subdomain) pairs of its own contiguous block
-:math:`S_d` of subdomains, with its own slice of the stacked subnetwork parameters, and
+so each device `d` of a 1-D mesh (`physax.distributed.device_mesh`, axis
+`"subdomains"`) evaluates the (point, subdomain) pairs of its own contiguous block
+$S_d$ of subdomains, with its own slice of the stacked subnetwork parameters, and
 the partial numerator and denominator jets (value and derivatives) are summed across
-devices with ``shard_map`` + ``psum`` (one all-reduce per evaluation). Everything after the
+devices with `shard_map` + `psum` (one all-reduce per evaluation). Everything after the
 sum (the quotient, the level average, the unnormalisation and the hard constraint) is the
 same program on every device. When the subdomain count does not divide the device count,
 the stacked parameters are padded inside the compiled step with inactive subdomains that
@@ -42,15 +40,15 @@ AXIS = "subdomains"
 
 
 def subdomain_mesh(devices: int | str | Sequence[jax.Device] | None) -> Mesh | None:
-    """A 1-D mesh named ``"subdomains"`` (see `physax.distributed.device_mesh`), or ``None``."""
+    """A 1-D mesh named `"subdomains"` (see `physax.distributed.device_mesh`), or `None`."""
     return distributed.device_mesh(devices, AXIS)
 
 
 class ShardedPairs(eqx.Module):
-    """A pair list split by subdomain owner: row ``d`` holds device ``d``'s pairs.
+    """A pair list split by subdomain owner: row `d` holds device `d`'s pairs.
 
-    ``sub`` is local to the device's block of ``block`` subdomains; padding pairs carry the
-    segment ``n_points * n_levels`` (out of range, dropped by the segment sums).
+    `sub` is local to the device's block of `block` subdomains; padding pairs carry the
+    segment `n_points * n_levels` (out of range, dropped by the segment sums).
     """
 
     point: jax.Array
@@ -63,7 +61,7 @@ class ShardedPairs(eqx.Module):
 
 
 def split_pairs(pairs: Pairs, n_subdomains: int, mesh: Mesh) -> ShardedPairs:
-    """Group ``pairs`` by the device owning their subdomain, padded to one length, rows sharded."""
+    """Group `pairs` by the device owning their subdomain, padded to one length, rows sharded."""
     D = mesh.size
     block = -(-n_subdomains // D)
     point, sub, seg = (np.asarray(a) for a in (pairs.point, pairs.sub, pairs.segment))
@@ -85,7 +83,7 @@ def split_pairs(pairs: Pairs, n_subdomains: int, mesh: Mesh) -> ShardedPairs:
 
 
 class ShardedView:
-    """An :class:`FBPINN` evaluated with its subdomains split over ``mesh`` (inside ``jit``)."""
+    """An `FBPINN` evaluated with its subdomains split over `mesh` (inside `jit`)."""
 
     def __init__(self, model: FBPINN, mesh: Mesh):
         self.model, self.mesh = model, mesh
@@ -129,7 +127,7 @@ class ShardedView:
 
 
 class ShardedTrainer(FBPINNTrainer):
-    """:class:`FBPINNTrainer` whose model evaluations run with the subdomains split over ``mesh``."""
+    """`FBPINNTrainer` whose model evaluations run with the subdomains split over `mesh`."""
 
     mesh: Mesh = eqx.field(static=True)
 
@@ -150,10 +148,10 @@ def place_stage(data, model: FBPINN, mesh: Mesh):
 
 
 def replicate(tree, mesh: Mesh):
-    """Every array of ``tree`` copied to every device of ``mesh``."""
+    """Every array of `tree` copied to every device of `mesh`."""
     return distributed.replicate(tree, mesh)
 
 
 def to_host(tree):
-    """``tree`` with every array whole on this process (see `physax.distributed.to_host`)."""
+    """`tree` with every array whole on this process (see `physax.distributed.to_host`)."""
     return distributed.to_host(tree)

@@ -14,7 +14,7 @@ from .jet import Jet, elementwise, linear
 
 
 class MLP(eqx.Module):
-    r"""A fully connected network $\mathbb{R}^{in} \to \mathbb{R}^{out}$ with `depth` hidden layers of `width`.
+    r"""A fully connected network $\mathbb{R}^{in} \to \mathbb{R}^{out}$: `depth` hidden layers of `width`.
 
     $h_{k+1} = \sigma(W_k h_k + b_k)$, output $W_L h_L + b_L$. Weights use Glorot (Xavier)
     normal initialisation, std $= \sqrt{2 / (\text{fan}_{in} + \text{fan}_{out})}$

@@ -14,7 +14,7 @@ from jaxtyping import Array
 
 
 class Objective(eqx.Module):
-    r"""What an optimiser minimises: a scalar `value(params)` and, for least-squares methods, the residual vector.
+    r"""What an optimiser minimises: a scalar `value(params)` and, for least squares, the residuals.
 
     The residual vector $r$ is the one whose half squared norm is the value,
     $\tfrac12 \|r(\theta)\|^2$.

@@ -15,7 +15,7 @@ from ._base import AbstractOptimiser, Objective, check_phase
 
 
 class LMState(eqx.Module):
-    r"""The state of `LevenbergMarquardt`: damping `mu` (negative: not yet set) and Nielsen's growth factor `nu`.
+    r"""The state of `LevenbergMarquardt`: damping `mu` (negative: not yet set) and growth factor `nu`.
 
     **Fields:**
 
