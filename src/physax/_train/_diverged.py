@@ -17,6 +17,14 @@ class Diverged(RuntimeError):
     - `step`: the step at which the bad value appeared (end of the chunk).
     - `state`: the last good state, in the family's own state type (resume from it).
     - `record`: the history record of the failed chunk (its loss terms show which term failed).
+
+    **Example:** one handler for every family.
+
+    >>> try:
+    ...     raise EmulatorDiverged(300, None, {"loss": float("inf")})
+    ... except Diverged as e:
+    ...     print(e.step, e.record["loss"])
+    300 inf
     """
 
     what = "training"

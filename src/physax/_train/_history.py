@@ -14,12 +14,17 @@ class History(list):
     array (NaN where a record lacks the key); `history.columns` lists every key in the
     order first seen.
 
+    **Arguments:**
+
+    - `rows`: the records, each a dict.
+
     **Example:**
 
-    ```python
-    h = History([{"step": 10, "loss": 0.5}, {"step": 20, "loss": 0.1}])
-    assert h["loss"][-1] == 0.1 and h[-1]["step"] == 20
-    ```
+    >>> h = History([{"step": 10, "loss": 0.5}, {"step": 20, "loss": 0.1, "rel_l2": 0.3}])
+    >>> h[-1]["step"], h["loss"], h["rel_l2"]
+    (20, array([0.5, 0.1]), array([nan, 0.3]))
+    >>> h.columns
+    ['step', 'loss', 'rel_l2']
     """
 
     def __init__(self, rows: Iterable[dict] = ()):

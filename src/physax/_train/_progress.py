@@ -21,7 +21,30 @@ def _fmt(record: dict) -> str:
 
 
 class ProgressBar:
-    """Context manager; ``update(record)`` after each compiled chunk. Silent when ``enabled`` is false."""
+    """A progress bar of step, loss terms and ETA: a context manager, `update(record)` after each chunk.
+
+    It shows the record's phase and every float in it (loss terms, identified parameters);
+    it draws on standard error, and stays silent when `enabled` is false.
+
+    **Arguments:**
+
+    - `total`: the last step.
+    - `start`: the step it starts at (when resuming).
+    - `enabled`: draw it.
+    - `console`: a `rich.console.Console` to draw on (default: standard error).
+
+    **Example:** drawn into a string here, to show what a training run prints.
+
+    >>> import io
+    >>> from rich.console import Console
+    >>> out = io.StringIO()
+    >>> with ProgressBar(100, console=Console(file=out, width=100)) as bar:
+    ...     bar.update({"step": 50, "phase": "adam", "loss": 0.125})
+    ...     bar.update({"step": 100, "phase": "adam", "loss": 0.0625})
+    >>> print(out.getvalue())
+    train ━━━━━━━━━━━━━━━━━━━━━━━━ 100/100 0:00:00 eta 0:00:00 adam loss=6.250e-02
+    <BLANKLINE>
+    """
 
     def __init__(self, total: int, start: int = 0, enabled: bool = True, console: Console | None = None):
         self.enabled = enabled

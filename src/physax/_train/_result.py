@@ -21,6 +21,16 @@ class Result(eqx.Module):
     - `state`: everything a resume needs (pass it back as `state=` to continue).
     - `stats`: a dict of figures the family reports (identified parameters, solve
       times, condition estimates, ...).
+
+    `parameters` reads the identified PDE parameters out of `stats`.
+
+    **Example:** built by hand here; `physax.pinn.fit`, `physax.fbpinn.fit`,
+    `physax.emulators.Trainer`, `physax.odil.solve` and `physax.inverse.fwi` return one.
+
+    >>> history = History([{"step": 100, "loss": 0.2}, {"step": 200, "loss": 0.05}])
+    >>> result = Result(lambda x: 2 * x, history, None, {"parameters": {"lambda1": 0.998}})
+    >>> result.model(3.0), float(result.history["loss"][-1]), result.parameters
+    (6.0, 0.05, {'lambda1': 0.998})
     """
 
     model: Any

@@ -24,7 +24,20 @@ _FIX = "delete the checkpoint directory to start over."
 
 
 class CheckpointError(ValueError):
-    """A checkpoint is missing, corrupt, or belongs to another run or configuration."""
+    """A checkpoint is missing, corrupt, or belongs to another run or configuration.
+
+    A `ValueError` whose one-line message names the fix.
+
+    **Example:** a checkpoint written with another seed is refused.
+
+    >>> from physax._train import checkpoint
+    >>> _ = checkpoint.save("run/state.eqx", {"w": jnp.ones(3)}, {"step": 700, "seed": 0})
+    >>> try:
+    ...     checkpoint.load("run/state.eqx", {"w": jnp.zeros(3)}, expect={"seed": 1})
+    ... except CheckpointError as e:
+    ...     print(e)
+    checkpoint run/state.eqx was written with seed = 0, this run has 1: it belongs to another run or configuration.
+    """
 
 
 def _digest(header: dict, body: bytes) -> str:
@@ -46,12 +59,21 @@ def save(path: str | os.PathLike, tree: Any, header: dict) -> Path:
     one; temporary files left by an earlier crash are removed. `header` must be
     JSON-serialisable.
 
+    **Arguments:**
+
+    - `path`: the file (parent folders are created).
+    - `tree`: a pytree whose arrays are saved (equinox leaves).
+    - `header`: JSON-serialisable metadata (step, seed, configuration hash, ...).
+
+    **Returns:** the path as a `pathlib.Path`.
+
     **Example:**
 
-    ```python
-    save("run/checkpoint/state.eqx", state, {"step": 700, "seed": 0})
-    state, header = load("run/checkpoint/state.eqx", template, expect={"seed": 0})
-    ```
+    >>> from physax._train import checkpoint
+    >>> _ = checkpoint.save("run/state.eqx", {"w": jnp.ones(3)}, {"step": 700, "seed": 0})
+    >>> tree, header = checkpoint.load("run/state.eqx", {"w": jnp.zeros(3)}, expect={"seed": 0})
+    >>> tree["w"], header["step"]
+    (Array([1., 1., 1.], dtype=float32), 700)
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
