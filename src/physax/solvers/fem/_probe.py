@@ -23,7 +23,19 @@ Key = tuple[str, ...]
 
 
 class NotApplicable(ValueError):
-    """The problem is outside what the FEM adapter solves (nonlinear, wrong derivatives or conditions)."""
+    """The problem is outside what the FEM adapter solves (nonlinear, wrong derivatives or conditions).
+
+    A `ValueError`, raised by `solve` before any assembly, with a message saying which
+    part of the problem does not fit.
+
+    **Example:** Burgers' equation is nonlinear.
+
+    >>> try:
+    ...     solve(problems.Burgers(), n=8)
+    ... except NotApplicable as e:
+    ...     print(e)
+    the residual of Burgers is not linear in the field.
+    """
 
 
 class _Probe:
