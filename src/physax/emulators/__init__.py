@@ -5,7 +5,7 @@ Training methodologies follow the taxonomy of Koehler, Niedermayr, Westermann & 
 Trainax library: supervised rollout, diverted chain, mix chain, residuum and composites, each
 with time-level weights and gradient cuts. Trajectories come from physax's spectral solvers.
 
-Example:
+**Example:**
 
 ```python
 import functools, jax, optax

@@ -3,13 +3,13 @@ r"""Weak forms from a problem's own residual and conditions (read off by `linear
 A linear second-order residual in the space coordinates ``x_1..x_d`` (and, for evolution
 problems, first order in ``t``),
 
-.. math:: r(u) = a_t u_t + \sum_{ij} A_{ij} \partial_i \partial_j u + \sum_i b_i \partial_i u + c u + r_0,
+$$r(u) = a_t u_t + \sum_{ij} A_{ij} \partial_i \partial_j u + \sum_i b_i \partial_i u + c u + r_0,$$
 
 becomes, after multiplying by a test function ``v`` that vanishes on the Dirichlet boundary
 and integrating by parts (``A`` constant),
 
-.. math:: a_t (u_t, v) + B(u, v) = -(r_0, v), \qquad
-          B(u, v) = -\int A \nabla u \cdot \nabla v + \int (b \cdot \nabla u + c u) v .
+$$a_t (u_t, v) + B(u, v) = -(r_0, v), \qquad
+  B(u, v) = -\int A \nabla u \cdot \nabla v + \int (b \cdot \nabla u + c u) v .$$
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ r"""Read the coefficients of a linear residual by evaluating it on unit "fields"
 A problem's residual is written for one point against a field object (``u()``,
 ``u.d("x")``, ``u.d("x", "x")``, ``u.coord("x")``). If the residual is linear in the field,
 
-.. math:: r(u) = \sum_\alpha a_\alpha(z)\, D^\alpha u + r_0(z),
+$$r(u) = \sum_\alpha a_\alpha(z)\, D^\alpha u + r_0(z),$$
 
 then evaluating it on a field whose derivatives are all zero gives ``r_0``, and on a field
 with ``D^\alpha u = 1`` (everything else zero) gives ``a_\alpha + r_0``. This is how the FEM

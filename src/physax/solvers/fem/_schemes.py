@@ -56,8 +56,8 @@ def _targets(times: np.ndarray, t0: float, dt: float) -> list[tuple[float, int]]
 def theta_scheme(problem, b: skfem.CellBasis, times: np.ndarray, *, dt: float, theta: float):
     r"""March ``a_t M u' + K u = F(t)`` with the θ-scheme; nodal values at each of `times`.
 
-    .. math:: (a_t M + \theta \tau K) u^{n+1} = (a_t M - (1 - \theta) \tau K) u^n
-              + \tau (\theta F^{n+1} + (1 - \theta) F^n),
+    $$(a_t M + \theta \tau K) u^{n+1} = (a_t M - (1 - \theta) \tau K) u^n
+      + \tau (\theta F^{n+1} + (1 - \theta) F^n),$$
 
     with the Dirichlet values imposed at each new time level. ``θ = 1/2`` is Crank–Nicolson
     (second order), ``θ = 1`` backward Euler (first order); both are unconditionally stable.

@@ -5,7 +5,7 @@ symbol and the nonlinear term; `Stepper` advances one state by ETDRK1-4 (Cox & M
 2002, coefficients by Kassam & Trefethen 2005); `rollout` produces trajectories. Enable
 ``jax_enable_x64`` for float64 reference runs.
 
-Example:
+**Example:**
 
 ```python
 import jax, jax.numpy as jnp
