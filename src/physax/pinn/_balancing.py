@@ -13,13 +13,13 @@ class GradNormBalancing(eqx.Module):
     r"""Global adaptive loss weights from gradient norms (Wang, Sankaran, Wang & Perdikaris
     2023, "An expert's guide to training physics-informed neural networks", Alg. 1).
 
-    Every ``every`` steps of a first-order phase (Adam) the weights are reset towards
+    Every `every` steps of a first-order phase (Adam) the weights are reset towards
 
-    .. math:: \hat\lambda_k = \frac{\sum_j \|\nabla_\theta \mathcal L_j\|}{\|\nabla_\theta \mathcal L_k\|},
-              \qquad \lambda_k \leftarrow \alpha\,\lambda_k + (1 - \alpha)\,\hat\lambda_k,
+    $$\hat\lambda_k = \frac{\sum_j \|\nabla_\theta \mathcal L_j\|}{\|\nabla_\theta \mathcal L_k\|},
+      \qquad \lambda_k \leftarrow \alpha\,\lambda_k + (1 - \alpha)\,\hat\lambda_k,$$
 
     so each term pulls on the parameters with the same strength; the loss minimised is
-    ``sum_k w_k lambda_k L_k`` (``w_k`` the static weights). The weights are part of the
+    `sum_k w_k lambda_k L_k` (`w_k` the static weights). The weights are part of the
     training state (checkpointed, resumed) and are held fixed during quasi-Newton and
     Gauss-Newton phases, whose curvature models need a fixed objective.
 
@@ -48,7 +48,7 @@ class GradNormBalancing(eqx.Module):
         return {k: jnp.array(1.0) for k in names}
 
     def update(self, terms_fn, params, weights: dict[str, Array]) -> dict[str, Array]:
-        """New weights from the gradient norm of each term (``terms_fn(params) -> dict``)."""
+        """New weights from the gradient norm of each term (`terms_fn(params) -> dict`)."""
         grads = jax.jacrev(terms_fn)(params)
         norms = {k: jnp.linalg.norm(ravel_pytree(g)[0]) for k, g in grads.items()}
         total = sum(norms.values())

@@ -14,13 +14,30 @@ from ..problems import AbstractProblem
 class ResidualAdaptive(eqx.Module):
     r"""Residual-based adaptive distribution, RAD (Wu, Zhu, Tan, Kartha & Lu 2023).
 
-    Interior points are redrawn from a uniform candidate pool ``pool`` times larger, each
+    Interior points are redrawn from a uniform candidate pool `pool` times larger, each
     candidate chosen (without replacement) with probability
 
-    .. math:: p(x) \propto \frac{|r(x)|^k}{\mathrm{mean}\,|r|^k} + c,
+    $$p(x) \propto \frac{|r(x)|^k}{\mathrm{mean}\,|r|^k} + c,$$
 
     so that points concentrate where the PDE residual is large (e.g. near a shock) while
-    ``c`` keeps a uniform share.
+    $c$ keeps a uniform share.
+
+    **Arguments:**
+
+    - `k`: the exponent $k \ge 0$ of the residual.
+    - `c`: the uniform share $c \ge 0$.
+    - `pool`: candidates per point to draw.
+
+    **Example:** with `c=0` the points gather where the residual peaks (at $x = 0$).
+
+    >>> rad = ResidualAdaptive(k=2.0, c=0.0)
+    >>> candidates = jnp.linspace(-1.0, 1.0, 201)[:, None]
+    >>> residual = jnp.exp(-100 * candidates[:, 0] ** 2)
+    >>> chosen = rad.choose(jax.random.key(0), candidates, residual, 20)
+    >>> chosen.shape, bool(jnp.abs(chosen).max() < 0.2)
+    ((20, 1), True)
+
+    Use it as `Collocation(resample_every=500, adaptive=ResidualAdaptive())`.
     """
 
     k: float = 1.0
@@ -41,19 +58,21 @@ class ResidualAdaptive(eqx.Module):
 class Collocation(eqx.Module):
     """Numbers of points per region, the sampler, and how often to redraw the interior.
 
-    Arguments:
-        n_interior, n_boundary, n_initial: points per region (regions a problem has no
-            condition on are not sampled).
-        sampler: how points are placed (Latin hypercube by default).
-        resample_every: redraw interior points every this many Adam steps (0: never).
-        adaptive: a :class:`ResidualAdaptive` rule for redraws (default: plain redraws).
-        lbfgs_resample_every: redraw every this many L-BFGS iterations too (0: never); each
-            redraw restarts L-BFGS, whose curvature pairs belong to the old objective.
+    **Arguments:**
 
-    Example:
-        >>> batch = Collocation(n_interior=500, n_boundary=50, n_initial=50).sample(Heat1D(), jax.random.key(0))
-        >>> {region: points.shape for region, points in sorted(batch.items())}
-        {'boundary': (50, 2), 'initial': (50, 2), 'interior': (500, 2)}
+    - `n_interior`, `n_boundary`, `n_initial`: points per region (regions a problem has no
+      condition on are not sampled).
+    - `sampler`: how points are placed (Latin hypercube by default).
+    - `resample_every`: redraw interior points every this many Adam steps (0: never).
+    - `adaptive`: a `ResidualAdaptive` rule for redraws (default: plain redraws).
+    - `lbfgs_resample_every`: redraw every this many L-BFGS iterations too (0: never); each
+      redraw restarts L-BFGS, whose curvature pairs belong to the old objective.
+
+    **Example:**
+
+    >>> batch = Collocation(n_interior=500, n_boundary=50, n_initial=50).sample(Heat1D(), jax.random.key(0))
+    >>> {region: points.shape for region, points in sorted(batch.items())}
+    {'boundary': (50, 2), 'initial': (50, 2), 'interior': (500, 2)}
     """
 
     n_interior: int = 10_000
@@ -77,7 +96,7 @@ class Collocation(eqx.Module):
         dtype=jnp.float32,
         skip: frozenset[str] = frozenset(),
     ) -> dict[str, Array]:
-        """Initial points for every region the problem's conditions (less ``skip``) use."""
+        """Initial points for every region the problem's conditions (less `skip`) use."""
         dom = problem.domain
         regions = {"interior"} | {c.region for k, c in problem.conditions().items() if k not in skip}
         keys = dict(zip(("interior", "boundary", "initial"), jax.random.split(key, 3)))

@@ -27,14 +27,24 @@ AXIS = "members"
 class Ensemble(eqx.Module):
     """K trained PINNs of one architecture, their weights stacked along a leading member axis.
 
-    **Fields:** `trainer` (the shared `Trainer`), `params` (stacked ``(model arrays, theta)``).
+    The mean of the members is the prediction, their spread (standard deviation) an
+    uncertainty estimate; `fit_ensemble` returns one as `Result.model`.
 
-    **Example:**
+    **Fields:**
 
-    ```python
-    ens = fit_ensemble(Heat1D(), net_fn, jax.random.split(jax.random.key(0), 4)).model
-    mean, spread = ens.mean(points), ens.spread(points)
-    ```
+    - `trainer`: the shared `Trainer`.
+    - `params`: the stacked `(model arrays, theta)`.
+
+    **Example:** two untrained members, stacked by hand.
+
+    >>> heat = problems.Heat1D()
+    >>> nets = [nn.MLP(2, "scalar", 8, 2, key=jax.random.key(i)) for i in range(2)]
+    >>> trainer = make_trainer(heat, nets[0], phases=[Adam(steps=10)])
+    >>> arrays = [eqx.filter(net, eqx.is_inexact_array) for net in nets]
+    >>> ens = Ensemble(trainer, (jax.tree.map(lambda *a: jnp.stack(a), *arrays), {}))
+    >>> points = jnp.array([[0.0, 0.5], [1.0, 0.25]])
+    >>> ens.size, ens.members(points).shape, ens.mean(points).shape, bool(jnp.all(ens.spread(points) > 0))
+    (2, (2, 2), (2,), True)
     """
 
     trainer: Trainer
@@ -45,7 +55,7 @@ class Ensemble(eqx.Module):
         return jax.tree.leaves(self.params[0])[0].shape[0]
 
     def members(self, points: Array) -> Array:
-        """Every member's field at `points` ``(n, d)``: shape ``(K, n, ...)``."""
+        """Every member's field at `points` `(n, d)`: shape `(K, n, ...)`."""
         return _members(self.trainer, self.params, jnp.asarray(points))
 
     def mean(self, points: Array) -> Array:
@@ -53,7 +63,7 @@ class Ensemble(eqx.Module):
         return jnp.mean(self.members(points), axis=0)
 
     def spread(self, points: Array) -> Array:
-        """The ensemble standard deviation at `points` (``ddof=1``): the uncertainty estimate."""
+        """The ensemble standard deviation at `points` (`ddof=1`): the uncertainty estimate."""
         return jnp.std(self.members(points), axis=0, ddof=1)
 
 
@@ -113,32 +123,35 @@ def fit_ensemble(
     **Arguments:**
 
     - `problem`, `observations`, `collocation`, `weights`, `hard_constraints`: as `fit`.
-    - `model_fn`: ``key -> network``, e.g. ``lambda k: MLP(2, "scalar", width=20, depth=3, key=k)``.
-    - `keys`: one PRNG key per member, shape ``(K,)`` with ``K >= 2``.
+    - `model_fn`: `key -> network`, e.g. `lambda k: MLP(2, "scalar", width=20, depth=3, key=k)`.
+    - `keys`: one PRNG key per member, shape `(K,)` with `K >= 2`.
     - `adam`: the Adam phase every member runs (ensembles train with Adam only).
     - `chunk`: steps per compiled call (and per history record).
     - `progress`: draw a progress bar.
     - `track_error`: record the ensemble mean's relative L2 error and the mean spread on
       the reference grid after every chunk.
     - `devices`: split the members over devices (see `physax.distributed.device_mesh`);
-      ``K`` must be a multiple of the device count.
+      `K` must be a multiple of the device count.
 
-    **Returns:** a `physax._train.Result` with `model` an `Ensemble` (``mean``, ``spread``,
-    ``members``), `history` one record per chunk (``loss_mean``, ``loss_max`` over
-    members, and with `track_error` ``rel_l2`` of the mean and ``spread``), `state` the
-    stacked ``(params, opt_state)``, and `stats` ``{"rel_l2_members": [...], "rel_l2": ...,
-    "spread": ...}`` on the reference grid.
+    **Returns:** a `physax._train.Result` with `model` an `Ensemble` (`mean`, `spread`,
+    `members`), `history` one record per chunk (`loss_mean`, `loss_max` over
+    members, and with `track_error` `rel_l2` of the mean and `spread`), `state` the
+    stacked `(params, opt_state)`, and `stats` `{"rel_l2_members": [...], "rel_l2": ...,
+    "spread": ...}` on the reference grid.
 
     **Raises:** `TrainingDiverged` if a member's loss becomes NaN/inf.
 
     **Example:**
 
-    ```python
-    keys = jax.random.split(jax.random.key(0), 4)
-    net_fn = lambda k: MLP(2, "scalar", width=16, depth=2, key=k)
-    result = fit_ensemble(Heat1D(), net_fn, keys, adam=Adam(500, 3e-3), devices=0)
-    u, s = result.model.mean(points), result.model.spread(points)
-    ```
+    >>> keys = jax.random.split(jax.random.key(0), 2)
+    >>> net_fn = lambda k: MLP(2, "scalar", width=8, depth=2, key=k)
+    >>> result = fit_ensemble(Heat1D(), net_fn, keys, collocation=Collocation(64, 16, 16),
+    ...                       adam=Adam(20, 3e-3), chunk=10, track_error=False)
+    >>> points = jnp.array([[0.5, 0.5]])
+    >>> result.model.size, result.history["step"].tolist(), result.model.spread(points).shape
+    (2, [10.0, 20.0], (1,))
+
+    With `devices=0` the members train on every device at once.
     """
     keys = jnp.asarray(keys)
     if keys.ndim != 1 or keys.shape[0] < 2:

@@ -1,13 +1,13 @@
 """What a PDE residual sees: a field's value and partial derivatives at one point.
 
-Residuals and conditions are written for a single point against a :class:`Field`::
+Residuals and conditions are written for a single point against a `Field`::
 
     def residual(self, u, params):
         return u.d("t") + params["lambda1"] * u() * u.d("x") - params["lambda2"] * u.d("x", "x")
 
-:func:`evaluate` runs the residual twice at trace time: first against a recorder that
+`evaluate` runs the residual twice at trace time: first against a recorder that
 notes which derivatives it asks for, then against the derivatives of the model computed
-together in one forward-mode Taylor pass (:mod:`physax.nn._jet`). The recording pass
+together in one forward-mode Taylor pass (`physax.nn._jet`). The recording pass
 produces only dead code, which XLA removes.
 """
 
@@ -27,7 +27,28 @@ Key = tuple[str, ...]
 
 
 class Field:
-    """Value ``u()`` and partials ``u.d("x")``, ``u.d("x", "x")``, ``u.d("t", "x")`` at ``u.z``."""
+    r"""The value `u()` and partials `u.d("x")`, `u.d("x", "x")`, `u.d("t", "x")` of a field at the point `u.z`.
+
+    Residuals and conditions are written for one point against a `Field`; `evaluate`
+    hands them one whose derivatives come from a single Taylor-mode pass through the
+    network. `u.d` takes one to four coordinate names (`u.d("x", "x", "x")` is
+    $u_{xxx}$), `u.coord("x")` is the point's coordinate.
+
+    **Arguments:**
+
+    - `z`: the point.
+    - `coords`: the coordinate names, in the order of `z`.
+    - `lookup`: maps `()` to the value and a sorted tuple of names to that derivative.
+
+    **Example:** Burgers' residual $u_t + u u_x - \nu u_{xx}$ against given values.
+
+    >>> derivatives = {(): 1.0, ("t",): -0.3, ("x",): 2.0, ("x", "x"): -4.0}
+    >>> u = Field(jnp.array([0.5, 0.2]), ("t", "x"), derivatives.__getitem__)
+    >>> u(), u.d("x"), u.coord("t")
+    (1.0, 2.0, Array(0.5, dtype=float64))
+    >>> u.d("t") + u() * u.d("x") - 0.1 * u.d("x", "x")
+    2.1
+    """
 
     def __init__(self, z: Float[Array, " d"], coords: Sequence[str], lookup: Callable[[Key], Array]):
         self.z = z
@@ -39,7 +60,7 @@ class Field:
         return self._lookup(())
 
     def d(self, *names: str) -> Array:
-        """Partial derivative along one to four coordinates (``u.d("x", "x", "x")`` is u_xxx)."""
+        """Partial derivative along one to four coordinates (`u.d("x", "x", "x")` is u_xxx)."""
         if not 1 <= len(names) <= 4:
             raise ValueError(f"Field.d takes one to four coordinate names, got {names}.")
         for n in names:
@@ -48,7 +69,7 @@ class Field:
         return self._lookup(tuple(sorted(names)) if len(names) >= 2 else names)
 
     def coord(self, name: str) -> Array:
-        """The coordinate ``name`` of the point (e.g. ``u.coord("x")``)."""
+        """The coordinate `name` of the point (e.g. `u.coord("x")`)."""
         if name not in self.coords:
             raise ValueError(f"no coordinate '{name}'; this field depends on {self.coords}.")
         return self.z[self.coords.index(name)]
@@ -61,10 +82,30 @@ def evaluate(
     coords: Sequence[str],
     *args: Any,
 ) -> Any:
-    """Evaluate ``fn(Field, *args)`` for the field ``model`` at the point ``z``.
+    r"""Evaluate `fn(Field, *args)` for the field `model` at the point `z`.
 
-    Every first and second derivative ``fn`` asks for is computed in a single Taylor-mode
-    pass; third and fourth derivatives (rarer: KdV, beams) by nested forward-mode ``jvp``.
+    `fn` runs twice at trace time: first against a recorder that notes which derivatives it
+    asks for, then against the derivatives of `model` computed together. Every first and
+    second derivative is computed in a single Taylor-mode pass (`physax.nn.jet`); third and
+    fourth derivatives (rarer: KdV, beams) by nested forward-mode `jvp`. The recording pass
+    produces only dead code, which XLA removes.
+
+    **Arguments:**
+
+    - `fn`: `fn(field, *args)`, e.g. `problem.residual` (with `args = (params,)`).
+    - `model`: the field, a function of one point.
+    - `z`: the point, `(d,)`.
+    - `coords`: the coordinate names.
+    - `*args`: passed on to `fn`.
+
+    **Returns:** what `fn` returns.
+
+    **Example:** $u = e^{-t}\sin x$ solves the heat equation $u_t = u_{xx}$.
+
+    >>> u = lambda z: jnp.exp(-z[0]) * jnp.sin(z[1])
+    >>> heat = lambda f, k: f.d("t") - k * f.d("x", "x")
+    >>> float(evaluate(heat, u, jnp.array([0.3, 1.2]), ("t", "x"), 1.0))
+    0.0
     """
     shape = eqx.filter_eval_shape(model, z)
     requested: set[Key] = set()
@@ -91,7 +132,7 @@ def evaluate(
 
 
 def _nested_jvp(model: Callable, z: Array, directions: Sequence[Array]) -> Array:
-    """The mixed directional derivative of ``model`` at ``z`` along ``directions`` (nested jvp)."""
+    """The mixed directional derivative of `model` at `z` along `directions` (nested jvp)."""
 
     def along(g: Callable, e: Array) -> Callable:
         return lambda y: jax.jvp(g, (y,), (e,))[1]

@@ -1,4 +1,4 @@
-"""``fit``: train a PINN (forward or inverse) through a sequence of optimiser phases, in compiled chunks."""
+"""`fit`: train a PINN (forward or inverse) through a sequence of optimiser phases, in compiled chunks."""
 
 from __future__ import annotations
 
@@ -25,7 +25,19 @@ from ._trainer import Trainer, TrainState, _with, phase_chunk, predict, rebalanc
 
 
 class TrainingDiverged(Diverged):
-    """PINN training produced a NaN/inf loss; ``state`` is the last good `TrainState`."""
+    """PINN training produced a NaN/inf loss; `state` is the last good `TrainState`.
+
+    A `physax._train.Diverged`, raised by `fit` and `run`; `step` is the step of the failed
+    chunk and `record` its history record (its loss terms show which term failed).
+
+    **Example:**
+
+    >>> try:
+    ...     raise TrainingDiverged(250, None, {"loss": float("nan"), "pde": float("nan")})
+    ... except physax._train.Diverged as err:
+    ...     print(err.step, err.record["pde"])
+    250 nan
+    """
 
     what = "training"
     hint = "Lower the learning rate, raise the float precision, or check the data for outliers."
@@ -35,7 +47,7 @@ _UNSET: object = object()
 
 
 def _phases(adam, lbfgs, phases) -> tuple[AbstractOptimiser, ...]:
-    """``phases`` if given, else the two-phase shorthand ``adam`` then ``lbfgs``."""
+    """`phases` if given, else the two-phase shorthand `adam` then `lbfgs`."""
     if phases is None:
         adam = Adam() if adam is _UNSET else adam
         lbfgs = LBFGS() if lbfgs is _UNSET else lbfgs
@@ -67,7 +79,22 @@ def make_trainer(
     causal: CausalWeighting | None = None,
     balancing: GradNormBalancing | None = None,
 ) -> Trainer:
-    """The static description of a run (see :func:`fit` for the arguments)."""
+    """The static description of a run: a `Trainer` (see `fit` for the arguments).
+
+    `fit` is `make_trainer`, `Trainer.init` and `run` in one call; build the pieces yourself
+    to inspect a state, checkpoint it or continue it.
+
+    **Returns:** a `Trainer`.
+
+    **Example:**
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(steps=20)])
+    >>> state = trainer.init(net, key=jax.random.key(1), observations=None)
+    >>> [p.name for p in trainer.phases], trainer.total_steps, sorted(state.batch)
+    (['adam'], 20, ['boundary', 'initial', 'interior'])
+    """
     _, static = eqx.partition(model, eqx.is_inexact_array)
     skip = frozenset(problem.conditions()) if hard_constraints else frozenset()
     if causal is not None and "t" not in problem.domain.coords:
@@ -107,20 +134,66 @@ def _is_finite(tree) -> bool:
 
 
 def estimates(trainer: Trainer, state: TrainState) -> dict[str, float]:
-    """Current values of the unknown parameters."""
+    """Current values of the unknown parameters of the problem.
+
+    **Arguments:** `trainer`, `state`: the run's `Trainer` and a `TrainState`.
+
+    **Returns:** `{name: value}` for every trainable `Parameter` of the problem.
+
+    **Example:** before training, the estimate is the parameter's `init`.
+
+    >>> heat = problems.Heat1D(k=problems.Parameter(0.1, trainable=True, init=0.2))
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(steps=20)])
+    >>> state = trainer.init(net, key=jax.random.key(1), observations=None)
+    >>> {k: round(v, 6) for k, v in estimates(trainer, state).items()}
+    {'k': 0.2}
+    """
     values = trainer.problem.resolve(state.params[1])
     return {k: float(values[k]) for k in trainer.problem.unknowns}
 
 
 def reference_prediction(trainer: Trainer, state: TrainState) -> tuple[np.ndarray, Reference]:
-    """The current model on the problem's reference grid (float64, grid-shaped) and the reference."""
+    """The current model on the problem's reference grid (float64, grid-shaped) and the reference.
+
+    **Arguments:** `trainer`, `state`: the run's `Trainer` and a `TrainState`.
+
+    **Returns:** `(prediction, reference)`: a NumPy array shaped like `reference.values`
+    and the problem's `Reference` (its `points`, `values` and axes).
+
+    **Example:**
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(steps=20)])
+    >>> state = trainer.init(net, key=jax.random.key(1), observations=None)
+    >>> prediction, reference = reference_prediction(trainer, state)
+    >>> prediction.shape == reference.values.shape, prediction.dtype
+    (True, dtype('float64'))
+    """
     ref = trainer.problem.reference()
     pred = np.asarray(predict(trainer, state.params, jnp.asarray(ref.points)), np.float64)
     return pred.reshape(ref.values.shape), ref
 
 
 def rel_l2_error(trainer: Trainer, state: TrainState) -> float:
-    """Relative L2 error of the current model on the problem's reference grid."""
+    r"""Relative L2 error of the current model on the problem's reference grid.
+
+    $\|u_\theta - u_{ref}\|_2 / \|u_{ref}\|_2$ over the grid of `problem.reference()`.
+
+    **Arguments:** `trainer`, `state`: the run's `Trainer` and a `TrainState`.
+
+    **Returns:** a Python float.
+
+    **Example:** an untrained network is far from the solution.
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(steps=20)])
+    >>> state = trainer.init(net, key=jax.random.key(1), observations=None)
+    >>> bool(rel_l2_error(trainer, state) > 0.1)
+    True
+    """
     pred, ref = reference_prediction(trainer, state)
     return float(np.linalg.norm(pred - ref.values) / np.linalg.norm(ref.values))
 
@@ -136,12 +209,30 @@ def run(
     wall_time_offset: float = 0.0,
     devices: int | Sequence[jax.Device] | None = None,
 ) -> tuple[TrainState, list[dict]]:
-    """Continue ``state`` to the end of training; calls ``callbacks(record, state)`` after each chunk.
+    """Continue `state` to the end of training; calls `callbacks(record, state)` after each chunk.
 
     Chunk boundaries depend only on the step count, so a run resumed from a saved state
     retraces the same chunks and ends at the same result as an uninterrupted one.
-    `devices` splits the collocation points over several devices (see :func:`fit`).
+    `devices` splits the collocation points over several devices (see `fit`).
     If some phase runs in float64, 64-bit JAX is enabled for the duration of the call only.
+
+    **Arguments:**
+
+    - `trainer`, `state`: from `make_trainer` and `Trainer.init` (or a loaded checkpoint).
+    - `chunk`: steps per compiled call (and per history record).
+    - `callbacks`, `progress`, `track_error`, `wall_time_offset`, `devices`: as in `fit`.
+
+    **Returns:** `(state, history)`: the final `TrainState` and one record (a dict) per chunk.
+
+    **Example:**
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(steps=20)])
+    >>> state = trainer.init(net, key=jax.random.key(1), observations=None)
+    >>> state, history = run(trainer, state, chunk=10, progress=False, track_error=False)
+    >>> state.step, [record["step"] for record in history], sorted(history[-1])[:3]
+    (20, [10, 20], ['bc', 'ic', 'loss'])
     """
     with jax.enable_x64(True) if trainer.float64 else contextlib.nullcontext():
         return _run(trainer, state, chunk, callbacks, progress, track_error, wall_time_offset, devices)
@@ -221,48 +312,49 @@ def fit(
 ) -> Result:
     """Train a physics-informed neural network (Raissi, Perdikaris & Karniadakis 2019).
 
-    Minimises ``sum_k w_k L_k`` with ``L_pde = mean |residual|^2`` over interior points,
+    Minimises `sum_k w_k L_k` with `L_pde = mean |residual|^2` over interior points,
     one mean-squared term per initial/boundary condition and, for inverse problems,
-    ``L_data = mean |u(x_i) - y_i|^2``. Unknown PDE parameters (``Parameter(trainable=True)``)
+    `L_data = mean |u(x_i) - y_i|^2`. Unknown PDE parameters (`Parameter(trainable=True)`)
     are trained jointly with the network. Input derivatives use forward-mode Taylor
-    propagation; training runs ``chunk`` steps per compiled call.
+    propagation; training runs `chunk` steps per compiled call.
 
-    Arguments:
-        problem: the PDE problem.
-        model: the field network, e.g. ``nn.MLP`` (wrap it in ``nn.HardConstraint`` with
-            ``problem.hard_constraint()`` and pass ``hard_constraints=True`` to drop the
-            condition losses).
-        key: PRNG key for the collocation points.
-        observations: data for inverse problems.
-        collocation: point counts, sampler and resampling.
-        phases: the optimisers to run one after the other, e.g.
-            ``[Adam(5000), SSBroyden(5000)]`` or ``[Adam(2000), LevenbergMarquardt(200)]``
-            (see :mod:`physax.optim`); phases with ``steps=0`` are skipped.
-        adam, lbfgs: the two-phase shorthand ``phases=[adam, lbfgs]`` (default
-            ``Adam()`` then ``LBFGS()``; ``None`` or ``steps=0`` skips one). Not with ``phases``.
-        weights: static loss weights by term name (default 1).
-        causal: causal weighting of the PDE residual in time (:class:`CausalWeighting`).
-        balancing: adaptive loss weights during first-order phases (:class:`GradNormBalancing`).
-        chunk: steps per compiled call (and per history record).
-        callbacks: ``callback(record, state)`` after every chunk.
-        progress: show a progress bar.
-        track_error: record the relative L2 error against the reference after every chunk.
-        devices: data-parallel training over several devices with JAX sharding: the
-            collocation points and observations are split along the point axis over a
-            1-D mesh, parameters replicated (``None``/1: one device; 0: every local
-            device; ``n``: the first ``n``; or a sequence of devices). ``n_interior``
-            must be a multiple of the device count.
+    **Arguments:**
 
-    Returns:
-        A `physax._train.Result`: ``model`` (the trained network), ``history`` (one record
-        per chunk), ``state`` (a `TrainState`; pass it to `run` to continue) and ``stats``
-        (``{"parameters": identified PDE parameters}``; also ``result.parameters``).
+    - `problem`: the PDE problem.
+    - `model`: the field network, e.g. `nn.MLP` (wrap it in `nn.HardConstraint` with
+      `problem.hard_constraint()` and pass `hard_constraints=True` to drop the
+      condition losses).
+    - `key`: PRNG key for the collocation points.
+    - `observations`: data for inverse problems.
+    - `collocation`: point counts, sampler and resampling.
+    - `phases`: the optimisers to run one after the other, e.g.
+      `[Adam(5000), SSBroyden(5000)]` or `[Adam(2000), LevenbergMarquardt(200)]`
+      (see `physax.optim`); phases with `steps=0` are skipped.
+    - `adam`, `lbfgs`: the two-phase shorthand `phases=[adam, lbfgs]` (default
+      `Adam()` then `LBFGS()`; `None` or `steps=0` skips one). Not with `phases`.
+    - `weights`: static loss weights by term name (default 1).
+    - `causal`: causal weighting of the PDE residual in time (`CausalWeighting`).
+    - `balancing`: adaptive loss weights during first-order phases (`GradNormBalancing`).
+    - `chunk`: steps per compiled call (and per history record).
+    - `callbacks`: `callback(record, state)` after every chunk.
+    - `progress`: show a progress bar.
+    - `track_error`: record the relative L2 error against the reference after every chunk.
+    - `devices`: data-parallel training over several devices with JAX sharding: the
+      collocation points and observations are split along the point axis over a
+      1-D mesh, parameters replicated (`None`/1: one device; 0: every local
+      device; `n`: the first `n`; or a sequence of devices). `n_interior`
+      must be a multiple of the device count.
 
-    Example:
-        >>> problem = Heat1D()
-        >>> net = MLP(2, "scalar", width=20, depth=3, key=jax.random.key(0))
-        >>> result = fit(problem, net, key=jax.random.key(1), collocation=Collocation(n_interior=500),
-        ...              phases=[Adam(200), SSBroyden(50)], progress=False)
+    **Returns:** A `physax._train.Result`: `model` (the trained network), `history` (one record
+    per chunk), `state` (a `TrainState`; pass it to `run` to continue) and `stats`
+    (`{"parameters": identified PDE parameters}`; also `result.parameters`).
+
+    **Example:**
+
+    >>> problem = Heat1D()
+    >>> net = MLP(2, "scalar", width=20, depth=3, key=jax.random.key(0))
+    >>> result = fit(problem, net, key=jax.random.key(1), collocation=Collocation(n_interior=500),
+    ...              phases=[Adam(200), SSBroyden(50)], progress=False)
     """
     trainer = make_trainer(
         problem,

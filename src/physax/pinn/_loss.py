@@ -16,7 +16,27 @@ from ._field import evaluate
 def pointwise_residual(
     problem: AbstractProblem, model: Callable, fn: Callable, points: Array, params
 ) -> Array:
-    """``fn(Field, params)`` at every point (vmapped), for the field ``model``."""
+    """`fn(Field, params)` at every point (vmapped), for the field `model`.
+
+    **Arguments:**
+
+    - `problem`: the PDE problem (for its coordinate names).
+    - `model`: the field network (one point in, value out).
+    - `fn`: a residual, e.g. `problem.residual` or a condition's `residual`.
+    - `points`: `(n, d)` points.
+    - `params`: the PDE parameters (`problem.resolve(theta)`).
+
+    **Returns:** the residual at every point, `(n, ...)`.
+
+    **Example:** where the PDE residual of an untrained network is largest.
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> batch = Collocation(64, 16, 16).sample(heat, jax.random.key(1))
+    >>> r = pointwise_residual(heat, net, heat.residual, batch["interior"], heat.resolve({}))
+    >>> r.shape
+    (64,)
+    """
     coords = problem.domain.coords
     return jax.vmap(lambda z: evaluate(fn, model, z, coords, params))(points)
 
@@ -30,16 +50,31 @@ def loss_terms(
     skip: frozenset[str] = frozenset(),
     causal: CausalWeighting | None = None,
 ) -> dict[str, Array]:
-    """Named loss terms: ``"pde"``, one per condition (unless in ``skip``) and ``"data"``.
+    r"""Named loss terms: `"pde"`, one per condition (unless in `skip`) and `"data"`.
 
-    Arguments:
-        problem: the PDE problem.
-        model: the field network (one point in, value out).
-        theta: optimiser coordinates of the unknown parameters.
-        batch: points by region (``"interior"``, ``"boundary"``, ``"initial"``).
-        data: ``(points, values)`` observations, if any.
-        skip: condition names satisfied exactly (hard constraints) and left out.
-        causal: weight the PDE residual causally in time (:class:`CausalWeighting`).
+    Each term is a mean squared residual, $L_k = \frac{1}{n_k}\sum_i |r_k(x_i)|^2$ (the PDE
+    term causally weighted in time with `causal`); `weighted_total` sums them.
+
+    **Arguments:**
+
+    - `problem`: the PDE problem.
+    - `model`: the field network (one point in, value out).
+    - `theta`: optimiser coordinates of the unknown parameters.
+    - `batch`: points by region (`"interior"`, `"boundary"`, `"initial"`).
+    - `data`: `(points, values)` observations, if any.
+    - `skip`: condition names satisfied exactly (hard constraints) and left out.
+    - `causal`: weight the PDE residual causally in time (`CausalWeighting`).
+
+    **Returns:** `{term: scalar}`.
+
+    **Example:**
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> batch = Collocation(64, 16, 16).sample(heat, jax.random.key(1))
+    >>> terms = loss_terms(heat, net, {}, batch)
+    >>> sorted(terms), float(weighted_total(terms, {"ic": 10.0})) > 0
+    (['bc', 'ic', 'pde'], True)
     """
     params = problem.resolve(theta)
     sq = lambda r: jnp.mean(jnp.abs(r) ** 2)
@@ -63,11 +98,19 @@ def loss_terms(
 
 
 def weighted_total(terms: dict[str, Array], weights: dict[str, float]) -> Array:
-    """The total loss ``sum_k w_k L_k``; terms without a weight count with weight 1.
+    r"""The total loss $\sum_k w_k L_k$; terms without a weight count with weight 1.
 
-    Example:
-        >>> float(weighted_total({"pde": jnp.array(2.0), "ic": jnp.array(1.0)}, {"ic": 10.0}))
-        12.0
+    **Arguments:**
+
+    - `terms`: `{name: L_k}`, e.g. from `loss_terms`.
+    - `weights`: `{name: w_k}`.
+
+    **Returns:** the weighted sum.
+
+    **Example:**
+
+    >>> float(weighted_total({"pde": jnp.array(2.0), "ic": jnp.array(1.0)}, {"ic": 10.0}))
+    12.0
     """
     return sum(weights.get(k, 1.0) * v for k, v in terms.items())
 
@@ -94,12 +137,25 @@ def residual_vector(
     skip: frozenset[str],
     weights: dict,
 ) -> Array:
-    r"""Every residual stacked into one real vector ``r`` with ``0.5 ||r||^2`` the weighted loss.
+    r"""Every residual stacked into one real vector $r$ with $\tfrac12 \|r\|^2$ the weighted loss.
 
-    Term ``k`` (``n_k`` residual entries, weight ``w_k``) enters scaled by ``sqrt(2 w_k / n_k)``,
+    Term $k$ ($n_k$ residual entries, weight $w_k$) enters scaled by $\sqrt{2 w_k / n_k}$,
     point by point (complex residuals as real then imaginary part), in the order of
-    :func:`loss_terms`. This is the least-squares form :class:`physax.optim.LevenbergMarquardt`
+    `loss_terms`. This is the least-squares form `physax.optim.LevenbergMarquardt`
     works on. Causal weighting has no such form and is not supported here.
+
+    **Arguments:** as `loss_terms` (`data`, `skip` and `weights` are required here).
+
+    **Returns:** the vector $r$, `(m,)`.
+
+    **Example:** half its squared norm is the loss.
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> batch = Collocation(64, 16, 16).sample(heat, jax.random.key(1))
+    >>> r = residual_vector(heat, net, {}, batch, None, frozenset(), {})
+    >>> r.shape, bool(jnp.isclose(0.5 * r @ r, weighted_total(loss_terms(heat, net, {}, batch), {})))
+    ((96,), True)
     """
     params = problem.resolve(theta)
     parts = []
@@ -122,12 +178,12 @@ def residual_jacobian(
     skip: frozenset[str],
     weights: dict,
 ) -> Array:
-    """The Jacobian of :func:`residual_vector` w.r.t. the flat parameters, ``(m, n)``.
+    """The Jacobian of `residual_vector` w.r.t. the flat parameters, `(m, n)`.
 
-    Built one point at a time (``vmap`` of a reverse-mode Jacobian of that point's few
-    residual entries): the cost is that of one batched gradient plus writing ``J``, where
-    differentiating the stacked vector directly would cost ``m`` (or ``n``) passes.
-    ``make_model(params) -> (model, theta)``.
+    Built one point at a time (`vmap` of a reverse-mode Jacobian of that point's few
+    residual entries): the cost is that of one batched gradient plus writing `J`, where
+    differentiating the stacked vector directly would cost `m` (or `n`) passes.
+    `make_model(params) -> (model, theta)`.
     """
     coords = problem.domain.coords
 

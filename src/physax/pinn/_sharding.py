@@ -21,22 +21,48 @@ AXIS = "points"
 
 
 def point_mesh(devices: int | str | Sequence[jax.Device] | None) -> Mesh | None:
-    """A 1-D mesh named ``"points"``, or ``None`` for a one-device run.
+    """A 1-D device mesh named `"points"`, or `None` for a one-device run.
 
-    `devices`: ``None`` or 1 (no sharding), 0 or ``"all"`` (every device of every
-    process), ``n`` (``n`` devices), or an explicit sequence of devices; see
+    `fit(devices=...)` splits the collocation points and observations over this mesh
+    (data-parallel PINN training); the parameters are replicated.
+
+    **Arguments:** `devices`: `None` or 1 (no sharding), 0 or `"all"` (every device of every
+    process), `n` (`n` devices), or an explicit sequence of devices; see
     `physax.distributed.device_mesh`.
+
+    **Returns:** a `jax.sharding.Mesh`, or `None` when there is nothing to split.
+
+    **Example:** on a machine with one device there is nothing to split.
+
+    >>> point_mesh(None) is None, point_mesh(1) is None
+    (True, True)
+    >>> mesh = point_mesh(0)      # every device: a mesh when there are several
+    >>> mesh is None or mesh.axis_names == ("points",)
+    True
     """
     return distributed.device_mesh(devices, AXIS)
 
 
 def check_divisible(name: str, n_points: int, mesh: Mesh | None) -> None:
-    """Point sets that are sharded must split evenly over the devices (a `ValueError` if not)."""
+    """Point sets that are sharded must split evenly over the devices (a `ValueError` if not).
+
+    **Arguments:**
+
+    - `name`: what the points are, for the message (e.g. `"n_interior"`).
+    - `n_points`: how many.
+    - `mesh`: the mesh of `point_mesh` (`None`: nothing to check).
+
+    **Example:**
+
+    >>> check_divisible("n_interior", 1000, None)      # one device: always fine
+    >>> mesh = jax.sharding.Mesh(np.array(jax.devices()[:1]), ("points",))
+    >>> check_divisible("n_interior", 1000, mesh)
+    """
     distributed.check_divisible(name, n_points, mesh)
 
 
 def place(tree, mesh: Mesh | None, *, shard: bool = True):
-    """Put arrays whose point axis divides over the mesh on shards (``shard=True``), replicate the rest."""
+    """Put arrays whose point axis divides over the mesh on shards (`shard=True`), replicate the rest."""
     if mesh is None:
         return tree
     split = NamedSharding(mesh, PartitionSpec(AXIS))

@@ -1,4 +1,4 @@
-"""Compiled training steps: chunks of one phase's iterations inside one ``fori_loop``."""
+"""Compiled training steps: chunks of one phase's iterations inside one `fori_loop`."""
 
 from __future__ import annotations
 
@@ -21,9 +21,21 @@ from ._loss import loss_terms, pointwise_residual, residual_jacobian, residual_v
 class TrainState(eqx.Module):
     """Everything needed to continue training exactly: parameters, optimiser state, points, key.
 
-    ``params = (model arrays, theta)``; ``step`` counts iterations of all phases together;
-    ``stage`` is the index of the current phase and ``phase`` its name; ``balance`` holds
-    the adaptive loss weights of :class:`GradNormBalancing` (``None`` without it).
+    `params = (model arrays, theta)`; `step` counts iterations of all phases together;
+    `stage` is the index of the current phase and `phase` its name; `balance` holds
+    the adaptive loss weights of `GradNormBalancing` (`None` without it). Save it with
+    `physax._train.checkpoint.save` and continue with `run`.
+
+    **Example:**
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(20), LBFGS(10)])
+    >>> state = trainer.init(net, key=jax.random.key(1), observations=None)
+    >>> state.step, state.stage, state.phase, state.data, state.balance
+    (0, 0, 'adam', None, None)
+    >>> {region: points.shape for region, points in sorted(state.batch.items())}
+    {'boundary': (16, 2), 'initial': (16, 2), 'interior': (64, 2)}
     """
 
     params: tuple[Any, dict[str, Array]]
@@ -62,9 +74,32 @@ def _with(state: TrainState, **changes) -> TrainState:
 
 
 class Trainer(eqx.Module):
-    """The fixed parts of a PINN training run (what is static under ``jit``).
+    """The fixed parts of a PINN training run (what is static under `jit`).
 
-    ``phases`` run one after the other; phase ``i`` covers steps ``[starts[i], ends[i])``.
+    `phases` run one after the other; phase `i` covers steps `[starts[i], ends[i])`. Build one
+    with `make_trainer`; `init` gives the first `TrainState`, `terms`/`loss` evaluate the loss
+    at given parameters and `model(params)` rebuilds the network.
+
+    **Fields:**
+
+    - `problem`: the PDE problem.
+    - `static`: the network's non-array parts.
+    - `phases`: the optimisers, in order.
+    - `collocation`: point counts, sampler and resampling.
+    - `weights`: static loss weights by term name.
+    - `skip`: conditions left out of the loss (hard constraints).
+    - `causal`, `balancing`: `CausalWeighting` and `GradNormBalancing`, or `None`.
+
+    **Example:**
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(20), LBFGS(10)])
+    >>> state = trainer.init(net, key=jax.random.key(1), observations=None)
+    >>> trainer.total_steps, trainer.bounds(1), trainer.float64
+    (30, (20, 30), True)
+    >>> sorted(trainer.terms(state.params, state.batch, state.data))
+    ['bc', 'ic', 'pde']
     """
 
     problem: AbstractProblem
@@ -94,7 +129,7 @@ class Trainer(eqx.Module):
         return start, start + self.phases[stage].steps
 
     def phase_end(self, phase: str) -> int:
-        """The last step of the last phase called ``phase`` (or of everything)."""
+        """The last step of the last phase called `phase` (or of everything)."""
         ends = [self.bounds(i)[1] for i, p in enumerate(self.phases) if p.name == phase]
         return ends[-1] if ends else self.total_steps
 
@@ -119,7 +154,7 @@ class Trainer(eqx.Module):
         return self.enter(state, 0)
 
     def enter(self, state: TrainState, stage: int) -> TrainState:
-        """Start phase ``stage``: cast to float64 if it asks, and initialise its optimiser."""
+        """Start phase `stage`: cast to float64 if it asks, and initialise its optimiser."""
         phase = self.phases[stage]
         if phase.float64:
             with jax.enable_x64(True):  # scoped: the caller's global setting is left alone
@@ -174,7 +209,7 @@ def _phase_init(trainer: Trainer, stage: int, params, batch, data, balance):
 
 
 def phase_chunk(trainer: Trainer, state: TrainState, n: int):
-    """``n`` iterations of the current phase in one compiled loop; returns the new params,
+    """`n` iterations of the current phase in one compiled loop; returns the new params,
     optimiser state and the loss terms at the end."""
     phase = trainer.phases[state.stage]
     return _chunk(
@@ -228,9 +263,26 @@ def _redraw(trainer: Trainer, params, batch, key):
 
 @eqx.filter_jit
 def predict(trainer: Trainer, params, points: Array) -> Array:
-    """The trained field at ``points`` ``(n, d)``: ``trainer.model(params)`` mapped over the points.
+    """The trained field at `points` `(n, d)`: `trainer.model(params)` mapped over the points.
 
     The points are cast to the dtype of the weights (float64 after an L-BFGS phase in
     double precision).
+
+    **Arguments:**
+
+    - `trainer`: the run's `Trainer`.
+    - `params`: `(model arrays, theta)`, e.g. `state.params`.
+    - `points`: `(n, d)` points.
+
+    **Returns:** the values, `(n,)` for a scalar field.
+
+    **Example:**
+
+    >>> heat = problems.Heat1D()
+    >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
+    >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(20), LBFGS(10)])
+    >>> state = trainer.init(net, key=jax.random.key(1), observations=None)
+    >>> predict(trainer, state.params, jnp.array([[0.0, 0.5], [1.0, 0.5]])).shape
+    (2,)
     """
     return jax.vmap(trainer.model(params))(points.astype(jax.tree.leaves(params[0])[0].dtype))
