@@ -30,9 +30,12 @@ class GradNormBalancing(eqx.Module):
 
     **Example:**
 
-    >>> problem, net = Heat1D(), MLP(2, "scalar", width=16, depth=2, key=jax.random.key(0))
-    >>> result = fit(problem, net, key=jax.random.key(1), phases=[Adam(200)],
-    ...              balancing=GradNormBalancing(every=100), progress=False)
+    >>> problem, net = Heat1D(), MLP(2, "scalar", width=8, depth=2, key=jax.random.key(0))
+    >>> result = fit(problem, net, key=jax.random.key(1), collocation=Collocation(64, 16, 16),
+    ...              phases=[Adam(20)], balancing=GradNormBalancing(every=10), chunk=10,
+    ...              progress=False, track_error=False)
+    >>> sorted(result.state.balance), bool(result.state.balance["pde"] != 1.0)
+    (['bc', 'ic', 'pde'], True)
     """
 
     every: int = 1000

@@ -352,9 +352,13 @@ def fit(
     **Example:**
 
     >>> problem = Heat1D()
-    >>> net = MLP(2, "scalar", width=20, depth=3, key=jax.random.key(0))
-    >>> result = fit(problem, net, key=jax.random.key(1), collocation=Collocation(n_interior=500),
-    ...              phases=[Adam(200), SSBroyden(50)], progress=False)
+    >>> net = MLP(2, "scalar", width=8, depth=2, key=jax.random.key(0))
+    >>> result = fit(problem, net, key=jax.random.key(1), collocation=Collocation(64, 16, 16),
+    ...              phases=[Adam(20), SSBroyden(10)], chunk=10, progress=False)
+    >>> result.history["step"].tolist(), result.history["phase"].tolist()
+    ([10.0, 20.0, 30.0], ['adam', 'adam', 'ssbroyden'])
+    >>> bool(result.history["loss"][-1] < result.history["loss"][0])
+    True
     """
     trainer = make_trainer(
         problem,
