@@ -8,6 +8,8 @@ rewrites, before parsing:
   parsing then renders them as a Python console block instead of nested block quotes);
 - a bold ``**Example:**`` line followed by doctest lines (Diffrax style) into a fenced
   ``pycon`` block (otherwise Markdown reads ``>>>`` as quotes and ``[...]`` as links);
+- any other unindented run of doctest lines (after an ``**Example:** some text`` line, or
+  a second block further down) into a fenced ``pycon`` block too;
 - ``.. math::`` directives into ``$$ ... $$`` display maths;
 - Sphinx roles such as ``:class:`Field` `` and ``:func:`fit` `` into inline code.
 """
@@ -40,15 +42,48 @@ def _block(m: re.Match) -> str:
     return f"{indent}$$\n" + "".join(f"{indent}{line}\n" for line in lines) + f"{indent}$$\n\n"
 
 
+def _fence_doctests(text: str) -> str:
+    """Wrap every unindented run of ``>>>`` lines (and their output) outside a fence in ``pycon``.
+
+    A run starts at a line beginning with ``>>>`` and ends at the first blank line. Indented
+    runs are left alone: they belong to a Google-style ``Examples:`` section, which the
+    Google parser renders itself.
+    """
+    out: list[str] = []
+    lines = text.split("\n")
+    fenced, i = False, 0
+    while i < len(lines):
+        line = lines[i]
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if fenced or not line.startswith(">>>"):
+            out.append(line)
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].strip():
+            j += 1
+        if out and out[-1].strip():
+            out.append("")
+        out += ["```pycon", *lines[i:j], "```"]
+        if j < len(lines) and lines[j].strip():
+            out.append("")
+        i = j
+    return "\n".join(out)
+
+
 def markdownify(text: str) -> str:
     """The docstring with the rewrites above applied."""
     text = _EXAMPLE.sub(r"\g<indent>Examples:\n", text)
     text = _BOLD_EXAMPLE.sub(
-        lambda m: f"{m.group('indent')}**Example:**\n\n{m.group('indent')}```pycon\n"
-        + m.group("body").rstrip("\n")
-        + f"\n{m.group('indent')}```\n",
+        lambda m: (
+            f"{m.group('indent')}**Example:**\n\n{m.group('indent')}```pycon\n"
+            + m.group("body").rstrip("\n")
+            + f"\n{m.group('indent')}```\n"
+        ),
         text,
     )
+    text = _fence_doctests(text)
     text = _ROLE.sub(r"`\1`", text)
     text = _MATH_BLOCK.sub(_block, text)
     return _MATH_INLINE.sub(
