@@ -25,13 +25,13 @@ class Windows(eqx.Module):
     - `length`: snapshots per window (a configuration's `num_snapshots`).
     - `sub_stacking`: every window start (default), or only $s = 0$.
 
-    **Example:** 20 trajectories of 100 snapshots hold $20 \times 95$ windows of 6.
+    **Example:** 4 trajectories of 10 snapshots hold $4 \times 5$ windows of 6.
 
-    >>> w = Windows(20, 100, 6)
+    >>> w = Windows(4, 10, 6)
     >>> w.num_windows
-    1900
-    >>> w.gather(jnp.zeros((20, 100, 1, 8)), jnp.arange(32)).shape
-    (32, 6, 1, 8)
+    20
+    >>> w.gather(jnp.zeros((4, 10, 1, 8)), jnp.arange(8)).shape
+    (8, 6, 1, 8)
     """
 
     num_trajectories: int = eqx.field(static=True)
