@@ -78,8 +78,10 @@ class PeriodicGrid(eqx.Module):
     def coordinates(self, dtype=None) -> Float[Array, " dims *spatial"]:
         """Grid coordinates, shape ``(d, N, ..., N)`` (``indexing="ij"``); in 1D shape ``(1, N)``.
 
-        **Arguments:** `dtype`: floating dtype; default is JAX's default float (float64 only if
-        ``jax_enable_x64`` is on).
+        **Arguments:**
+
+        - `dtype`: floating dtype; default is JAX's default float (float64 only if
+          `jax_enable_x64` is on).
         """
         x1 = np.arange(self.num_points) * (float(self.extent) / self.num_points)
         mesh = np.meshgrid(*([x1] * self.num_spatial_dims), indexing="ij")
