@@ -1,9 +1,9 @@
-"""Named experiments from Python: the same runs as ``physax run``, loaded back afterwards.
+"""Named experiments from Python: the same runs as `physax run`, loaded back afterwards.
 
 An experiment is a shipped TOML file whose defaults are also its schema. `load` resolves
 it (with overrides) into a typed `Spec`; `run` trains into a self-describing run
-directory (``config.toml``, ``metrics.json``, ``history.csv``, ``checkpoint/``, plots,
-``summary.md``) and returns a `RunResult`; `resume` continues an interrupted run to the
+directory (`config.toml`, `metrics.json`, `history.csv`, `checkpoint/`, plots,
+`summary.md`) and returns a `RunResult`; `resume` continues an interrupted run to the
 same result; `load_run` reads a finished one and evaluates its model.
 
 ```python

@@ -28,14 +28,28 @@ from ._spec import Spec, load
 class RunResult:
     """A finished (or loaded) run directory.
 
-    **Fields:** `directory`; `spec` (the resolved `Spec`); `metrics` (``metrics.json``);
-    `history` (a `physax._train.History` read from ``history.csv``).
-
     `model` is the trained field network / FBPINN / emulator / operator(s) / inverted
     velocity model, loaded from the run's checkpoint on first use; `predict(x)` evaluates
-    it: the field at points ``(n, d)`` for PINN-type runs, `n` autoregressive steps from
-    a state for emulators, the operator on input functions, the velocity at ``(x, z)``
+    it: the field at points `(n, d)` for PINN-type runs, `n` autoregressive steps from
+    a state for emulators, the operator on input functions, the velocity at `(x, z)`
     points for FWI.
+
+    **Fields:**
+
+    - `directory`: the run directory.
+    - `spec`: the resolved `Spec`.
+    - `metrics`: the content of `metrics.json`.
+    - `history`: a `physax._train.History` read from `history.csv` (empty for a single solve).
+
+    **Example:** an ELM-FBPINN solve of the damped oscillator, $u(0) = 1$.
+
+    >>> spec = load("elm-oscillator", {"decomposition.subdomains": [8], "elm.features": 16,
+    ...                                 "collocation.n_interior": 200})
+    >>> result = run(spec, out="elm", progress=False)
+    >>> result.directory.name, type(result.spec).__name__, type(result.model).__name__
+    ('elm', 'ELMSpec', 'ELMFBPINN')
+    >>> bool(result.metrics["rel_l2"] < 1e-2), result.predict([[0.0]]).round(4).tolist()
+    (True, [1.0])
     """
 
     directory: Path
@@ -92,20 +106,30 @@ def _execute(spec: Spec, out: Path, *, resume: bool, progress: bool) -> dict:
 def run(spec: Spec, *, out: str | Path | None = None, progress: bool = True) -> RunResult:
     """Run an experiment into a fresh run directory and return it loaded.
 
-    **Arguments:** `spec` (from `load`); `out`: the directory (must not exist or be
-    empty; default ``runs/<experiment>-<time>``); `progress`: draw progress bars.
+    The run directory holds `config.toml` (re-runnable as is), `metrics.json`,
+    `history.csv`, `checkpoint/`, the figures and `summary.md`.
+
+    **Arguments:**
+
+    - `spec`: from `load`.
+    - `out`: the directory (must not exist or be empty; default `runs/<experiment>-<time>`).
+    - `progress`: draw progress bars.
+
+    **Returns:** a `RunResult`.
 
     **Raises:** `ConfigError` for bad input (nothing written), a `physax._train.Diverged`
     subclass if training diverged (its `checkpoint` attribute names the last good
-    checkpoint, or is ``None``).
+    checkpoint, or is `None`).
 
-    **Example:**
+    **Example:** a PINN on the heat equation, at toy size.
 
-    >>> import tempfile
-    >>> spec = load("heat-forward", {"train.adam_steps": 200, "train.lbfgs_steps": 0, "chunk": 100})
-    >>> r = run(spec, out=tempfile.mkdtemp() + "/heat", progress=False)
-    >>> r.metrics["rel_l2"] < 1.0, r.predict([[0.5, 0.5]]).shape
-    (True, (1,))
+    >>> spec = load("heat-forward", {"train.adam_steps": 20, "train.lbfgs_steps": 0, "chunk": 10,
+    ...                              "model.width": 8, "model.depth": 2, "collocation.n_interior": 64})
+    >>> r = run(spec, out="heat", progress=False)
+    >>> r.metrics["steps"], r.history["step"].tolist(), r.predict([[0.5, 0.5]]).shape
+    (20, [10.0, 20.0], (1,))
+    >>> sorted(p.name for p in r.directory.glob("*.*"))
+    ['config.toml', 'error.png', 'history.csv', 'loss.png', 'metrics.json', 'reference.png', 'slices.png', 'solution.png', 'summary.md']
     """
     if not isinstance(spec, Spec):
         raise ConfigError("run() takes a Spec from physax.experiments.load(...).")
@@ -184,9 +208,31 @@ def resume(run_dir: str | Path, *, progress: bool = True, force: bool = False) -
     """Continue an interrupted run from its last checkpoint, exactly as configured.
 
     The run ends at the same result as an uninterrupted run with the same seed. A checkpoint
-    written by another experiment, seed or configuration (an edited ``config.toml``) is
+    written by another experiment, seed or configuration (an edited `config.toml`) is
     refused with `physax._train.CheckpointError` naming the key, unless `force` (then one
     warning line on stderr names it and the run continues with the current configuration).
+
+    **Arguments:**
+
+    - `run_dir`: the run directory of an interrupted `run` (or `physax run`).
+    - `progress`: draw progress bars.
+    - `force`: continue even if the checkpoint does not match the configuration.
+
+    **Returns:** the finished run as a `RunResult`.
+
+    **Raises:** `ConfigError` if `run_dir` is not a run directory or its run cannot be
+    continued (a single least-squares solve has nothing to resume).
+
+    **Example:**
+
+    ```python
+    result = resume("runs/burgers-inverse-20260101-120000")  # after Ctrl-C or a lost job
+    ```
+
+    >>> resume("not-a-run", progress=False)
+    Traceback (most recent call last):
+        ...
+    physax.experiments._config.ConfigError: not-a-run is not a run directory (no config.toml).
     """
     start_processes()
     out = Path(run_dir)
@@ -208,7 +254,23 @@ def _spec_of(out: Path) -> Spec:
 
 
 def load_run(run_dir: str | Path) -> RunResult:
-    """Load a finished run directory: its spec, metrics, history and (lazily) its model."""
+    """Load a finished run directory: its spec, metrics, history and (lazily) its model.
+
+    **Arguments:** `run_dir`: the directory `run` (or `physax run`) wrote.
+
+    **Returns:** a `RunResult`.
+
+    **Raises:** `ConfigError` if `run_dir` is not a finished run directory.
+
+    **Example:** the model comes back from the checkpoint and predicts as before.
+
+    >>> spec = load("elm-oscillator", {"decomposition.subdomains": [8], "elm.features": 16,
+    ...                                 "collocation.n_interior": 200})
+    >>> result = run(spec, out="elm", progress=False)
+    >>> again = load_run("elm")
+    >>> again.metrics == result.metrics, bool(np.allclose(again.predict([[0.3]]), result.predict([[0.3]])))
+    (True, True)
+    """
     out = Path(run_dir)
     spec = _spec_of(out)
     metrics_path = out / "metrics.json"
@@ -222,10 +284,25 @@ def load_run(run_dir: str | Path) -> RunResult:
 
 
 def solve(name: str, overrides: dict | None = None, *, out: str | Path | None = None) -> dict:
-    """Run the classical solver of a catalogue problem (``physax solve NAME``); returns the metrics.
+    """Run the classical solver of a catalogue problem (`physax solve NAME`); returns the metrics.
 
-    The solve configurations (``solve_names()``) pick a problem of `physax.problems` or
-    the wave solver; `overrides` as in `load`.
+    The solve configurations (`solve_names()`) pick a problem of `physax.problems` or
+    the wave solver and solve it with physax's own classical numerics (pseudo-spectral
+    ETDRK4, finite differences), the trusted references the learned methods are compared to.
+
+    **Arguments:**
+
+    - `name`: one of `solve_names()`.
+    - `overrides`: as in `load`.
+    - `out`: the output directory (default `runs/solve-<problem>-<time>`).
+
+    **Returns:** the metrics (also written to `out/metrics.json`), with `"directory"`.
+
+    **Example:** two decaying Fourier modes, against their exact solution.
+
+    >>> metrics = solve("diffusion", out="diffusion")
+    >>> metrics["method"], bool(metrics["rel_l2"] < 1e-12)
+    ('pseudo-spectral ETDRK4, 2/3 dealiasing', True)
     """
     from ._config import SOLVE_PACKAGE, builtin, merge
     from ._registry import solver
@@ -243,7 +320,15 @@ def solve(name: str, overrides: dict | None = None, *, out: str | Path | None = 
 
 
 def solve_names() -> list[str]:
-    """The problems ``physax solve`` knows."""
+    """The problems `physax solve` knows.
+
+    **Returns:** a sorted list of names for `solve`.
+
+    **Example:**
+
+    >>> "burgers" in solve_names(), "wave" in solve_names()
+    (True, True)
+    """
     from ._config import SOLVE_PACKAGE, builtin_names
 
     return builtin_names(SOLVE_PACKAGE)

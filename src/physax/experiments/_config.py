@@ -20,7 +20,19 @@ SOLVE_PACKAGE = "solve_configs"
 
 
 class ConfigError(ValueError):
-    """A configuration problem the user can fix; reported in one line, exit code 2."""
+    """A configuration problem the user can fix; reported in one line, exit code 2.
+
+    A `ValueError`: an unknown key (with "did you mean"), a wrong type, a missing file,
+    a run directory that cannot be resumed.
+
+    **Example:**
+
+    >>> try:
+    ...     load("heat-forward", {"train.adam_step": 300})
+    ... except ConfigError as err:
+    ...     print(err)
+    unknown config key 'train.adam_step'. Did you mean 'train.adam_steps'?
+    """
 
 
 def builtin_names(package: str = _PACKAGE) -> list[str]:
@@ -32,7 +44,7 @@ def builtin_names(package: str = _PACKAGE) -> list[str]:
 
 
 def builtin(name: str, package: str = _PACKAGE) -> dict:
-    """The default configuration of the built-in experiment (or solvable problem) ``name``."""
+    """The default configuration of the built-in experiment (or solvable problem) `name`."""
     path = resources.files("physax.experiments").joinpath(package, f"{name}.toml")
     if name not in builtin_names(package) or not path.is_file():  # no paths: names only
         close = difflib.get_close_matches(name, builtin_names(package), n=1)
@@ -109,8 +121,8 @@ _element_samples: dict[str, Any] | None = None
 
 def _element_sample(key: str, default: list) -> Any:
     """An example element of the list `key`: the default's first, else one from any shipped
-    configuration with a non-empty list under the same name (``levels = []`` here, ``[1, 2]``
-    there), else ``None`` (unknown: any one scalar type)."""
+    configuration with a non-empty list under the same name (`levels = []` here, `[1, 2]`
+    there), else `None` (unknown: any one scalar type)."""
     global _element_samples
     if default:
         return default[0]
@@ -183,7 +195,7 @@ def _check_value(key: str, default: Any, value: Any) -> Any:
 
 
 def merge(defaults: dict, overrides: dict, prefix: str = "") -> dict:
-    """``overrides`` laid over ``defaults``; every key must already exist in ``defaults``."""
+    """`overrides` laid over `defaults`; every key must already exist in `defaults`."""
     out = copy.deepcopy(defaults)
     for key, value in overrides.items():
         full = f"{prefix}{key}"
@@ -204,7 +216,20 @@ def merge(defaults: dict, overrides: dict, prefix: str = "") -> dict:
 
 
 def parse_overrides(items: list[str]) -> dict:
-    """``["train.adam_steps=100", "problem.name=burgers"]`` as a nested dict (values are TOML literals)."""
+    """`["train.adam_steps=100", "problem.name=burgers"]` as a nested dict (values are TOML literals).
+
+    What `physax run NAME --set key=value` does with its `--set` options; a bare word that
+    is not a TOML literal is taken as a string.
+
+    **Arguments:** `items`: `key=value` strings with dotted keys.
+
+    **Returns:** the nested overrides, for `load`.
+
+    **Example:**
+
+    >>> parse_overrides(["train.adam_steps=300", "model.activation=sin", 'problem.unknown=["k"]'])
+    {'train': {'adam_steps': 300}, 'model': {'activation': 'sin'}, 'problem': {'unknown': ['k']}}
+    """
     out: dict = {}
     for item in items:
         if "=" not in item:

@@ -1,4 +1,4 @@
-"""Point files for ``physax predict``: ``.npz`` (array ``points``) or ``.csv`` in, the same out."""
+"""Point files for `physax predict`: `.npz` (array `points`) or `.csv` in, the same out."""
 
 from __future__ import annotations
 
@@ -13,7 +13,24 @@ from ._config import ConfigError
 
 
 def read_points(path: str | Path) -> np.ndarray:
-    """An ``(n, d)`` float array from ``.npz`` (key ``points``) or ``.csv`` (header optional)."""
+    r"""An `(n, d)` float array from `.npz` (key `points`) or `.csv` (header optional).
+
+    The input format of `physax predict RUN_DIR --points FILE`.
+
+    **Arguments:** `path`: the file.
+
+    **Returns:** a float64 NumPy array `(n, d)`.
+
+    **Raises:** `ConfigError` naming what is wrong (missing file, wrong key or shape,
+    non-numeric rows, NaN).
+
+    **Example:**
+
+    >>> _ = open("points.csv", "w").write("t,x\n0.0,0.5\n1.0,0.25\n")
+    >>> read_points("points.csv")
+    array([[0.  , 0.5 ],
+           [1.  , 0.25]])
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"points file {path} does not exist.")
@@ -53,7 +70,24 @@ def _numeric(row) -> bool:
 
 
 def write_values(path: str | Path, values: np.ndarray) -> Path:
-    """Predictions to ``.npz`` (array ``values``) or ``.csv`` (one row per point)."""
+    r"""Predictions to `.npz` (array `values`) or `.csv` (one row per point).
+
+    The output format of `physax predict`; written atomically.
+
+    **Arguments:**
+
+    - `path`: a `.npz` or `.csv` file.
+    - `values`: the predictions, one row (or value) per point.
+
+    **Returns:** the path written.
+
+    **Example:**
+
+    >>> write_values("values.csv", np.array([0.5, -1.25])).read_text()
+    '0.5\n-1.25\n'
+    >>> np.load(write_values("values.npz", np.array([0.5, -1.25])))["values"]
+    array([ 0.5 , -1.25])
+    """
     path = Path(path)
     if path.suffix == ".npz":
         return report.atomic_write(path, lambda f: np.savez(f, values=values), binary=True)

@@ -1,6 +1,6 @@
 """Run-directory ownership: a fresh run claims an empty directory, a resume its own one.
 
-A run holds an exclusive ``flock`` on ``DIR/.lock`` for its whole life; the kernel
+A run holds an exclusive `flock` on `DIR/.lock` for its whole life; the kernel
 releases it when the process ends, so a lock file left by a crash is stale, not held.
 """
 
@@ -17,11 +17,12 @@ LOCK = ".lock"
 
 
 def default_out(experiment: str) -> Path:
-    """The run directory used when no ``--out`` is given: ``runs/<experiment>-<timestamp>``.
+    """The run directory used when no `--out` is given: `runs/<experiment>-<timestamp>`.
 
-    Example:
-        >>> str(default_out("burgers-inverse")).startswith("runs/burgers-inverse-")
-        True
+    **Example:**
+
+    >>> str(default_out("burgers-inverse")).startswith("runs/burgers-inverse-")
+    True
     """
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     return Path("runs") / f"{experiment}-{stamp}"

@@ -21,7 +21,23 @@ class Spec:
     key exists there with its type), a user TOML and overrides. `config` is the full
     nested table; `spec["train.adam_steps"]` reads one key. One subclass per method
     family (`PINNSpec`, `FBPINNSpec`, `ELMSpec`, `EmulatorSpec`, `OperatorSpec`,
-    `FWISpec`) so code can dispatch on the type.
+    `FWISpec`, `ODILSpec`) so code can dispatch on the type.
+
+    **Fields:**
+
+    - `experiment`: the built-in experiment it is based on.
+    - `config`: the resolved nested configuration.
+
+    **Example:**
+
+    >>> spec = load("heat-forward")
+    >>> isinstance(spec, Spec), spec["train.adam_steps"], spec.seed
+    (True, 1000, 0)
+    >>> longer = spec.replace({"train.adam_steps": 5000})
+    >>> longer["train.adam_steps"], longer.config_hash != spec.config_hash
+    (5000, True)
+    >>> print(longer.to_toml().splitlines()[0])
+    experiment = "heat-forward"
     """
 
     experiment: str
@@ -46,7 +62,7 @@ class Spec:
         return int(self.config["seed"])
 
     def to_toml(self) -> str:
-        """The configuration as TOML (re-runnable as is: ``physax run FILE``)."""
+        """The configuration as TOML (re-runnable as is: `physax run FILE`)."""
         return dumps(self.config)
 
     @property
@@ -60,49 +76,119 @@ class Spec:
 
 
 class PINNSpec(Spec):
-    """A physics-informed neural network run (`physax.pinn.fit`)."""
+    """A physics-informed neural network run (`physax.pinn.fit`).
+
+    One subclass of `Spec` per method family, so code can dispatch on the type; `load`
+    returns it for experiments whose `runner` is `"pinn"`.
+
+    **Example:**
+
+    >>> spec = load("heat-forward")
+    >>> isinstance(spec, PINNSpec), spec["collocation.n_interior"]
+    (True, 2000)
+    """
 
     family = "pinn"
 
 
 class FBPINNSpec(Spec):
-    """A finite-basis PINN run (`physax.fbpinn.fit`)."""
+    """A finite-basis PINN run (`physax.fbpinn.fit`).
+
+    One subclass of `Spec` per method family, so code can dispatch on the type; `load`
+    returns it for experiments whose `runner` is `"fbpinn"`.
+
+    **Example:**
+
+    >>> spec = load("fbpinn-cosine")
+    >>> isinstance(spec, FBPINNSpec), spec["decomposition.subdomains"]
+    (True, [30])
+    """
 
     family = "fbpinn"
 
 
 class ELMSpec(Spec):
-    """An ELM-FBPINN least-squares solve (`physax.fbpinn.elm_solve`)."""
+    """An ELM-FBPINN least-squares solve (`physax.fbpinn.elm_solve`).
+
+    One subclass of `Spec` per method family, so code can dispatch on the type; `load`
+    returns it for experiments whose `runner` is `"elm"`.
+
+    **Example:**
+
+    >>> spec = load("elm-oscillator")
+    >>> isinstance(spec, ELMSpec), spec["elm.features"]
+    (True, 32)
+    """
 
     family = "elm"
 
 
 class EmulatorSpec(Spec):
-    """Autoregressive emulator training (`physax.emulators.Trainer`)."""
+    """Autoregressive emulator training (`physax.emulators.Trainer`).
+
+    One subclass of `Spec` per method family, so code can dispatch on the type; `load`
+    returns it for experiments whose `runner` is `"emulator"`.
+
+    **Example:**
+
+    >>> spec = load("emulator-advection")
+    >>> isinstance(spec, EmulatorSpec), spec["model.architecture"]
+    (True, 'linear')
+    """
 
     family = "emulator"
 
 
 class OperatorSpec(Spec):
-    """Neural operators (FNO, DeepONet) learning a solution operator."""
+    """Neural operators (FNO, DeepONet) learning a solution operator.
+
+    One subclass of `Spec` per method family, so code can dispatch on the type; `load`
+    returns it for experiments whose `runner` is `"operator"`.
+
+    **Example:**
+
+    >>> spec = load("operator-burgers")
+    >>> isinstance(spec, OperatorSpec), spec["fno.modes"]
+    (True, 16)
+    """
 
     family = "operator"
 
 
 class FWISpec(Spec):
-    """Full-waveform inversion (`physax.inverse.fwi`)."""
+    """Full-waveform inversion (`physax.inverse.fwi`).
+
+    One subclass of `Spec` per method family, so code can dispatch on the type; `load`
+    returns it for experiments whose `runner` is `"fwi"`.
+
+    **Example:**
+
+    >>> spec = load("fwi")
+    >>> isinstance(spec, FWISpec), spec["inversion.optimizer"]
+    (True, 'lbfgs')
+    """
 
     family = "fwi"
 
 
 class ODILSpec(Spec):
-    """An ODIL solve: the discretised PDE optimised over grid values (`physax.odil.solve`)."""
+    """An ODIL solve: the discretised PDE optimised over grid values (`physax.odil.solve`).
+
+    One subclass of `Spec` per method family, so code can dispatch on the type; `load`
+    returns it for experiments whose `runner` is `"odil"`.
+
+    **Example:**
+
+    >>> spec = load("odil-burgers")
+    >>> isinstance(spec, ODILSpec), spec["grid.shape"]
+    (True, [100, 1025])
+    """
 
     family = "odil"
 
 
 def _nested(overrides: dict | None) -> dict:
-    """``{"train.adam_steps": 300}`` or nested dicts, as one nested dict."""
+    """`{"train.adam_steps": 300}` or nested dicts, as one nested dict."""
     out: dict = {}
     for key, value in (overrides or {}).items():
         if not isinstance(key, str):
@@ -130,12 +216,31 @@ def _make(config: dict) -> Spec:
 
 
 def names() -> list[str]:
-    """The built-in experiments, e.g. ``["advection", "allen-cahn", ..., "wave2d"]``."""
+    """The built-in experiments, e.g. `["advection", "allen-cahn", ..., "wave2d"]`.
+
+    **Returns:** a sorted list of names for `load`, `show` and `physax run`.
+
+    **Example:**
+
+    >>> experiments = names()
+    >>> "heat-forward" in experiments, "fwi" in experiments, experiments == sorted(experiments)
+    (True, True, True)
+    """
     return builtin_names()
 
 
 def show(name: str) -> str:
-    """The shipped TOML of experiment `name`, comments included (a template for ``--config``)."""
+    """The shipped TOML of experiment `name`, comments included (a template for `--config`).
+
+    **Arguments:** `name`: one of `names()` (a wrong name raises `ConfigError` with "did you mean").
+
+    **Returns:** the TOML text.
+
+    **Example:**
+
+    >>> print(show("heat-forward").splitlines()[0])
+    experiment = "heat-forward"
+    """
     builtin(name)  # "did you mean" for a wrong name
     return resources.files("physax.experiments").joinpath("configs", f"{name}.toml").read_text()
 
@@ -147,10 +252,10 @@ def load(
 
     **Arguments:**
 
-    - `name_or_path`: a built-in name (`names()`), or a ``.toml`` file whose
-      ``experiment = "..."`` names the built-in it modifies (a run's own
-      ``config.toml`` is such a file).
-    - `overrides`: ``{"train.adam_steps": 300}`` (dotted keys) or nested tables.
+    - `name_or_path`: a built-in name (`names()`), or a `.toml` file whose
+      `experiment = "..."` names the built-in it modifies (a run's own
+      `config.toml` is such a file).
+    - `overrides`: `{"train.adam_steps": 300}` (dotted keys) or nested tables.
     - `config_file`: a TOML file laid over the defaults before `overrides`.
 
     Unknown keys and wrong types raise `ConfigError` naming the key (with "did you mean").
@@ -188,5 +293,18 @@ def load(
 
 
 def describe(name: str, *, solve: bool = False) -> str:
-    """The one-line description of an experiment (or, with `solve`, of a solvable problem)."""
+    """The one-line description of an experiment (or, with `solve`, of a solvable problem).
+
+    **Arguments:**
+
+    - `name`: one of `names()` (or of `solve_names()` with `solve`).
+    - `solve`: describe the classical solve of that name instead.
+
+    **Returns:** the description (empty if there is none).
+
+    **Example:**
+
+    >>> describe("heat-forward")
+    'Solve the 1-d heat equation u_t = k u_xx (two sine modes) against its analytic solution'
+    """
     return str(builtin(name, SOLVE_PACKAGE if solve else "configs").get("description", ""))
