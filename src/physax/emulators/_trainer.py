@@ -52,8 +52,8 @@ class Trainer(eqx.Module):
       must be a multiple of the device count).
 
     **Example:** a two-point stencil (`nn.LinearConv`) learns advection by one cell to the
-    left per step: its weights go to $[0, 1]$. Training continues from `result.state`
-    (with the same key, on the same batches).
+    left per step: its weights go to $[0, 1]$. A `Trainer` with more `num_steps` continues
+    from `result.state` (same key: same batches, bit-identical to an uninterrupted run).
 
     >>> x = jnp.arange(16) / 16
     >>> u0 = jnp.stack([jnp.sin(2 * jnp.pi * m * x) for m in (1, 2, 3)])[:, None]
