@@ -128,8 +128,9 @@ def run(spec: Spec, *, out: str | Path | None = None, progress: bool = True) -> 
     >>> r = run(spec, out="heat", progress=False)
     >>> r.metrics["steps"], r.history["step"].tolist(), r.predict([[0.5, 0.5]]).shape
     (20, [10.0, 20.0], (1,))
-    >>> sorted(p.name for p in r.directory.glob("*.*"))
-    ['config.toml', 'error.png', 'history.csv', 'loss.png', 'metrics.json', 'reference.png', 'slices.png', 'solution.png', 'summary.md']
+    >>> sorted(p.name for p in r.directory.iterdir() if not p.name.startswith("."))
+    ['checkpoint', 'config.toml', 'error.png', 'history.csv', 'loss.png', 'metrics.json', 'reference.png',
+     'slices.png', 'solution.png', 'summary.md']
     """
     if not isinstance(spec, Spec):
         raise ConfigError("run() takes a Spec from physax.experiments.load(...).")
