@@ -1,4 +1,4 @@
-"""The ``physax`` command line: ``physax list``, ``physax run``."""
+"""The `physax` command line: `physax list`, `physax run`."""
 
 from ._main import main as main
 

@@ -1,4 +1,4 @@
-"""``physax`` entry point: argument parsing, printing and exit codes (no experiment logic).
+"""`physax` entry point: argument parsing, printing and exit codes (no experiment logic).
 
 Exit codes: 0 done; 1 a run diverged (its last good checkpoint is kept); 2 bad input
 (one line naming the fix; nothing written or overwritten); 130 interrupted.
@@ -173,15 +173,24 @@ def _diverged(e, debug: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The ``physax`` command: ``list``, ``show``, ``run``, ``solve`` and ``predict``.
+    """The `physax` command: `list`, `show`, `run`, `solve`, `compare` and `predict`.
 
-    Returns the exit status: 0 on success, 2 for a configuration error (one line naming
-    the fix), 1 for any other error (the traceback with ``--debug``).
+    The entry point of the `physax` script; the subcommands are shells over
+    `physax.experiments`.
 
-    Example:
-        >>> status = main(["list"])  # prints the table of experiments
-        >>> status
-        0
+    **Arguments:** `argv`: the command-line arguments without the program name (default
+    `sys.argv[1:]`).
+
+    **Returns:** the exit status: 0 on success, 2 for a configuration error (one line on
+    stderr naming the fix), 1 for any other error (the traceback with `--debug`).
+
+    **Example:**
+
+    >>> status = main(["list"])  # prints the tables of experiments and classical solvers
+    >>> status
+    0
+    >>> main(["run", "heat-forwad"])  # a typo: stderr says "did you mean 'heat-forward'?"
+    2
     """
     args = _parser().parse_args(argv)
     from .._train import CheckpointError, Diverged
