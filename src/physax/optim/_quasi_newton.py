@@ -31,10 +31,30 @@ from ._base import AbstractOptimiser, Objective, check_phase
 
 
 class QuasiNewtonState(eqx.Module):
-    """Inverse Hessian ``H``, the value and gradient at the current point, whether ``H`` is
-    fresh (the identity, to be rescaled by ``y^T s / y^T y`` at the next update), the number
-    of restarts, and whether the search has stalled (a failed line search right after a
-    restart: the loss is at round-off, and further steps are skipped at no cost)."""
+    r"""The state of the dense quasi-Newton phases (`BFGS`, `SSBFGS`, `SSBroyden`).
+
+    **Fields:**
+
+    - `H`: the inverse-Hessian approximation, `(n, n)` for `n` parameters (a scaled
+      identity after a (re)start).
+    - `value`, `grad`: the loss and its gradient at the current point.
+    - `fresh`: whether `H` was just (re)started, so the next update rescales it.
+    - `restarts`: how many times `H` was reset (a failed line search, an uphill direction
+      or a non-finite update).
+    - `stalled`: the search has stalled (a failed line search right after a restart: the
+      loss is at round-off, and further steps are skipped at no cost).
+
+    **Example:** on a quadratic $\tfrac12 x^\top A x$, BFGS learns $H = A^{-1}$ in two steps.
+
+    >>> A = jnp.diag(jnp.array([1.0, 10.0]))
+    >>> objective, bfgs = Objective(lambda x: 0.5 * x @ A @ x), BFGS(steps=10)
+    >>> x = jnp.array([1.0, 1.0])
+    >>> state = bfgs.init(x, objective)
+    >>> for _ in range(3):
+    ...     x, state = bfgs.step(x, state, objective)
+    >>> state.H.round(6).tolist(), int(state.restarts), bool(state.stalled)
+    ([[1.0, 0.0], [0.0, 0.1]], 0, False)
+    """
 
     H: Array
     value: Array
@@ -76,7 +96,31 @@ def scaling(variant: str, s: Array, y: Array, H: Array, alpha: Array, g: Array) 
 
 
 def update_inverse_hessian(H: Array, s: Array, y: Array, tau: Array, phi: Array) -> Array:
-    """The self-scaled Broyden-family update of the inverse Hessian (formula above)."""
+    r"""The self-scaled Broyden-family update of the inverse Hessian.
+
+    $$H_{k+1} = \frac{1}{\tau_k}\Big[H_k - \frac{H_k y_k y_k^\top H_k}{y_k^\top H_k y_k}
+      + \phi_k\, (y_k^\top H_k y_k)\, v_k v_k^\top\Big] + \frac{s_k s_k^\top}{y_k^\top s_k},
+      \qquad v_k = \frac{s_k}{y_k^\top s_k} - \frac{H_k y_k}{y_k^\top H_k y_k},$$
+
+    with $s_k = x_{k+1} - x_k$ and $y_k = g_{k+1} - g_k$: outer products and one
+    matrix-vector product, $O(n^2)$, no solve. BFGS is $\tau = \phi = 1$.
+
+    **Arguments:**
+
+    - `H`: the current approximation $H_k$.
+    - `s`, `y`: the step and the change of the gradient.
+    - `tau`, `phi`: the scaling $\tau_k$ and the Broyden-family parameter $\phi_k$.
+
+    **Returns:** $H_{k+1}$, which satisfies the secant equation $H_{k+1} y_k = s_k$.
+
+    **Example:**
+
+    >>> A = jnp.array([[2.0, 0.5], [0.5, 1.0]])
+    >>> s = jnp.array([0.5, -0.2])
+    >>> H = update_inverse_hessian(jnp.eye(2), s, A @ s, jnp.array(1.0), jnp.array(1.0))
+    >>> bool(jnp.allclose(H @ (A @ s), s)), bool(jnp.allclose(H, H.T))
+    (True, True)
+    """
     ys = y @ s
     Hy = H @ y
     yHy = y @ Hy
