@@ -80,9 +80,27 @@ def _odil_recipe(key: str, problem, base: dict) -> dict:
 
 @dataclasses.dataclass
 class ComparisonResult:
-    """What `compare` wrote: `directory`, `problem` (the name given), `methods` (one
-    `MethodResult` per method asked for, run or skipped), `budget`; `table` is the
-    Markdown table of ``comparison.md``."""
+    """What `compare` wrote: one `MethodResult` per method, and the comparison table.
+
+    `result["fem"]` is the `MethodResult` of one method.
+
+    **Fields:**
+
+    - `problem`: the problem name given.
+    - `directory`: the comparison run directory.
+    - `methods`: one `MethodResult` per method asked for, run or skipped.
+    - `budget`: the wall-time budget per iterative method (s), or `None`.
+    - `table`: the Markdown table of `comparison.md`.
+
+    **Example:**
+
+    >>> result = compare("poisson2d", methods="fem,classical", out="poisson",
+    ...                  overrides={"fem": {"n": [16, 32]}})
+    >>> [m.method for m in result.methods], result["fem"].status, result["classical"].status
+    (['classical', 'fem'], 'ok', 'skipped')
+    >>> print(result.table.splitlines()[0])
+    | method | rel. L2 error | wall time (s) | of which compile (s) | parameters / unknowns | recipe |
+    """
 
     problem: str
     directory: Path
@@ -201,10 +219,17 @@ def compare(
     **Example:**
 
     ```python
-    import physax.experiments as ex
-    r = ex.compare("poisson2d", methods="fem,pinn", budget=20, out="runs/cmp")
+    r = physax.experiments.compare("poisson2d", methods="fem,pinn", budget=20, out="runs/cmp")
     print(r.table)
     ```
+
+    A quick one: the finite-element solve on a coarse mesh (no classical solver applies).
+
+    >>> r = compare("poisson2d", methods="fem,classical", out="cmp", overrides={"fem": {"n": [16, 32]}})
+    >>> r["fem"].status, bool(r["fem"].rel_l2 < 1e-3), r["classical"].reason
+    ('ok', True, 'Helmholtz2D has no classical solver hook')
+    >>> sorted(p.name for p in r.directory.iterdir() if not p.name.startswith("."))
+    ['comparison.json', 'comparison.md', 'comparison.png', 'config.toml']
     """
     from ._api import _fresh
 
