@@ -26,14 +26,26 @@ from ._config import ConfigError
 
 @dataclasses.dataclass
 class MethodResult:
-    """One row of a comparison.
+    """One row of a comparison (see `compare`).
 
-    **Fields:** `method`; `status` (``"ok"``, ``"skipped"`` or ``"failed"``); `reason`
-    (why it was skipped or failed); `recipe` (what ran: a TOML name or the solver
-    settings); `rel_l2` against the problem's reference; `wall_time_s` (everything,
-    compilation included); `compile_time_s`; `size` (``("parameters", n)`` or
-    ``("unknowns", n)``); `curve` (``(wall_time_s, rel_l2)`` per chunk for iterative
-    methods); `stopped_by_budget`.
+    **Fields:**
+
+    - `method`: `"pinn"`, `"fbpinn"`, `"elm"`, `"odil"`, `"classical"` or `"fem"`.
+    - `status`: `"ok"`, `"skipped"` or `"failed"`.
+    - `reason`: why it was skipped or failed.
+    - `recipe`: what ran: a TOML name or the solver settings.
+    - `rel_l2`: the relative L2 error against the problem's reference.
+    - `wall_time_s`: everything, compilation included.
+    - `compile_time_s`: the compilation share of it.
+    - `size`: `("parameters", n)` or `("unknowns", n)`.
+    - `curve`: `(wall_time_s, rel_l2)` per chunk for iterative methods.
+    - `stopped_by_budget`: whether the wall-time budget ended the run.
+
+    **Example:**
+
+    >>> row = MethodResult("classical", status="skipped", reason="no classical solver hook")
+    >>> row.status, row.rel_l2, row.curve
+    ('skipped', None, [])
     """
 
     method: str
