@@ -16,7 +16,7 @@ from ._blocks import BlockTriangular
 from ._jacobian import SparseJacobian
 from ._multigrid import Multigrid
 from ._newton import Newton, NormalEquations, newton_direction
-from ._reduced import run_reduced, square_rows
+from ._reduced import reduced_split, run_reduced
 from ._state import ODILDiverged, ODILState
 from ._system import System
 
@@ -72,9 +72,9 @@ def run_newton(
     x = jnp.asarray(state.x, jnp.float64)
     loss_fn.lower(x).compile()
     stats.update(compile_s=time.perf_counter() - t0, jacobian_nnz=jac.nnz, colours=jac.n_colours)
-    m_s = square_rows(system)
-    if m_s is not None:
-        return run_reduced(system, opt, state, record, jac, m_s, stats)
+    split = reduced_split(system, jac)
+    if split is not None:
+        return run_reduced(system, opt, state, record, jac, split, stats)
     square, mu = system.m == system.n, float(state.damping) or opt.damping
     blocks, grid = None, system.grid
     if square and grid.time_dependent and not system.names:

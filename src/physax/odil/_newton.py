@@ -27,6 +27,10 @@ class Newton(eqx.Module):
       well-posed forward problem plus data): reduced-space Gauss-Newton, the field
       eliminated by a forward Newton solve and the parameters updated from the
       sensitivities $-S_u^{-1} S_\theta$ (see `physax.odil._reduced`).
+    - **data assimilation** (a time-dependent problem with data and without its initial
+      condition): the same reduced-space Gauss-Newton with the free nodes of the first
+      level as the controls (one block forward substitution with a right-hand side per
+      control gives all sensitivities) and the ``smooth`` rows as their prior.
 
     Time-dependent square systems are block lower triangular in time; their Newton step is
     block forward substitution with one SuperLU factorisation per time level (linear cost in
@@ -42,7 +46,8 @@ class Newton(eqx.Module):
 
     - `steps`: the most Newton steps.
     - `damping`: the first Levenberg-Marquardt damping $\mu$ (relative to the diagonal).
-    - `tol`: stop when $\|\delta\|_\infty \le$ `tol` $(1 + \|x\|_\infty)$.
+    - `tol`: stop when $\|\delta\|_\infty \le$ `tol` $(1 + \|x\|_\infty)$ (in the reduced
+      space also when a step lowers the data misfit by less than `tol` times itself).
     - `max_backtracks`: halvings of a Newton step before falling back to LM.
 
     **Example:** the cosine ODE $u' = \cos x$ is linear, so the first step solves the

@@ -1,14 +1,24 @@
-r"""Newton for inverse problems whose PDE and conditions determine the field (reduced space).
+r"""Newton for problems whose PDE and conditions determine the field from a few controls (reduced space).
 
-When the PDE and condition rows form a square system $S(u, \theta) = 0$ in the grid values
-(forward problem well posed for every parameter value) and observations add data rows
-$d(u)$, `Newton` eliminates the field: for the current parameters it solves the forward
-system by Newton (warm-started; block substitution in time where it applies), computes the
-sensitivities $\partial u / \partial \theta = -S_u^{-1} S_\theta$ with the same
-factorisation (one extra solve per parameter), and takes a Levenberg-Marquardt step on
-the parameters for the data misfit with the Jacobian $d_u\, \partial u/\partial\theta$.
-The PDE and conditions then hold exactly (to round-off) and the parameters minimise the
-data misfit: the constrained form of ODIL's loss, in a handful of steps.
+When the PDE and condition rows $S(u, c) = 0$ are square in the grid values ``u`` once
+some unknowns ``c`` (the *controls*) are held fixed, and observations (plus, optionally,
+Tikhonov rows on the controls) add misfit rows $d(u, c)$, `Newton` eliminates the field:
+for the current controls it solves the forward system by Newton (warm-started; block
+substitution in time where it applies), computes the sensitivities
+$\partial u / \partial c = -S_u^{-1} S_c$ with the same factorisation (one solve with a
+right-hand side per control), and takes a Levenberg-Marquardt step on the controls for
+the misfit with the Jacobian $d_u\, \partial u/\partial c + d_c$. The PDE and conditions
+then hold exactly (to round-off) and the controls minimise the misfit: the constrained
+form of ODIL's loss (Karnakov, Litvinov & Koumoutsakos, PNAS Nexus 2024).
+
+Two kinds of controls are recognised:
+
+- unknown PDE parameters, when the PDE and conditions are square in all grid values
+  (inverse problems with a well-posed forward problem);
+- the interior nodes of the first time level, when a time-dependent problem is solved
+  without its initial condition (data assimilation): the PDE, marching forward, and the
+  boundary conditions then determine every later level from the initial state, and the
+  ``smooth`` rows (on the first level only, see `physax.odil.solve`) are the prior on it.
 """
 
 from __future__ import annotations
@@ -21,76 +31,139 @@ from ._blocks import BlockTriangular, factorised
 from ._state import ODILState
 
 
-def square_rows(system) -> int | None:
-    """Rows of the PDE + conditions block when it is square in the grid values, else ``None``."""
+def reduced_split(system, jac) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """``(m_s, state columns, control columns)`` when the reduced form applies, else ``None``."""
     names = [g.name for g in system.groups]
-    if "smooth" in names or "data" not in names or not system.names:
+    if "data" not in names:
         return None
-    k = names.index("data")
-    if names[k + 1 :]:
+    k = min(names.index(n) for n in ("data", "smooth") if n in names)
+    if any(n not in ("data", "smooth") for n in names[k:]):
         return None
-    m_s = int(sum(system.sizes[:k]))
-    return m_s if m_s == system.n_grid else None
+    m_s, n_grid, grid = int(sum(system.sizes[:k])), system.n_grid, system.grid
+    params = np.arange(n_grid, system.n)
+    if m_s == n_grid:
+        if not system.names or "smooth" in names:
+            return None
+        return m_s, np.arange(n_grid), params
+    if not grid.time_dependent or m_s > n_grid or system.channels != 1:
+        return None
+    # rows of the first level (they touch no later level) pin their centre nodes; the rest
+    # of the first level is free: the controls
+    level = np.arange(n_grid) // (grid.size // grid.shape[0])
+    keep = (jac.rows < m_s) & (jac.cols < n_grid)
+    touched = np.zeros(m_s, np.int64)
+    np.maximum.at(touched, jac.rows[keep], level[jac.cols[keep]])
+    centres = system.centres[np.flatnonzero(touched == 0)]
+    if np.any(centres[:, 0] != 0):
+        return None
+    pinned = np.zeros(n_grid, bool)
+    pinned[np.ravel_multi_index(tuple(centres.T), grid.shape)] = True
+    free = np.flatnonzero((level == 0) & ~pinned)
+    states = np.flatnonzero(~np.isin(np.arange(n_grid), free))
+    if len(states) != m_s or not len(free):
+        return None
+    return m_s, states, np.concatenate([free, params])
 
 
-def run_reduced(system, opt, state: ODILState, record, jac, m_s: int, stats: dict) -> ODILState:
-    n_grid, grid = system.n_grid, system.grid
-    loss_sq = jax.jit(lambda x: jnp.sum(system.residual(x)[:m_s] ** 2))
-    loss_sq.lower(jnp.asarray(state.x)).compile()
-    blocks = None
-    x = np.asarray(state.x, np.float64).copy()
-    mu = float(state.damping) or opt.damping
-    prev = None  # (x, misfit) before the last parameter step
-    forward_steps = 0
+class _Forward:
+    """Newton on the state columns for fixed controls (warm-started), with its factorisation."""
 
-    for step in range(state.step + 1, opt.steps + 1):
-        for _ in range(50):  # forward solve for the current parameters
-            r, data = jac.values(jnp.asarray(x))
-            J = jac.matrix(data)
-            S = J[:m_s][:, :n_grid].tocsr()
-            if blocks is None and grid.time_dependent:
-                col_level = (np.arange(n_grid) % grid.size) // (grid.size // grid.shape[0])
-                blocks = BlockTriangular.build(S, col_level, grid.shape[0]) or False
+    def __init__(self, system, opt, jac, split, x0):
+        self.system, self.opt, self.jac = system, opt, jac
+        self.m_s, self.states, self.controls = split
+        m_s = self.m_s
+        self.loss_sq = jax.jit(lambda x: jnp.sum(system.residual(x)[:m_s] ** 2))
+        self.loss_sq.lower(jnp.asarray(x0)).compile()
+        self.blocks, self.steps = None, 0
+
+    def __call__(self, x: np.ndarray):
+        """``(x, r, J, solve, converged)`` with the PDE and condition rows solved at the controls of `x`."""
+        grid, m_s, states, n_grid = self.system.grid, self.m_s, self.states, self.system.n_grid
+        x, converged = x.copy(), False
+        for _ in range(50):
+            r, data = self.jac.values(jnp.asarray(x))
+            J = self.jac.matrix(data)
+            S = J[:m_s][:, states].tocsr()
+            if self.blocks is None and grid.time_dependent:
+                col_level = (states % grid.size) // (grid.size // grid.shape[0])
+                self.blocks = BlockTriangular.build(S, col_level, grid.shape[0]) or False
             rs = r[:m_s]
             ls = float(rs @ rs)
-            solve = factorised(S, blocks or None)
+            solve = factorised(S, self.blocks or None)
             d = solve(-rs)
-            if d is None:
-                raise np.linalg.LinAlgError("the forward system is singular at these parameters.")
-            if np.max(np.abs(d)) <= 1e-11 * (1 + np.max(np.abs(x[:n_grid]))) or ls == 0:
+            if d is None:  # singular at these controls: not converged (the caller damps)
+                break
+            if ls == 0 or np.max(np.abs(d)) <= 1e-11 * (1 + np.max(np.abs(x[:n_grid]))):
+                converged = True
                 break
             a = 1.0
-            for _ in range(opt.max_backtracks + 1):
+            for _ in range(self.opt.max_backtracks + 1):
                 cand = x.copy()
-                cand[:n_grid] += a * d
-                if float(loss_sq(jnp.asarray(cand))) < ls:
+                cand[states] += a * d
+                if float(self.loss_sq(jnp.asarray(cand))) < ls:
                     break
                 a /= 2
+            else:  # no step along the Newton direction lowers the residual: round-off, or stuck
+                converged = bool(np.max(np.abs(d)) <= 1e-7 * (1 + np.max(np.abs(x[:n_grid]))))
+                break
             x = cand
-            forward_steps += 1
+            self.steps += 1
+        return x, r, J, solve, converged
+
+
+def _along(forward, x: np.ndarray, step_x: np.ndarray, depth: int = 3):
+    """The forward solve at ``x + step_x`` from the solved ``x``, halving the control step
+    (and its linearised field) while Newton fails to converge from the warm start."""
+    out = forward(x + step_x)
+    if out[-1] or depth == 0:
+        return out
+    mid = _along(forward, x, 0.5 * step_x, depth - 1)
+    if not mid[-1]:
+        return mid
+    return _along(forward, mid[0], 0.5 * step_x, depth - 1)
+
+
+def run_reduced(system, opt, state: ODILState, record, jac, split, stats: dict) -> ODILState:
+    m_s, states, controls = split
+    forward = _Forward(system, opt, jac, split, state.x)
+    mu = float(state.damping) or opt.damping
+    is_param = controls >= system.n_grid
+    x, r, J, solve, ok = forward(np.asarray(state.x, np.float64))
+    if not ok:
+        raise np.linalg.LinAlgError(
+            "the forward solve does not converge from the starting point; start from other parameters."
+        )
+    for step in range(state.step + 1, opt.steps + 1):
         rd = r[m_s:]
         misfit = float(rd @ rd)
-        if prev is not None and misfit > prev[1]:  # the parameter step overshot: damp, retry
+        Y = solve(-J[:m_s][:, controls].toarray())
+        JD = J[m_s:]
+        G = JD[:, states] @ Y + JD[:, controls].toarray()
+        A, g = G.T @ G, G.T @ rd
+        diag = np.diag(np.maximum(np.diag(A), 1e-30))
+        new = None
+        for _ in range(16):  # Levenberg-Marquardt: raise the damping until the misfit drops
+            dc = np.linalg.solve(A + mu * diag, -g)
+            if np.any(is_param):  # unknown parameters move at most 2 in raw units per step
+                dc *= min(1.0, 2.0 / max(np.max(np.abs(dc[is_param])), 1e-300))
+            step_x = np.zeros_like(x)
+            step_x[states] = Y @ dc  # the linearised field: a warm start for the forward solve
+            step_x[controls] = dc
+            cand, r_c, J_c, solve_c, ok = _along(forward, x, step_x)
+            if ok and float(r_c[m_s:] @ r_c[m_s:]) < misfit:
+                new = (cand, r_c, J_c, solve_c)
+                mu = max(mu / 10, 1e-15)
+                break
             mu = max(mu * 10, 1e-12)
-            x = prev[0] + 0.5 * prev[2]
-            prev = (prev[0], prev[1], 0.5 * prev[2])
-            continue
-        mu = max(mu / 10, 1e-15)
-        P = J[:m_s][:, n_grid:].toarray()
-        Y = solve(-P)
-        D = J[m_s:][:, :n_grid]
-        G = D @ Y + J[m_s:][:, n_grid:].toarray()
-        A = G.T @ G
-        dtheta = np.linalg.solve(A + mu * np.diag(np.maximum(np.diag(A), 1e-30)), -G.T @ rd)
-        dtheta *= min(1.0, 2.0 / max(np.max(np.abs(dtheta)), 1e-300))  # at most 2 in raw units
-        step_x = np.concatenate([Y @ dtheta, dtheta])
-        # the state to continue from is the updated point (a resume redoes no step)
-        state = ODILState(jnp.asarray(x + step_x), None, mu, step, "newton")
-        record(jnp.asarray(x), step, "newton", state, state)
-        if np.max(np.abs(dtheta)) <= opt.tol * (1 + np.max(np.abs(x[n_grid:]))):
+        if new is None:  # no damping lowers the misfit: at its minimum to round-off
             break
-        prev = (x, misfit, step_x)
-        x = x + step_x
-    stats["forward_newton_steps"] = forward_steps
-    stats["block_triangular"] = bool(blocks)
+        x, r, J, solve = new
+        state = ODILState(jnp.asarray(x), None, mu, step, "newton")
+        record(jnp.asarray(x), step, "newton", state, state)
+        drop = misfit - float(r[m_s:] @ r[m_s:])
+        if np.max(np.abs(dc)) <= opt.tol * (1 + np.max(np.abs(x[controls]))) or drop <= opt.tol * misfit:
+            break
+    stats["forward_newton_steps"] = forward.steps
+    stats["block_triangular"] = bool(forward.blocks)
+    stats["controls"] = int(len(controls))
     return state

@@ -70,8 +70,11 @@ def solve(
     - one group per condition (initial: the first time level; boundary: the bounded
       spatial ends, after the first level when there is an initial condition);
     - ``data``: the multilinearly interpolated field minus each observation;
-    - ``smooth`` (when `smoothing` > 0): $h^2 \Delta_h u$ on every level, a Tikhonov
-      term for ill-posed problems such as data assimilation without an initial state.
+    - ``smooth`` (when `smoothing` > 0): $h^2 \Delta_h u$ at interior nodes, a Tikhonov
+      term for ill-posed problems. A time-dependent problem solved without its initial
+      condition (data assimilation) gets these rows on the first level only: the PDE and
+      the boundary conditions determine the later levels from it, and `Newton` then
+      solves in the reduced space of the initial state (see `Newton`).
 
     **Arguments:**
 

@@ -86,7 +86,7 @@ class System:
         if observations is not None:
             groups.append(self._data(observations, w("data")))
         if smoothing > 0:
-            groups.append(self._smoothing(smoothing))
+            groups.append(self._smoothing(smoothing, first_level=grid.time_dependent and not has_initial))
         self.groups = groups
         self.sizes = [len(g.centres) for g in groups]
         self.m = int(sum(self.sizes))
@@ -120,11 +120,19 @@ class System:
 
         return Group("data", evaluate, np.repeat(lower, k, axis=0), weight)
 
-    def _smoothing(self, weight: float) -> Group:
-        """Tikhonov rows ``h^2 u_xx`` on interior spatial nodes of every level (ill-posed problems)."""
+    def _smoothing(self, weight: float, *, first_level: bool) -> Group:
+        """Tikhonov rows ``h^2 u_xx`` on interior spatial nodes (ill-posed problems).
+
+        With `first_level` (a time-dependent problem without its initial condition) only on
+        the first time level: the PDE and the boundary conditions determine every later
+        level from it, so the unknown initial state is the only part left undetermined,
+        and smoothing the later levels would only bias the solution.
+        """
         grid, lead = self.grid, self.lead
         spatial = [c for c in grid.coords if c != "t" or not grid.time_dependent]
         mask = interior_mask(grid, skip_time=False)
+        if first_level:
+            mask[1:] = False
         rows = node_rows(grid, mask)
 
         def fn(u, params):
