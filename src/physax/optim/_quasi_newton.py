@@ -213,7 +213,7 @@ class SSBFGS(_DenseQuasiNewton):
 
     Scaling the old approximation down by ``tau_k`` when the step found more curvature than
     it predicted keeps BFGS from stalling on the ill-conditioned PINN losses (Urbán,
-    Stefanou & Pons, JCP 2025). Same arguments as :class:`BFGS`.
+    Stefanou & Pons, JCP 2025). Same arguments as `BFGS`.
 
     **Example:**
 
@@ -236,7 +236,7 @@ class SSBroyden(_DenseQuasiNewton):
     ``theta = max((rho^- - 1) / a, min(1 / rho^-, (1 - b) / b))``, ``sigma = 1 + a theta``,
     ``phi = (1 - theta) / (1 + a theta)`` and ``tau = min(rho sigma^{1/(1-n)}, sigma)`` if
     ``theta <= 0``, else ``rho min(sigma^{1/(1-n)}, 1/theta)``, with ``rho = min(1, 1/b)``.
-    Same arguments as :class:`BFGS`.
+    Same arguments as `BFGS`.
 
     **Example:**
 
