@@ -166,6 +166,56 @@ def test_main_entry_points_have_examples():
         assert name in documented, f"{name} has no runnable (>>>) example"
 
 
+# Packages where every public name must carry a runnable (>>>) example, in the house style
+# (issue 16); the other packages join as their docstrings get examples.
+EXAMPLE_PACKAGES = (
+    "physax.cli",
+    "physax.experiments",
+    "physax.fbpinn",
+    "physax.geometry",
+    "physax.inverse",
+    "physax.metrics",
+    "physax.nn",
+    "physax.optim",
+    "physax.pinn",
+    "physax.report",
+    "physax.solvers",
+    "physax.solvers.wave",
+)
+_GOOGLE_SECTION = re.compile(
+    r"^[ \t]*(?:Args|Arguments|Returns|Raises|Examples?|Attributes):[ \t]*$", re.MULTILINE
+)
+_SPHINX = re.compile(r":(?:class|func|meth|mod|attr|data|obj|exc|math):`|^[ \t]*\.\. math::", re.MULTILINE)
+
+
+@pytest.mark.parametrize("package", EXAMPLE_PACKAGES)
+def test_every_public_name_has_an_example(package):
+    documented = {p.id for p in EXAMPLES}
+    missing = [name for name in public_names(package) if f"{package}.{name}" not in documented]
+    assert not missing, f"{package}: no runnable (>>>) example for {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("package", EXAMPLE_PACKAGES)
+def test_docstrings_follow_the_house_style(package):
+    """Bold Diffrax sections (**Arguments:**, **Returns:**, **Example:**) and Markdown maths,
+    not indented Google sections or Sphinx roles (the API reference renders Markdown)."""
+    bad = []
+    for name, obj in public_names(package).items():
+        doc = own_docstring(obj) or ""
+        if _GOOGLE_SECTION.search(doc) or _SPHINX.search(doc):
+            bad.append(name)
+        elif not re.search(r"^[ \t]*\*\*Examples?:\*\*", doc, re.MULTILINE):
+            bad.append(f"{name} (no **Example:**)")
+    assert not bad, f"{package}: docstrings not in the house style: {', '.join(bad)}"
+
+
+def test_house_style_check_catches_google_sections():
+    doc = "Summary.\n\n    Arguments:\n        x: a number.\n"
+    assert _GOOGLE_SECTION.search(doc)
+    assert _SPHINX.search("See :class:`Box`.")
+    assert not _GOOGLE_SECTION.search("Summary.\n\n**Arguments:**\n\n- `x`: a number.\n")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("package,test", EXAMPLES)
 def test_docstring_example_runs(package, test, tmp_path, monkeypatch):
