@@ -41,8 +41,9 @@ class RunResult:
     - `metrics`: the content of `metrics.json`.
     - `history`: a `physax._train.History` read from `history.csv` (empty for a single solve).
 
-    **Example:** an ELM-FBPINN solve of the damped oscillator, $u(0) = 1$.
+    **Example:**
 
+    >>> # an ELM-FBPINN solve of the damped oscillator, u(0) = 1
     >>> spec = load("elm-oscillator", {"decomposition.subdomains": [8], "elm.features": 16,
     ...                                 "collocation.n_interior": 200})
     >>> result = run(spec, out="elm", progress=False)
@@ -121,8 +122,9 @@ def run(spec: Spec, *, out: str | Path | None = None, progress: bool = True) -> 
     subclass if training diverged (its `checkpoint` attribute names the last good
     checkpoint, or is `None`).
 
-    **Example:** a PINN on the heat equation, at toy size.
+    **Example:**
 
+    >>> # a PINN on the heat equation, at toy size
     >>> spec = load("heat-forward", {"train.adam_steps": 20, "train.lbfgs_steps": 0, "chunk": 10,
     ...                              "model.width": 8, "model.depth": 2, "collocation.n_interior": 64})
     >>> r = run(spec, out="heat", progress=False)
@@ -226,14 +228,16 @@ def resume(run_dir: str | Path, *, progress: bool = True, force: bool = False) -
 
     **Example:**
 
-    ```python
-    result = resume("runs/burgers-inverse-20260101-120000")  # after Ctrl-C or a lost job
-    ```
-
     >>> resume("not-a-run", progress=False)
     Traceback (most recent call last):
         ...
     physax.experiments._config.ConfigError: not-a-run is not a run directory (no config.toml).
+
+    After Ctrl-C or a lost job:
+
+    ```python
+    result = resume("runs/burgers-inverse-20260101-120000")
+    ```
     """
     start_processes()
     out = Path(run_dir)
@@ -263,8 +267,9 @@ def load_run(run_dir: str | Path) -> RunResult:
 
     **Raises:** `ConfigError` if `run_dir` is not a finished run directory.
 
-    **Example:** the model comes back from the checkpoint and predicts as before.
+    **Example:**
 
+    >>> # the model comes back from the checkpoint and predicts as before
     >>> spec = load("elm-oscillator", {"decomposition.subdomains": [8], "elm.features": 16,
     ...                                 "collocation.n_interior": 200})
     >>> result = run(spec, out="elm", progress=False)
@@ -299,8 +304,9 @@ def solve(name: str, overrides: dict | None = None, *, out: str | Path | None = 
 
     **Returns:** the metrics (also written to `out/metrics.json`), with `"directory"`.
 
-    **Example:** two decaying Fourier modes, against their exact solution.
+    **Example:**
 
+    >>> # two decaying Fourier modes, against their exact solution
     >>> metrics = solve("diffusion", out="diffusion")
     >>> metrics["method"], bool(metrics["rel_l2"] < 1e-12)
     ('pseudo-spectral ETDRK4, 2/3 dealiasing', True)

@@ -29,8 +29,9 @@ class Level(eqx.Module):
     - `centres`: per axis, the strictly increasing subdomain centres.
     - `widths`: per axis, the full widths (one per centre).
 
-    **Example:** the second level of a three-level decomposition of $[0, 1]$.
+    **Example:**
 
+    >>> # the second level of a three-level decomposition of [0, 1]
     >>> level = multilevel(Interval(0.0, 1.0), [1, 2, 4]).levels[1]
     >>> level.shape, level.centres, level.widths
     ((2,), (array([0., 1.]),), (array([1.9, 1.9]),))
@@ -231,8 +232,9 @@ def uniform(domain: AbstractDomain, n: Sequence[int] | int, overlap: float = 1.9
 
     **Returns:** a one-level `Decomposition`.
 
-    **Example:** the cosine problem of Moseley et al. (2023).
+    **Example:**
 
+    >>> # the cosine problem of Moseley et al. (2023)
     >>> dec = uniform(Interval(-2 * math.pi, 2 * math.pi), 30, overlap=1.9)
     >>> dec.n_subdomains, round(float(dec.boxes()[1][0, 0]), 4)
     (30, 0.8233)

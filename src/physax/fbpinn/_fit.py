@@ -136,9 +136,10 @@ def predict(model: FBPINN, points, pairs: Pairs | None = None):
 
     **Returns:** the values, shape `(n,)`.
 
-    **Example:** the windows form a partition of unity: if every subdomain network is the
-    constant 3, so is the FBPINN.
+    **Example:**
 
+    >>> # the windows form a partition of unity: if every subdomain network is the constant 3, so is the
+    >>> # FBPINN
     >>> model = FBPINN(uniform(Interval(0.0, 1.0), 5), lambda k: nn.MLP(1, "scalar", 8, 1, key=k),
     ...                key=jax.random.key(0))
     >>> w, b = model.nets.weights[-1], model.nets.biases[-1]
@@ -261,8 +262,9 @@ def init_state(
 
     **Returns:** an `FBPINNState`.
 
-    **Example:** a mid-stage template carries an Adam state over the stage's active networks.
+    **Example:**
 
+    >>> # a mid-stage template carries an Adam state over the stage's active networks
     >>> cosine = problems.CosineODE(omega=15.0)
     >>> model = FBPINN(uniform(cosine.domain, 8), lambda k: nn.MLP(1, "scalar", 8, 1, key=k),
     ...                key=jax.random.key(0))

@@ -31,8 +31,9 @@ class Pairs(eqx.Module):
     - `live_levels`: `(n_points,)` how many levels cover each point (the level average divisor).
     - `n_points`, `n_levels`: static sizes.
 
-    **Example:** four overlapping subdomains on $[0, 1]$; 0.1 and 0.5 lie in two each.
+    **Example:**
 
+    >>> # four overlapping subdomains on [0, 1]; 0.1 and 0.5 lie in two each
     >>> pairs = build_pairs(uniform(Interval(0.0, 1.0), 4), np.array([[0.1], [0.5]]))
     >>> len(pairs), pairs.point.tolist(), pairs.sub.tolist()
     (4, [0, 0, 1, 1], [0, 1, 1, 2])
@@ -84,8 +85,9 @@ def build_pairs(decomposition: Decomposition, points, live: np.ndarray | None = 
 
     **Returns:** `Pairs`, sorted by point.
 
-    **Example:** about two subdomains per point with `overlap=1.9`.
+    **Example:**
 
+    >>> # about two subdomains per point with overlap=1.9
     >>> dec = uniform(Interval(0.0, 1.0), 10, overlap=1.9)
     >>> pairs = build_pairs(dec, np.linspace(0.0, 1.0, 101)[:, None])
     >>> pairs.n_points, len(pairs)

@@ -49,9 +49,9 @@ class AbstractScheduler(eqx.Module):
     Subclass it and implement `stages(decomposition, steps)`; `physax.fbpinn.fit` takes any
     instance as `scheduler=`.
 
-    **Example:** train the left half of the subdomains first, then the right half with the
-    left frozen.
+    **Example:**
 
+    >>> # train the left half of the subdomains first, then the right half with the left frozen
     >>> class LeftThenRight(AbstractScheduler):
     ...     def stages(self, decomposition, steps):
     ...         left = np.arange(decomposition.n_subdomains) < decomposition.n_subdomains // 2
@@ -126,8 +126,9 @@ class LineScheduler(_Sweep):
       the axis on the finest level.
     - `final_all`: the share of steps trained with all subdomains active at the end.
 
-    **Example:** four subdomains in time; `1` marks active subdomains, then fixed ones.
+    **Example:**
 
+    >>> # four subdomains in time; 1 marks active subdomains, then fixed ones
     >>> dec = uniform(Interval(0.0, 1.0, "t"), 4)
     >>> for s in LineScheduler("t").stages(dec, 400):
     ...     print(s.start, s.end, s.active.astype(int), s.fixed.astype(int))
@@ -168,8 +169,9 @@ class PointScheduler(_Sweep):
       of the finest level.
     - `final_all`: the share of steps trained with all subdomains active at the end.
 
-    **Example:** a 3 x 3 decomposition swept from a corner.
+    **Example:**
 
+    >>> # a 3 x 3 decomposition swept from a corner
     >>> dec = uniform(Box((0.0, 0.0), (1.0, 1.0)), 3)
     >>> [s.active.astype(int).tolist() for s in PointScheduler((0.0, 0.0)).stages(dec, 300)]
     [[1, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 1, 1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0, 0, 1]]

@@ -27,8 +27,9 @@ class AbstractWindow(eqx.Module):
     The window is a product of per-axis profiles of $r_i = (x_i - c_i) / (w_i / 2)$;
     subclass it and implement `profile(r)` (1 at $r = 0$, 0 at $|r| = 1$) for a new shape.
 
-    **Example:** a tent window.
+    **Example:**
 
+    >>> # a tent window
     >>> class TentWindow(AbstractWindow):
     ...     def profile(self, r):
     ...         return 1 - jnp.abs(r)
@@ -92,8 +93,9 @@ class SigmoidWindow(AbstractWindow):
 
     - `sharpness`: $k > 0$.
 
-    **Example:** nearly flat in the middle, steeper with a larger $k$.
+    **Example:**
 
+    >>> # nearly flat in the middle, steeper with a larger sharpness k
     >>> centre, width = jnp.array([0.5]), jnp.array([1.0])
     >>> [round(float(SigmoidWindow(k)(jnp.array([0.6]), centre, width)), 3) for k in (5.0, 20.0)]
     [0.803, 0.998]

@@ -30,8 +30,9 @@ def lowpass(
 
     **Returns:** the filtered traces, same shape and dtype.
 
-    **Example:** a 2 Hz tone passes a 5 Hz low-pass, a 40 Hz tone does not.
+    **Example:**
 
+    >>> # a 2 Hz tone passes a 5 Hz low-pass, a 40 Hz tone does not
     >>> t = jnp.arange(1000) * 1e-3
     >>> slow, fast = jnp.sin(2 * jnp.pi * 2.0 * t), jnp.sin(2 * jnp.pi * 40.0 * t)
     >>> low = lowpass(jnp.stack([slow, fast], axis=-1), dt=1e-3, cutoff=5.0)

@@ -15,8 +15,9 @@ class AbstractMisfit(eqx.Module):
     Subclass it and implement `__call__` for a new misfit; `fwi` and `data_misfit` take
     any instance.
 
-    **Example:** an L1 misfit.
+    **Example:**
 
+    >>> # an L1 misfit
     >>> class L1Misfit(AbstractMisfit):
     ...     def __call__(self, predicted, observed):
     ...         return jnp.sum(jnp.abs(predicted - observed))
@@ -57,8 +58,9 @@ class NCCMisfit(AbstractMisfit):
 
     - `eps`: added under the square root of the norms.
 
-    **Example:** a trace scaled by 3 has no misfit, a sign flip the largest (2 per trace).
+    **Example:**
 
+    >>> # a trace scaled by 3 has no misfit, a sign flip the largest (2 per trace)
     >>> observed = jnp.sin(jnp.linspace(0.0, 6.0, 50))[None, :, None]
     >>> round(float(NCCMisfit()(3.0 * observed, observed)), 6)
     0.0
@@ -105,8 +107,9 @@ def data_misfit(
 
     **Returns:** a scalar array, differentiable in `predicted`.
 
-    **Example:** a 40 Hz difference vanishes below a 5 Hz cutoff.
+    **Example:**
 
+    >>> # a 40 Hz difference vanishes below a 5 Hz cutoff
     >>> t = jnp.arange(500) * 1e-3
     >>> observed = jnp.sin(2 * jnp.pi * 2.0 * t)[None, :, None]
     >>> predicted = observed + 0.1 * jnp.sin(2 * jnp.pi * 40.0 * t)[None, :, None]

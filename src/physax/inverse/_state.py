@@ -32,8 +32,9 @@ class FWIState(eqx.Module):
     - `band`: the index of the current frequency band.
     - `step`: iterations completed over all bands.
 
-    **Example:** a template to load a checkpoint into (see `FWIState.initial`).
+    **Example:**
 
+    >>> # a template to load a checkpoint into (see FWIState.initial)
     >>> like = FWIState.initial(jnp.zeros((20, 30)), optax.adam(1e-2), band=1, step=40)
     >>> like.theta.shape, like.band, like.step, float(like.scale)
     ((20, 30), 1, 40, 1.0)

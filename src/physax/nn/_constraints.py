@@ -25,8 +25,9 @@ class HardConstraint(eqx.Module):
     - `net`: the network $N$, mapping a point `(d,)` to its output.
     - `transform`: $T(z, n)$, a JAX function of the point and the network's output.
 
-    **Example:** Burgers' $u(0, x) = -\sin(\pi x)$, $u(t, \pm 1) = 0$, points $z = (t, x)$.
+    **Example:**
 
+    >>> # Burgers: u(0, x) = -sin(pi x), u(t, +-1) = 0, points z = (t, x)
     >>> net = MLP(2, "scalar", 16, 2, key=jax.random.key(0))
     >>> u = HardConstraint(net, lambda z, n: -jnp.sin(jnp.pi * z[1]) + z[0] * (1 - z[1] ** 2) * n)
     >>> float(u(jnp.array([0.0, 0.5])))                 # the initial condition at x = 0.5

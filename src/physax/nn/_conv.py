@@ -55,8 +55,9 @@ class Conv(eqx.Module):
     **Returns:** a module mapping one channel-first sample `(in_channels, *spatial)` to
     `(out_channels, *spatial)`.
 
-    **Example:** on a periodic domain a shifted input gives the shifted output.
+    **Example:**
 
+    >>> # on a periodic domain a shifted input gives the shifted output
     >>> conv = Conv(1, 1, 8, 3, key=jax.random.key(0))
     >>> u = jnp.sin(jnp.linspace(0.0, 2 * jnp.pi, 32, endpoint=False))[None]
     >>> conv(u).shape
@@ -146,8 +147,9 @@ class LinearConv(eqx.Module):
     - `use_bias`: add a bias (default False: a pure stencil).
     - `key`: PRNG key.
 
-    **Example:** set the stencil to upwind advection with CFL $-0.5$ and step once.
+    **Example:**
 
+    >>> # set the stencil to upwind advection with CFL -0.5 and step once
     >>> step = LinearConv(1, 1, 1, 2, key=jax.random.key(0))
     >>> step.weight.shape
     (2,)

@@ -32,8 +32,9 @@ class DeepONet(eqx.Module):
     - `activation`: a callable (default `jax.nn.gelu`).
     - `key`: PRNG key.
 
-    **Example:** one input function on 32 sensors, queried at 5 points.
+    **Example:**
 
+    >>> # one input function on 32 sensors, queried at 5 points
     >>> op = DeepONet(32, 1, basis=8, width=16, depth=2, key=jax.random.key(0))
     >>> u0 = jnp.sin(jnp.linspace(0.0, jnp.pi, 32))[None]
     >>> op(u0, jnp.linspace(0.0, 1.0, 5)[:, None]).shape

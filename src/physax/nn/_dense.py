@@ -29,8 +29,9 @@ class RandomWeightFactorisation(eqx.Module):
     - `mean`: $\mu$, the mean of $s$ (the paper recommends 0.5 or 1.0).
     - `std`: $\sigma$, the standard deviation of $s$ (0.1).
 
-    **Example:** the factorised layer computes what the plain one does, from other parameters.
+    **Example:**
 
+    >>> # the factorised layer computes what the plain one does, from other parameters
     >>> plain = Dense(3, 8, key=jax.random.key(0))
     >>> factorised = Dense(3, 8, rwf=RandomWeightFactorisation(mean=1.0, std=0.1), key=jax.random.key(0))
     >>> bool(jnp.allclose(plain(jnp.ones(3)), factorised(jnp.ones(3)), atol=1e-5))

@@ -61,8 +61,9 @@ class FourierFeatures(eqx.Module):
     - `key`: PRNG key.
     - `dtype`: parameter dtype (float32).
 
-    **Example:** every feature pair lies on the unit circle.
+    **Example:**
 
+    >>> # every feature pair lies on the unit circle
     >>> ff = FourierFeatures(2, 16, sigma=5.0, key=jax.random.key(0))
     >>> phi = ff(jnp.array([0.3, -0.1]))
     >>> phi.shape, ff.out_size
@@ -109,8 +110,9 @@ class PeriodicEmbedding(eqx.Module):
     - `periods`: their periods $P$, one per axis.
     - `harmonics`: $K$, the harmonics per axis.
 
-    **Example:** $(t, x)$ with $x$ periodic of period 2: $x$ and $x + 2$ embed alike.
+    **Example:**
 
+    >>> # (t, x) with x periodic of period 2: x and x + 2 embed alike
     >>> emb = PeriodicEmbedding(axes=(1,), periods=(2.0,), harmonics=2)
     >>> emb.out_size(2), emb(jnp.array([0.5, 0.3])).shape
     (5, (5,))

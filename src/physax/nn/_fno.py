@@ -27,8 +27,9 @@ class SpectralConv(eqx.Module):
     - `modes`: Fourier modes kept per axis.
     - `key`: PRNG key.
 
-    **Example:** a mode above the cut-off is filtered out.
+    **Example:**
 
+    >>> # a mode above the cut-off is filtered out
     >>> conv = SpectralConv(1, 1, 2, modes=4, key=jax.random.key(0))
     >>> x = jnp.linspace(0.0, 2 * jnp.pi, 64, endpoint=False)
     >>> conv(jnp.sin(x)[None]).shape
@@ -100,8 +101,9 @@ class FNO(eqx.Module):
     **Returns:** a module mapping `(in_channels, *spatial)` to `(out_channels, *spatial)`, at
     any resolution with at least `modes` rfft modes.
 
-    **Example:** the same network at two resolutions.
+    **Example:**
 
+    >>> # the same network at two resolutions
     >>> fno = FNO(1, 1, 1, width=8, modes=4, num_layers=2, projection_width=16, key=jax.random.key(0))
     >>> fno(jnp.ones((1, 32))).shape, fno(jnp.ones((1, 64))).shape
     ((1, 32), (1, 64))

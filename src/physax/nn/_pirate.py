@@ -71,8 +71,9 @@ class PirateNet(eqx.Module):
 
     **Returns:** a module mapping `(in_size,)` to `(out_size,)` or `()`.
 
-    **Example:** the physics-informed initialisation fits the data before any training.
+    **Example:**
 
+    >>> # the physics-informed initialisation fits the data before any training
     >>> net = PirateNet(2, "scalar", n_features=32, sigma=1.0, num_blocks=2, key=jax.random.key(0))
     >>> xs = jax.random.uniform(jax.random.key(1), (50, 2))
     >>> net = net.fit_output(xs, jnp.sin(xs[:, 0]))

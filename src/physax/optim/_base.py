@@ -62,8 +62,9 @@ class AbstractOptimiser(eqx.Module):
     loss is small. Every concrete phase declares the fields `steps: int` and
     `float64: bool` and the class variable `name`.
 
-    **Example:** a plain gradient-descent phase.
+    **Example:**
 
+    >>> # a plain gradient-descent phase
     >>> class GradientDescent(AbstractOptimiser):
     ...     steps: int = 100
     ...     float64: bool = False

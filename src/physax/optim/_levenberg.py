@@ -24,8 +24,9 @@ class LMState(eqx.Module):
     - `nu`: the factor $\mu$ grows by after a rejected step (doubled at each rejection,
       reset to 2 on success).
 
-    **Example:** Gauss-Newton on $r(p) = p^2 - 2$ finds $\sqrt 2$ in a few steps.
+    **Example:**
 
+    >>> # Gauss-Newton on r(p) = p^2 - 2 finds sqrt(2) in a few steps
     >>> lm = LevenbergMarquardt(steps=8)
     >>> obj = Objective(lambda p: 0.5 * jnp.sum((p**2 - 2.0) ** 2), residuals=lambda p: p**2 - 2.0)
     >>> params, state = jnp.array([1.0]), lm.init(jnp.array([1.0]))

@@ -28,8 +28,9 @@ class CausalWeighting(eqx.Module):
     - `epsilon`: causality strength $\varepsilon$ (Wang et al. use 1 to 100; larger is stricter).
     - `bins`: number of time slabs (default 32).
 
-    **Example:** a large early residual switches the later slabs off.
+    **Example:**
 
+    >>> # a large early residual switches the later slabs off
     >>> causal = CausalWeighting(epsilon=1.0, bins=4)
     >>> t = jnp.linspace(0.0, 1.0, 8, endpoint=False)
     >>> r2 = jnp.array([2.0, 2.0, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1])   # squared residuals

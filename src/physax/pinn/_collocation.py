@@ -28,8 +28,9 @@ class ResidualAdaptive(eqx.Module):
     - `c`: the uniform share $c \ge 0$.
     - `pool`: candidates per point to draw.
 
-    **Example:** with `c=0` the points gather where the residual peaks (at $x = 0$).
+    **Example:**
 
+    >>> # with c = 0 the points gather where the residual peaks (at x = 0)
     >>> rad = ResidualAdaptive(k=2.0, c=0.0)
     >>> candidates = jnp.linspace(-1.0, 1.0, 201)[:, None]
     >>> residual = jnp.exp(-100 * candidates[:, 0] ** 2)

@@ -35,8 +35,9 @@ class Ensemble(eqx.Module):
     - `trainer`: the shared `Trainer`.
     - `params`: the stacked `(model arrays, theta)`.
 
-    **Example:** two untrained members, stacked by hand.
+    **Example:**
 
+    >>> # two untrained members, stacked by hand
     >>> heat = problems.Heat1D()
     >>> nets = [nn.MLP(2, "scalar", 8, 2, key=jax.random.key(i)) for i in range(2)]
     >>> trainer = make_trainer(heat, nets[0], phases=[Adam(steps=10)])

@@ -40,8 +40,9 @@ class Field:
     - `coords`: the coordinate names, in the order of `z`.
     - `lookup`: maps `()` to the value and a sorted tuple of names to that derivative.
 
-    **Example:** Burgers' residual $u_t + u u_x - \nu u_{xx}$ against given values.
+    **Example:**
 
+    >>> # Burgers' residual u_t + u u_x - nu u_xx against given values
     >>> derivatives = {(): 1.0, ("t",): -0.3, ("x",): 2.0, ("x", "x"): -4.0}
     >>> u = Field(jnp.array([0.5, 0.2]), ("t", "x"), derivatives.__getitem__)
     >>> u(), u.d("x"), u.coord("t")
@@ -100,8 +101,9 @@ def evaluate(
 
     **Returns:** what `fn` returns.
 
-    **Example:** $u = e^{-t}\sin x$ solves the heat equation $u_t = u_{xx}$.
+    **Example:**
 
+    >>> # u = exp(-t) sin(x) solves the heat equation u_t = u_xx
     >>> u = lambda z: jnp.exp(-z[0]) * jnp.sin(z[1])
     >>> heat = lambda f, k: f.d("t") - k * f.d("x", "x")
     >>> float(evaluate(heat, u, jnp.array([0.3, 1.2]), ("t", "x"), 1.0))

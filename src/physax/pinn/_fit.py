@@ -140,8 +140,9 @@ def estimates(trainer: Trainer, state: TrainState) -> dict[str, float]:
 
     **Returns:** `{name: value}` for every trainable `Parameter` of the problem.
 
-    **Example:** before training, the estimate is the parameter's `init`.
+    **Example:**
 
+    >>> # before training, the estimate is the parameter's init
     >>> heat = problems.Heat1D(k=problems.Parameter(0.1, trainable=True, init=0.2))
     >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
     >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(steps=20)])
@@ -185,8 +186,9 @@ def rel_l2_error(trainer: Trainer, state: TrainState) -> float:
 
     **Returns:** a Python float.
 
-    **Example:** an untrained network is far from the solution.
+    **Example:**
 
+    >>> # an untrained network is far from the solution
     >>> heat = problems.Heat1D()
     >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
     >>> trainer = make_trainer(heat, net, collocation=Collocation(64, 16, 16), phases=[Adam(steps=20)])

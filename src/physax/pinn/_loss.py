@@ -28,8 +28,9 @@ def pointwise_residual(
 
     **Returns:** the residual at every point, `(n, ...)`.
 
-    **Example:** where the PDE residual of an untrained network is largest.
+    **Example:**
 
+    >>> # where the PDE residual of an untrained network is largest
     >>> heat = problems.Heat1D()
     >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
     >>> batch = Collocation(64, 16, 16).sample(heat, jax.random.key(1))
@@ -148,8 +149,9 @@ def residual_vector(
 
     **Returns:** the vector $r$, `(m,)`.
 
-    **Example:** half its squared norm is the loss.
+    **Example:**
 
+    >>> # half its squared norm is the loss
     >>> heat = problems.Heat1D()
     >>> net = nn.MLP(2, "scalar", 8, 2, key=jax.random.key(0))
     >>> batch = Collocation(64, 16, 16).sample(heat, jax.random.key(1))

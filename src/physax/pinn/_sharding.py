@@ -32,8 +32,9 @@ def point_mesh(devices: int | str | Sequence[jax.Device] | None) -> Mesh | None:
 
     **Returns:** a `jax.sharding.Mesh`, or `None` when there is nothing to split.
 
-    **Example:** on a machine with one device there is nothing to split.
+    **Example:**
 
+    >>> # on a machine with one device there is nothing to split
     >>> point_mesh(None) is None, point_mesh(1) is None
     (True, True)
     >>> mesh = point_mesh(0)      # every device: a mesh when there are several

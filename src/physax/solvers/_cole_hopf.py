@@ -37,8 +37,9 @@ def burgers_cole_hopf(
 
     **Returns:** $u(t, x)$, a float64 NumPy array with the broadcast shape of `t` and `x`.
 
-    **Example:** Raissi et al.'s Burgers benchmark, $\nu = 0.01/\pi$: the shock at $x = 0$.
+    **Example:**
 
+    >>> # Raissi et al.'s Burgers benchmark, nu = 0.01 / pi: the shock at x = 0
     >>> x = np.linspace(-1, 1, 257)
     >>> u = burgers_cole_hopf(np.array(1.0), x, 0.01 / np.pi)
     >>> u.shape, round(float(u.max()), 2), round(abs(float(u[128])), 12)   # u = 0 at the shock

@@ -54,8 +54,9 @@ def helmholtz_fd(
     **Returns:** `(x, y, u)`: node coordinates (`nx + 1` and `ny + 1`) and `u` on all nodes,
     boundary included (zeros there), indexed `u[i, j] = u(x_i, y_j)`.
 
-    **Example:** second-order convergence to $u = \sin(\pi x)\sin(\pi y)$.
+    **Example:**
 
+    >>> # the five-point solution against u = sin(pi x) sin(pi y)
     >>> f = lambda x, y: -2 * jnp.pi**2 * jnp.sin(jnp.pi * x) * jnp.sin(jnp.pi * y)
     >>> x, y, u = helmholtz_fd(f, (64, 64), dtype=jnp.float64)
     >>> exact = jnp.sin(jnp.pi * x)[:, None] * jnp.sin(jnp.pi * y)[None, :]

@@ -42,8 +42,9 @@ def greens_function_trace(
 
     **Returns:** the trace $p(r, t_n)$, a float64 NumPy array like `wavelet`.
 
-    **Example:** the finite-difference solver against the exact trace 300 m from the source.
+    **Example:**
 
+    >>> # the finite-difference solver against the exact trace 300 m from the source
     >>> wavelet = ricker(15.0, 1e-3, 400)
     >>> exact = greens_function_trace(wavelet, 1e-3, 300.0, 2000.0)
     >>> model = AcousticModel(jnp.full((40, 40), 2000.0), dx=10.0)

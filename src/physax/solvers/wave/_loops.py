@@ -36,8 +36,9 @@ class XLALoop(AbstractLoop):
     `jax.checkpoint` segments (memory $O(\sqrt{n_{\text{steps}}})$ wavefields, Griewank
     1992), forward mode and higher derivatives follow from JAX's own rules.
 
-    **Example:** forward mode (`jax.jvp`) of the traces in the velocity.
+    **Example:**
 
+    >>> # forward mode (jax.jvp) of the traces in the velocity
     >>> model = AcousticModel(jnp.full((30, 30), 2000.0), dx=10.0)
     >>> shot = Shot([[15, 5]], [[15, 25]], ricker(15.0, 1e-3, 200))
     >>> def traces(c):
@@ -60,8 +61,9 @@ class NativeLoop(AbstractLoop):
     compiler at first use (see `build_native`); asking for `NativeLoop()` where it cannot run
     raises with the reason.
 
-    **Example:** the same traces as the XLA loop.
+    **Example:**
 
+    >>> # the same traces as the XLA loop
     >>> model = AcousticModel(jnp.full((30, 30), 2000.0), dx=10.0)
     >>> shot = Shot([[15, 5]], [[15, 25]], ricker(15.0, 1e-3, 200))
     >>> native = simulate(model, shot, dt=1e-3, order=2, loop=NativeLoop()).traces

@@ -68,8 +68,9 @@ def l2_misfit(
 
     **Returns:** the scalar misfit.
 
-    **Example:** zero at the true model, positive away from it.
+    **Example:**
 
+    >>> # zero at the true model, positive away from it
     >>> true = AcousticModel(jnp.full((30, 30), 2000.0), dx=10.0)
     >>> shots = stack_shots([Shot([[2, 15]], [[2, 5], [2, 25]], ricker(15.0, 1e-3, 200))])
     >>> observed = simulate_shots(true, shots, dt=1e-3, order=4).traces
@@ -114,8 +115,9 @@ def velocity_gradient(
 
     **Returns:** `(misfit, gradient)` with the gradient shaped like `model.velocity`.
 
-    **Example:** a model that is too slow everywhere is told to speed up.
+    **Example:**
 
+    >>> # a model that is too slow everywhere is told to speed up
     >>> true = AcousticModel(jnp.full((30, 30), 2000.0), dx=10.0)
     >>> shots = stack_shots([Shot([[2, 15]], [[2, 5], [2, 25]], ricker(15.0, 1e-3, 200))])
     >>> observed = simulate_shots(true, shots, dt=1e-3, order=4).traces

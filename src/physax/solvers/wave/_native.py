@@ -63,15 +63,17 @@ class NativeBuildError(RuntimeError):
 
     **Example:**
 
+    >>> issubclass(NativeBuildError, RuntimeError)
+    True
+
+    To see why the native loop is not used:
+
     ```python
     try:
         build_native()
     except NativeBuildError as err:
         print("using the XLA loop:", err)
     ```
-
-    >>> issubclass(NativeBuildError, RuntimeError)
-    True
     """
 
 

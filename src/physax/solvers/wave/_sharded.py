@@ -44,9 +44,12 @@ class ShardedLoop(XLALoop):
       product must be the device count, and the padded grid (model plus layers) must
       divide evenly: `nz + top + bottom` by `pz` and `nx + left + right` by `px`.
 
-    **Example:** on one device the sharded loop gives the XLA loop's traces; with
-    `XLA_FLAGS=--xla_force_host_platform_device_count=4` a CPU offers four devices and
+    With `XLA_FLAGS=--xla_force_host_platform_device_count=4` a CPU offers four devices and
     `ShardedLoop(devices=4)` splits the grid in four blocks along $x$.
+
+    **Example:**
+
+    >>> # on one device the sharded loop gives the XLA loop's traces
 
     >>> model = AcousticModel(jnp.full((32, 32), 2000.0), dx=10.0)
     >>> shot = Shot([[16, 4]], [[16, 28]], ricker(15.0, 1e-3, 150))

@@ -152,8 +152,9 @@ def simulate_shots(
     **Returns:** a `WaveSolution` whose fields have a leading shot axis, e.g.
     `traces` of shape `(n_shots, n_steps, n_receivers)`.
 
-    **Example:** each shot of the batch is the shot simulated alone.
+    **Example:**
 
+    >>> # each shot of the batch is the shot simulated alone
     >>> model = AcousticModel(jnp.full((30, 40), 2000.0), dx=10.0)
     >>> receivers = [[2, i] for i in range(0, 40, 5)]
     >>> one = [Shot([[2, ix]], receivers, ricker(15.0, 1e-3, 150)) for ix in (5, 20, 35)]

@@ -78,8 +78,9 @@ def smooth_model(velocity: Float[Array, "nz nx"], sigma: float) -> Float[Array, 
 
     **Returns:** the smoothed model, same shape and dtype.
 
-    **Example:** a sharp interface becomes a ramp; a constant model stays as it is.
+    **Example:**
 
+    >>> # a sharp interface becomes a ramp; a constant model stays as it is
     >>> step = jnp.where(jnp.arange(20)[:, None] < 10, 2000.0, 3000.0) * jnp.ones((20, 8))
     >>> smooth = smooth_model(step, 2.0)
     >>> smooth.shape, [round(float(v)) for v in smooth[7:13, 0]]
