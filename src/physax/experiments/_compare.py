@@ -218,18 +218,19 @@ def compare(
 
     **Example:**
 
-    ```python
-    r = physax.experiments.compare("poisson2d", methods="fem,pinn", budget=20, out="runs/cmp")
-    print(r.table)
-    ```
-
-    A quick one: the finite-element solve on a coarse mesh (no classical solver applies).
-
+    >>> # the finite-element solve on a coarse mesh (no classical solver applies)
     >>> r = compare("poisson2d", methods="fem,classical", out="cmp", overrides={"fem": {"n": [16, 32]}})
     >>> r["fem"].status, bool(r["fem"].rel_l2 < 1e-2), r["classical"].reason
     ('ok', True, 'Helmholtz2D has no classical solver hook')
     >>> sorted(p.name for p in r.directory.iterdir() if not p.name.startswith("."))
     ['comparison.json', 'comparison.md', 'comparison.png', 'config.toml']
+
+    The PINN against the finite elements, 20 s of training:
+
+    ```python
+    r = physax.experiments.compare("poisson2d", methods="fem,pinn", budget=20, out="runs/cmp")
+    print(r.table)
+    ```
     """
     from ._api import _fresh
 
