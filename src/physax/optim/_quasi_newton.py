@@ -44,8 +44,9 @@ class QuasiNewtonState(eqx.Module):
     - `stalled`: the search has stalled (a failed line search right after a restart: the
       loss is at round-off, and further steps are skipped at no cost).
 
-    **Example:** on a quadratic $\tfrac12 x^\top A x$, BFGS learns $H = A^{-1}$ in two steps.
+    **Example:**
 
+    >>> # on the quadratic x^T A x / 2, BFGS learns H = inv(A) in two steps
     >>> A = jnp.diag(jnp.array([1.0, 10.0]))
     >>> objective, bfgs = Objective(lambda x: 0.5 * x @ A @ x), BFGS(steps=10)
     >>> x = jnp.array([1.0, 1.0])
