@@ -209,6 +209,29 @@ def test_docstrings_follow_the_house_style(package):
     assert not bad, f"{package}: docstrings not in the house style: {', '.join(bad)}"
 
 
+def test_examples_render_as_code_blocks():
+    """The API reference (docs/hooks/griffe_examples.py) fences every >>> line of these packages."""
+    pytest.importorskip("griffe")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "hooks" / "griffe_examples.py"
+    spec = importlib.util.spec_from_file_location("griffe_examples", path)
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    bare = []
+    for package in EXAMPLE_PACKAGES:
+        for name, obj in public_names(package).items():
+            fenced = False
+            for line in hook.markdownify(inspect.cleandoc(own_docstring(obj) or "")).splitlines():
+                if line.strip().startswith("```"):
+                    fenced = not fenced
+                elif line.strip().startswith(">>>") and not fenced:
+                    bare.append(f"{package}.{name}")
+                    break
+    assert not bare, f"doctest lines outside a code block in the rendered reference: {', '.join(bare)}"
+
+
 def test_house_style_check_catches_google_sections():
     doc = "Summary.\n\n    Arguments:\n        x: a number.\n"
     assert _GOOGLE_SECTION.search(doc)
