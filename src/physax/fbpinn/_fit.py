@@ -346,7 +346,7 @@ def fit(
       device (unchanged program); 0 or `"all"`: every device of every process; `n`:
       `n` devices; or a sequence of devices.
 
-    **Returns:** A `physax._train.Result`: `model` (the trained `FBPINN`), `history` (one
+    **Returns:** a `physax._train.Result`: `model` (the trained `FBPINN`), `history` (one
     record per chunk), `state` (the final `FBPINNState`) and `stats`
     (`{"parameters": identified PDE parameters}`; also `result.parameters`).
 

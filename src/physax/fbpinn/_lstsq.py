@@ -193,7 +193,7 @@ def elm_solve(
     The assembly and solve run in the model's precision (float64 by default, with 64-bit
     JAX enabled for this call only).
 
-    **Returns:** A `physax._train.Result`: `model` (the solved `ELMFBPINN`), `history`
+    **Returns:** a `physax._train.Result`: `model` (the solved `ELMFBPINN`), `history`
     (one record: `step` = solves, `phase`, `loss`, `rel_residual`,
     `wall_time_s`), `state` `None` (nothing to resume) and `stats`: `residual`,
     `rel_residual`, `condition` (of the column-scaled system), `method`,

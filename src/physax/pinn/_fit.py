@@ -347,7 +347,7 @@ def fit(
       device; `n`: the first `n`; or a sequence of devices). `n_interior`
       must be a multiple of the device count.
 
-    **Returns:** A `physax._train.Result`: `model` (the trained network), `history` (one record
+    **Returns:** a `physax._train.Result`: `model` (the trained network), `history` (one record
     per chunk), `state` (a `TrainState`; pass it to `run` to continue) and `stats`
     (`{"parameters": identified PDE parameters}`; also `result.parameters`).
 
