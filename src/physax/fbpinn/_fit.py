@@ -356,12 +356,15 @@ def fit(
 
     **Example:**
 
+    >>> # the cosine problem of Moseley et al. (2023) at toy size; its experiment (30 subdomains,
+    >>> # 10,000 steps: physax run fbpinn-cosine) reaches a test L1 error of 3e-5
     >>> cosine = problems.CosineODE(omega=15.0)
-    >>> model = FBPINN(uniform(cosine.domain, 30, overlap=1.9),
-    ...                lambda k: nn.MLP(1, "scalar", 16, 2, key=k), key=jax.random.key(0))
-    >>> result = fit(cosine, model, key=jax.random.key(1), adam=Adam(steps=200), chunk=100, progress=False)
-    >>> result.history["step"].tolist()  # 10,000 steps reach a test L1 error of 3e-5
-    [100.0, 200.0]
+    >>> model = FBPINN(uniform(cosine.domain, 8, overlap=1.9),
+    ...                lambda k: nn.MLP(1, "scalar", 8, 1, key=k), key=jax.random.key(0))
+    >>> result = fit(cosine, model, key=jax.random.key(1), collocation=Collocation(200, 2, 2),
+    ...              adam=Adam(steps=20), chunk=10, progress=False)
+    >>> result.history["step"].tolist()
+    [10.0, 20.0]
     """
     if collocation.resample_every or collocation.lbfgs_resample_every:
         raise ValueError("FBPINN training does not resample collocation points; set resample_every=0.")

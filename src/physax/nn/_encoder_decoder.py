@@ -52,10 +52,10 @@ class EncoderDecoder(eqx.Module):
 
     **Example:**
 
-    >>> net = EncoderDecoder(2, 1, 1, spatial_size=32, latent_size=8, key=jax.random.key(0))
-    >>> x = jnp.ones((1, 32, 32))
+    >>> net = EncoderDecoder(2, 1, 1, spatial_size=16, latent_size=8, width=4, key=jax.random.key(0))
+    >>> x = jnp.ones((1, 16, 16))
     >>> net.encode(x).shape, net(x).shape
-    ((8,), (1, 32, 32))
+    ((8,), (1, 16, 16))
     """
 
     lift: Conv

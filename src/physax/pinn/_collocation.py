@@ -71,9 +71,9 @@ class Collocation(eqx.Module):
 
     **Example:**
 
-    >>> batch = Collocation(n_interior=500, n_boundary=50, n_initial=50).sample(Heat1D(), jax.random.key(0))
+    >>> batch = Collocation(n_interior=64, n_boundary=16, n_initial=8).sample(Heat1D(), jax.random.key(0))
     >>> {region: points.shape for region, points in sorted(batch.items())}
-    {'boundary': (50, 2), 'initial': (50, 2), 'interior': (500, 2)}
+    {'boundary': (16, 2), 'initial': (8, 2), 'interior': (64, 2)}
     """
 
     n_interior: int = 10_000
