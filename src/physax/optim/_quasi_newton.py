@@ -51,8 +51,7 @@ class QuasiNewtonState(eqx.Module):
     >>> objective, bfgs = Objective(lambda x: 0.5 * x @ A @ x), BFGS(steps=10)
     >>> x = jnp.array([1.0, 1.0])
     >>> state = bfgs.init(x, objective)
-    >>> for _ in range(3):
-    ...     x, state = bfgs.step(x, state, objective)
+    >>> x, state = jax.lax.fori_loop(0, 3, lambda i, c: bfgs.step(*c, objective), (x, state))
     >>> bool(jnp.allclose(state.H, jnp.linalg.inv(A))), int(state.restarts), bool(state.stalled)
     (True, 0, False)
     """
