@@ -12,7 +12,12 @@ subpackage under its short name (``problems``, ``nn``, ``fbpinn``, ``wave``, ...
 public name of every subpackage, and last the names of the object's own subpackage, so an
 example is written as if ``from physax.<package> import *`` had been run. A line whose
 expected output is left empty only has to run; a given output must match (``...``
-elides). Examples run in a temporary working directory.
+elides). Examples run in a temporary working directory (slow tier).
+
+The fast tier checks, without running them, that every public name of the packages in
+``EXAMPLE_PACKAGES`` has an example, that their docstrings use the house style (bold
+**Arguments:** / **Returns:** / **Example:** sections, Markdown maths) and that the API
+reference's docstring hook renders every example as a code block.
 """
 
 from __future__ import annotations
