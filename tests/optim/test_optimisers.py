@@ -112,3 +112,15 @@ def test_loss_transform_and_bad_settings():
         LevenbergMarquardt().step({"w": jnp.zeros(2)}, LevenbergMarquardt().init({"w": jnp.zeros(2)}),
                                   Objective(lambda p: jnp.sum(p["w"] ** 2)))  # fmt: skip
     assert Adam().first_order and not SSBroyden().first_order
+
+
+def test_a_fresh_quasi_newton_start_is_cauchy_scaled():
+    A = jnp.diag(jnp.array([1.0, 1e4]))  # badly scaled: an unscaled step along -g overshoots by 1e4
+    quadratic = Objective(lambda p: 0.5 * p["w"] @ A @ p["w"])
+    params = {"w": jnp.array([1.0, 1.0])}
+    g = A @ params["w"]
+    state = SSBroyden().init(params, quadratic)
+    # H0 = (g^T g / g^T A g) I: the exact minimising step along -g of the quadratic
+    np.testing.assert_allclose(state.H, (g @ g) / (g @ A @ g) * np.eye(2), rtol=1e-12)
+    new, after = SSBroyden().step(params, state, quadratic)
+    assert float(after.value) < float(state.value) and not bool(after.stalled)

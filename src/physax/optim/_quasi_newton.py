@@ -13,6 +13,13 @@ matrix-vector product per step, O(n^2), no solve. Every member satisfies the sec
 equation ``H_{k+1} y_k = s_k``. BFGS is ``tau = phi = 1``; the self-scaled variants choose
 ``tau_k`` (and ``phi_k``) from the scalars ``b_k = s^T H^{-1} s / y^T s`` and
 ``h_k = y^T H y / y^T s`` so the approximation does not lag behind the curvature.
+
+A fresh start (the phase's first step, a redraw of the collocation points, or a restart
+after a failed line search or lost curvature) uses the identity scaled by the Cauchy step
+length ``g^T g / g^T (nabla^2 f) g`` (one Hessian-vector product), so its first line search
+starts at the minimiser of the local quadratic model along ``-g`` rather than at a unit
+step, which on the ill-conditioned PINN losses the zoom search could fail to shorten enough
+(the phase then stopped early).
 """
 
 from __future__ import annotations
@@ -129,6 +136,23 @@ def update_inverse_hessian(H: Array, s: Array, y: Array, tau: Array, phi: Array)
     return inner / tau + jnp.outer(s, s) / ys
 
 
+def cauchy_scale(fun: Callable[[Array], Array], x: Array, g: Array) -> Array:
+    """``g^T g / g^T (nabla^2 f) g``: the exact minimising step length along ``-g`` of the
+    local quadratic model (one Hessian-vector product), so that a fresh start from the
+    identity takes a first step the line search can accept, however far the curvature
+    is from 1. Falls back to ``min(1, 1/|g|)`` where the curvature along ``g`` is not positive."""
+    gg = g @ g
+    curvature = g @ jax.jvp(jax.grad(fun), (x,), (g,))[1]
+    fallback = jnp.minimum(1.0, 1.0 / jnp.maximum(jnp.sqrt(gg), jnp.finfo(x.dtype).tiny))
+    good = (curvature > 0) & jnp.isfinite(curvature) & (gg > 0)
+    return jnp.where(good, gg / jnp.where(good, curvature, 1.0), fallback).astype(x.dtype)
+
+
+def _restart_scale(needed: Array, fun, x: Array, g: Array) -> Array:
+    """:func:`cauchy_scale` where ``needed`` (a restart), else 1, computed only when needed."""
+    return jax.lax.cond(needed, lambda: cauchy_scale(fun, x, g), lambda: jnp.ones((), x.dtype))
+
+
 class _DenseQuasiNewton(AbstractOptimiser):
     variant: ClassVar[str]
 
@@ -139,10 +163,11 @@ class _DenseQuasiNewton(AbstractOptimiser):
 
     def init(self, params, objective: Objective) -> QuasiNewtonState:
         flat, unravel = ravel_pytree(params)
-        value, grad = jax.value_and_grad(lambda x: self._value(objective)(unravel(x)))(flat)
-        eye = jnp.eye(flat.shape[0], dtype=flat.dtype)
+        fun = lambda x: self._value(objective)(unravel(x))
+        value, grad = jax.value_and_grad(fun)(flat)
+        H = cauchy_scale(fun, flat, grad) * jnp.eye(flat.shape[0], dtype=flat.dtype)
         false = jnp.array(False)
-        return QuasiNewtonState(eye, value, grad, jnp.array(True), jnp.array(0, jnp.int32), false)
+        return QuasiNewtonState(H, value, grad, jnp.array(True), jnp.array(0, jnp.int32), false)
 
     def step(self, params, state: QuasiNewtonState, objective: Objective):
         skip = lambda: (params, state)
@@ -155,8 +180,8 @@ class _DenseQuasiNewton(AbstractOptimiser):
         eye = jnp.eye(x.shape[0], dtype=x.dtype)
         d = -H @ g
         uphill = ~(g @ d < 0)  # H lost positive definiteness numerically: restart
-        H = jnp.where(uphill, eye, H)
-        d = jnp.where(uphill, -g, d)
+        H = jnp.where(uphill, _restart_scale(uphill, fun, x, g) * eye, H)
+        d = jnp.where(uphill, -H @ g, d)
         fresh = state.fresh | uphill
         search = optax.scale_by_zoom_linesearch(self.max_linesearch_steps, initial_guess_strategy="one")
         step, ls = search.update(d, search.init(x), x, value=f, grad=g, value_fn=fun)
@@ -171,22 +196,23 @@ class _DenseQuasiNewton(AbstractOptimiser):
         tau, phi = scaling(self.variant, safe_s, safe_y, H0, ls.learning_rate, g)
         updated = update_inverse_hessian(H0, safe_s, safe_y, tau, phi)
         good = curved & jnp.all(jnp.isfinite(updated))
-        # a failed line search or a non-finite update restarts from the identity
-        new_H = jnp.where(good, updated, eye)
+        # a failed line search or a non-finite update restarts from the (Cauchy-scaled) identity
+        x_next, g_next = jnp.where(ok, x_new, x), jnp.where(ok, g_new, g)
+        new_H = jnp.where(good, updated, _restart_scale(~good, fun, x_next, g_next) * eye)
         new = QuasiNewtonState(
             new_H,
             jnp.where(ok, f_new, f),
-            jnp.where(ok, g_new, g),
+            g_next,
             ~good,
             state.restarts + (~good).astype(jnp.int32),
             fresh & ~(ok & (f_new < f)),  # no strict decrease even from a fresh start
         )
-        return unravel(jnp.where(ok, x_new, x)), new
+        return unravel(x_next), new
 
 
 class BFGS(_DenseQuasiNewton):
     """Dense BFGS (Broyden, Fletcher, Goldfarb & Shanno 1970) with a strong-Wolfe zoom line
-    search and restarts from the scaled identity when the line search fails or curvature is lost.
+    search and restarts from the (Cauchy-)scaled identity when the line search fails or curvature is lost.
 
     **Arguments:**
 
