@@ -13,12 +13,12 @@ FILES = ("config.toml", "comparison.json", "comparison.md", "comparison.png")
 
 def test_compare_writes_every_file_and_says_what_it_skipped(tmp_path):
     out = tmp_path / "cmp"
-    r = ex.compare("poisson2d", methods="fem,classical,fbpinn", out=out, overrides={"fem": {"n": [8, 16]}})
+    r = ex.compare("helmholtz2d", methods="fem,classical,fbpinn", out=out, overrides={"fem": {"n": [8, 16]}})
     for f in FILES:
         assert (out / f).is_file(), f
     fem = r["fem"]
     assert fem.status == "ok" and fem.size == ("unknowns", 17 * 33)
-    assert 1e-5 < fem.rel_l2 < 1e-2  # P2 on a coarse mesh: accurate, not exact
+    assert 1e-5 < fem.rel_l2 < 5e-2  # P2 on a coarse mesh: accurate, not exact
     assert r["classical"].status == "skipped" and "no classical solver" in r["classical"].reason
     assert r["fbpinn"].status == "skipped" and "no shipped fbpinn" in r["fbpinn"].reason
     saved = json.loads((out / "comparison.json").read_text())
@@ -44,6 +44,20 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, message):
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_fbpinn_and_elm_run_on_poisson2d_with_the_recipes_compare_derives(tmp_path):
+    tiny = {
+        "fbpinn": {"train.steps": 20, "chunk": 10, "collocation.n_interior": 200},
+        "elm": {"decomposition.subdomains": [2, 2], "elm.features": 16, "collocation.n_interior": 400},
+    }
+    r = ex.compare("poisson2d", methods="fbpinn,elm", out=tmp_path / "cmp", overrides=tiny)
+    for m in ("fbpinn", "elm"):
+        assert r[m].status == "ok", r[m].reason
+        assert "on poisson2d with" in r[m].recipe and np.isfinite(r[m].rel_l2)
+    assert r["fbpinn"].size[0] == "parameters" and len(r["fbpinn"].curve) == 2  # two chunks of 10
+    assert r["elm"].size == ("unknowns", 4 * 17) and r["elm"].rel_l2 < 0.5
 
 
 @pytest.mark.slow

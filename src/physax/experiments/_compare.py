@@ -49,6 +49,58 @@ FEM = {
 }
 
 
+# FBPINN and ELM-FBPINN recipes for problems without a shipped TOML of that family: a shipped
+# TOML of the family is the template (its runner defaults), its problem table is replaced by
+# the compared problem's, its weights by one per condition, and these keys are set. poisson2d
+# (sin pi x sin 2 pi y on [-1, 1]^2): 4 x 4 subdomains of the FBPINN experiments' 2 x 16 tanh
+# networks with hard boundary conditions, 3000 Adam steps (the laplace-multiscale recipe's
+# training on one level of 4 x 4); ELM: 8 x 8 subdomains x 48 random tanh features (3136
+# unknowns: under the dense least-squares limit of 4000 columns, where LSQR took minutes),
+# one float64 solve on a 100 x 100 collocation grid.
+DERIVED: dict[str, dict[str, tuple[str, dict]]] = {
+    "poisson2d": {
+        "fbpinn": (
+            "fbpinn-laplace-multiscale",
+            {
+                "decomposition.subdomains": [4, 4],
+                "decomposition.levels": [],
+                "train.steps": 3000,
+                "collocation.n_interior": 4000,
+                "compare_one_level": False,
+            },
+        ),
+        "elm": (
+            "elm-oscillator",
+            {
+                "decomposition.subdomains": [8, 8],
+                "elm.features": 48,
+                "elm.hard_constraints": True,
+                "collocation.n_interior": 10000,
+                "collocation.n_boundary": 400,
+            },
+        ),
+    },
+}
+
+
+def _derived(family: str, key: str, base: dict, problem) -> dict | None:
+    """The `DERIVED` recipe of `family` on the problem `key`, as a full configuration."""
+    if family not in DERIVED.get(key, {}):
+        return None
+    template, settings = DERIVED[key][family]
+    cfg = builtin(template)
+    cfg = {
+        **cfg,
+        "problem": dict(base["problem"]),
+        "weights": {"pde": 1.0, **dict.fromkeys(problem.conditions(), 1.0)},
+    }
+    cfg = merge(cfg, _nested(settings))
+    cfg["experiment"] = f"{family}-{key}"
+    changed = ", ".join(f"{k}={v}" for k, v in settings.items())
+    cfg["description"] = f"{template}.toml on {key} with {changed}"
+    return cfg
+
+
 def _fem_recipe(key: str, problem) -> dict:
     if key in ("poisson2d", "helmholtz2d"):  # 80 elements per unit of a1, a2: rel. L2 below 1e-5
         return {"n": [int(80 * max(1.0, problem.a1)), int(80 * max(1.0, problem.a2))], "order": 2}
@@ -249,6 +301,11 @@ def compare(
         "odil": _odil_recipe(key, problem, base),
         "classical": dict(CLASSICAL.get(key, CLASSICAL_DEFAULT)),
     }
+    for family in _TRAINED:
+        if family not in recipes and family in asked:
+            derived = _derived(family, key, base, problem)
+            if derived is not None:
+                recipes[family] = derived
     configs = {}
     for m in asked:  # all bad input is found before anything runs
         if m in _TRAINED and m in recipes:

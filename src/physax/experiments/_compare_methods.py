@@ -113,6 +113,13 @@ def _n_params(tree) -> int:
 
 
 # ----------------------------------------------------------------------------- PINN / FBPINN / ELM
+def _recipe(cfg: dict) -> str:
+    """A shipped TOML's file name, or the description of a recipe `compare` derived from one."""
+    from ._spec import names
+
+    return f"{cfg['experiment']}.toml" if cfg["experiment"] in names() else cfg["description"]
+
+
 def run_pinn(cfg: dict, budget: float | None, progress: bool) -> MethodResult:
     from .. import pinn
     from ._pinn import PinnExperiment
@@ -133,7 +140,7 @@ def run_pinn(cfg: dict, budget: float | None, progress: bool) -> MethodResult:
     pred, ref = pinn.reference_prediction(exp.trainer, state)
     return MethodResult(
         "pinn",
-        recipe=f"{cfg['experiment']}.toml",
+        recipe=_recipe(cfg),
         rel_l2=mt.rel_l2_float64(pred, ref.values),
         wall_time_s=float(history[-1]["wall_time_s"]) if history else 0.0,
         compile_time_s=compile_estimate(history),
@@ -172,7 +179,7 @@ def run_fbpinn(cfg: dict, budget: float | None, progress: bool) -> MethodResult:
     pred = np.asarray(fbpinn.predict(model, ref.points), np.float64)
     return MethodResult(
         "fbpinn",
-        recipe=f"{cfg['experiment']}.toml",
+        recipe=_recipe(cfg),
         rel_l2=mt.rel_l2_float64(pred, ref.flat_values),
         wall_time_s=float(history[-1]["wall_time_s"]) if history else 0.0,
         compile_time_s=compile_estimate(history),
@@ -188,7 +195,7 @@ def run_elm(cfg: dict, out: Path) -> MethodResult:
     m = run(cfg, out, quiet=True)
     return MethodResult(
         "elm",
-        recipe=f"{cfg['experiment']}.toml (run directory elm/)",
+        recipe=f"{_recipe(cfg)} (run directory elm/)",
         rel_l2=m["rel_l2"],
         wall_time_s=m["wall_time_s"],
         compile_time_s=m.get("compile_time_s"),
