@@ -14,8 +14,8 @@ example is written as if ``from physax.<package> import *`` had been run. A line
 expected output is left empty only has to run; a given output must match (``...``
 elides). Examples run in a temporary working directory (slow tier).
 
-The fast tier checks, without running them, that every public name of the packages in
-``EXAMPLE_PACKAGES`` has an example, that their docstrings use the house style (bold
+The fast tier checks, without running them, that every public name of every package has
+an example, that their docstrings use the house style (bold
 **Arguments:** / **Returns:** / **Example:** sections, Markdown maths) and that the API
 reference's docstring hook renders every example as a code block.
 """
@@ -171,22 +171,8 @@ def test_main_entry_points_have_examples():
         assert name in documented, f"{name} has no runnable (>>>) example"
 
 
-# Packages where every public name must carry a runnable (>>>) example, in the house style
-# (issue 16); the other packages join as their docstrings get examples.
-EXAMPLE_PACKAGES = (
-    "physax.cli",
-    "physax.experiments",
-    "physax.fbpinn",
-    "physax.geometry",
-    "physax.inverse",
-    "physax.metrics",
-    "physax.nn",
-    "physax.optim",
-    "physax.pinn",
-    "physax.report",
-    "physax.solvers",
-    "physax.solvers.wave",
-)
+# Every package: each public name carries a runnable (>>>) example in the house style (issue 16).
+EXAMPLE_PACKAGES = tuple(PACKAGES)
 _GOOGLE_SECTION = re.compile(
     r"^[ \t]*(?:Args|Arguments|Returns|Raises|Examples?|Attributes):[ \t]*$", re.MULTILINE
 )
