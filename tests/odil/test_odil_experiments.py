@@ -55,3 +55,36 @@ def test_odil_experiment_runs_tiny_and_resumes_to_the_same_result(name, tmp_path
     resumed = ex.resume(tmp_path / "killed", progress=False)
     assert resumed.metrics["rel_l2"] == pytest.approx(m["rel_l2"], rel=1e-6)
     np.testing.assert_allclose(resumed.predict(pts), full.predict(pts), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_gradient_odil_runs_resume_from_their_optimiser_state_to_the_same_result(
+    optimizer, tmp_path, monkeypatch
+):
+    over = {"grid.shape": [11, 17], "odil.optimizer": optimizer, "odil.steps": 30, "odil.chunk": 10}
+    spec = ex.load("odil-burgers", over)
+    full = ex.run(spec, out=tmp_path / "full", progress=False)
+
+    from physax.experiments import _odil
+
+    real, calls = _odil._save, []
+
+    def dying(out, cfg, state, wall):
+        real(out, cfg, state, wall)
+        calls.append(state.phase)
+        if len(calls) == 2:  # after two of three chunks
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_odil, "_save", dying)
+    with pytest.raises(KeyboardInterrupt):
+        ex.run(spec, out=tmp_path / "killed", progress=False)
+    monkeypatch.setattr(_odil, "_save", real)
+    assert calls == [optimizer, optimizer]
+    with pytest.raises(ex.ConfigError, match="resume it"):
+        ex.load_run(tmp_path / "killed")
+    resumed = ex.resume(tmp_path / "killed", progress=False)
+    assert resumed.metrics["steps"] == full.metrics["steps"] == 30
+    assert resumed.metrics["rel_l2"] == pytest.approx(full.metrics["rel_l2"], rel=1e-9)
+    pts = np.array([[0.5, 0.2], [0.25, -0.5]])
+    np.testing.assert_allclose(resumed.predict(pts), full.predict(pts), rtol=1e-9, atol=1e-12)

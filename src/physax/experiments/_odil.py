@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -48,12 +49,12 @@ class OdilExperiment:
         self.n_grid = channels * self.grid.size
         self.n = self.n_grid + len(self.problem.unknowns)
 
-    def solve(self, *, state=None, callbacks=(), progress=False, offset=0.0):
+    def solve(self, *, state=None, callbacks=(), progress=False, offset=0.0, optimizer=None):
         o = self.cfg["odil"]
         return solve(
             self.problem,
             self.grid,
-            optimizer=self.optimizer,
+            optimizer=self.optimizer if optimizer is None else optimizer,
             observations=self.observations,
             key=self.key,
             callbacks=callbacks,
@@ -86,11 +87,17 @@ def _save(out: Path, cfg: dict, state: ODILState, wall: float) -> None:
 def _load_state(exp: OdilExperiment, out: Path) -> tuple[ODILState, dict]:
     header = read_header(out / CHECKPOINT, expect=expect(exp.cfg))
     check_tie(out / CHECKPOINT, header, exp.cfg)
-    if header.get("phase") != "newton" or not isinstance(header.get("step"), int):
+    phase, step = header.get("phase"), header.get("step")
+    gradient = {"adam": Adam, "lbfgs": LBFGS}.get(phase)
+    if not isinstance(step, int) or (phase != "newton" and not isinstance(exp.optimizer, gradient or ())):
         raise ConfigError(
-            f"checkpoint {out / CHECKPOINT} is not a Newton ODIL state; delete it to start over."
+            f"checkpoint {out / CHECKPOINT} is not an ODIL state of this optimizer; delete it to start over."
         )
-    like = ODILState(jnp.zeros(exp.n, jnp.float64), None, 0.0, header["step"], "newton")
+    if phase == "newton":
+        like = ODILState(jnp.zeros(exp.n, jnp.float64), None, 0.0, step, "newton")
+    else:  # the structure of the optimiser's state: a run of no steps builds it
+        template = exp.solve(optimizer=dataclasses.replace(exp.optimizer, steps=0)).state
+        like = ODILState(template.x, template.opt_state, 0.0, step, phase)
     return load(out / CHECKPOINT, like)
 
 
@@ -102,8 +109,6 @@ def run_odil(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
         raise
     except ValueError as e:
         raise ConfigError(str(e)) from None
-    if resume and not isinstance(exp.optimizer, Newton):
-        raise ConfigError("an ODIL run resumes only with odil.optimizer = 'newton'; start it again instead.")
     out.mkdir(parents=True, exist_ok=True)
     state, offset = None, 0.0
     if resume:
@@ -116,8 +121,9 @@ def run_odil(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
 
     def on_step(record: dict, s: ODILState) -> None:
         history.append(record)
-        if s.phase == "newton":
-            _save(out, cfg, s, record["wall_time_s"])
+        _save(
+            out, cfg, s, record["wall_time_s"]
+        )  # Newton: the field; Adam / L-BFGS: with the optimiser state
 
     try:
         result = exp.solve(state=state, callbacks=[on_step], progress=not quiet, offset=offset)
@@ -186,6 +192,10 @@ def load_odil(cfg: dict, out: Path):
     """The solved grid field of a finished ODIL run and ``predict(points (n, d)) -> u``."""
     exp = OdilExperiment(cfg)
     state, _ = _load_state(exp, out)
+    if state.phase != "newton":
+        raise ConfigError(
+            f"the ODIL run in {out} stopped during {state.phase}; resume it to finish it first."
+        )
     model = exp.model(state.x)
     dim = exp.problem.domain.dim
 

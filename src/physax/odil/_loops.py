@@ -170,7 +170,7 @@ def run_gradient(system: System, opt, state: ODILState, record: Recorder, *, lev
         return jax.lax.fori_loop(0, n, step, (params, opt_state))
 
     step = state.step if state.phase == phase else 0
-    good = state
+    good = ODILState(ravel_pytree(params)[0], opt_state, 0.0, step, phase)  # steps = 0: the template
     while step < opt.steps:
         n = min(chunk, opt.steps - step)
         params, opt_state = run_chunk(params, opt_state, jnp.asarray(n))
