@@ -86,3 +86,9 @@ def test_compare_every_method_on_a_tiny_budget(tmp_path):
         )
         == 0
     )
+
+
+@pytest.mark.slow
+def test_a_family_tried_and_not_shipped_says_why(tmp_path):
+    r = ex.compare("burgers-forward", methods="elm", out=tmp_path / "cmp")
+    assert r["elm"].status == "skipped" and "shock" in r["elm"].reason
