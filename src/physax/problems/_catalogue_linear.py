@@ -34,6 +34,10 @@ class Advection1D(SpectralProblem):
     **Arguments:**
 
     - `beta`: the advection speed $\beta$ (a float or a `Parameter`).
+    - `constraint_scale`: the factor $s$ of the hard constraint
+      $u = \sin x + s\,t\,n(t, x)$ (`hard_constraint`). The network must supply
+      $n = (\sin(x - \beta t) - \sin x) / (s t)$, which starts at $-(\beta/s)\cos x$: with
+      $s = \beta$ its output is of order one instead of order $\beta$. Default 1.
 
     **Example:** the exact solution has a zero residual.
 
@@ -44,14 +48,24 @@ class Advection1D(SpectralProblem):
     >>> r = eqx.filter_jit(pointwise_residual)(problem, exact, problem.residual, z, params)
     >>> bool(jnp.abs(r).max() < 1e-4)
     True
+    >>> # the hard constraint keeps u(0, x) = sin x whatever the network outputs
+    >>> constrain = Advection1D(beta=30.0, constraint_scale=30.0).hard_constraint()
+    >>> bool(constrain(jnp.array([0.0, 1.0]), 7.0) == jnp.sin(1.0))
+    True
     """
 
     domain: TimeXSpace
     parameters: dict[str, Parameter]
+    constraint_scale: float = 1.0
 
-    def __init__(self, beta: Parameter | float = 30.0):
+    def __init__(self, beta: Parameter | float = 30.0, constraint_scale: float = 1.0):
+        if not constraint_scale > 0:
+            raise ValueError(
+                f"constraint_scale must be > 0 (try the advection speed), got {constraint_scale}."
+            )
         self.domain = TimeXSpace(Interval(0.0, 2 * math.pi), 0.0, 1.0)
         self.parameters = {"beta": _param(beta)}
+        self.constraint_scale = float(constraint_scale)
 
     @property
     def periodic(self) -> dict[str, float]:
@@ -64,7 +78,9 @@ class Advection1D(SpectralProblem):
         return {"ic": initial(lambda z: jnp.sin(z[1]))}
 
     def hard_constraint(self):
-        return lambda z, n: jnp.sin(z[1]) + z[0] * n
+        """``u = sin x + s t n``: the initial condition holds exactly (``s = constraint_scale``)."""
+        s = self.constraint_scale
+        return lambda z, n: jnp.sin(z[1]) + s * z[0] * n
 
     def exact(self, points):
         return np.sin(points[:, 1] - self.parameters["beta"].value * points[:, 0])
