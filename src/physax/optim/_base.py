@@ -98,6 +98,12 @@ class AbstractOptimiser(eqx.Module):
     def step(self, params, state, objective: Objective) -> tuple[Any, Any]:
         """One iteration: the new `(params, state)`."""
 
+    def restart(self, params, state, objective: Objective) -> Any:
+        """The state to continue from after the collocation points were redrawn (`objective`
+        is the loss on the new points): a fresh `init` unless the phase says otherwise (the
+        dense quasi-Newton phases can keep their curvature, `keep_curvature=True`)."""
+        return self.init(params, objective)
+
     def _value(self, objective: Objective) -> Callable[[Any], Array]:
         transform = getattr(self, "transform", None)
         if transform is None:

@@ -169,6 +169,16 @@ class _DenseQuasiNewton(AbstractOptimiser):
         false = jnp.array(False)
         return QuasiNewtonState(H, value, grad, jnp.array(True), jnp.array(0, jnp.int32), false)
 
+    def restart(self, params, state: QuasiNewtonState, objective: Objective) -> QuasiNewtonState:
+        """After a redraw of the points: a fresh `init`, or with `keep_curvature` the same
+        inverse Hessian with the loss and gradient on the new points (Urbán et al. 2025)."""
+        if not self.keep_curvature:
+            return self.init(params, objective)
+        flat, unravel = ravel_pytree(params)
+        value, grad = jax.value_and_grad(lambda x: self._value(objective)(unravel(x)))(flat)
+        false = jnp.array(False)
+        return QuasiNewtonState(state.H, value, grad, false, state.restarts, false)
+
     def step(self, params, state: QuasiNewtonState, objective: Objective):
         skip = lambda: (params, state)
         return jax.lax.cond(state.stalled, skip, lambda: self._step(params, state, objective))
@@ -220,6 +230,9 @@ class BFGS(_DenseQuasiNewton):
     - `float64`: run in double precision (default).
     - `max_linesearch_steps`: zoom iterations per step.
     - `transform`: minimise ``transform(loss)`` (``jnp.sqrt``, ``jnp.log``) instead.
+    - `keep_curvature`: when the collocation points are redrawn during the phase, keep the
+      inverse-Hessian approximation (re-evaluating only the loss and gradient on the new
+      points), as Urbán, Stefanou & Pons (2025) do with RAD, instead of a fresh start.
 
     **Example:**
 
@@ -230,6 +243,7 @@ class BFGS(_DenseQuasiNewton):
     float64: bool = True
     max_linesearch_steps: int = 25
     transform: Callable | None = None
+    keep_curvature: bool = False
     name: ClassVar[str] = "bfgs"
     variant: ClassVar[str] = "bfgs"
 
@@ -250,6 +264,7 @@ class SSBFGS(_DenseQuasiNewton):
     float64: bool = True
     max_linesearch_steps: int = 25
     transform: Callable | None = None
+    keep_curvature: bool = False
     name: ClassVar[str] = "ssbfgs"
     variant: ClassVar[str] = "ssbfgs"
 
@@ -273,5 +288,6 @@ class SSBroyden(_DenseQuasiNewton):
     float64: bool = True
     max_linesearch_steps: int = 25
     transform: Callable | None = None
+    keep_curvature: bool = False
     name: ClassVar[str] = "ssbroyden"
     variant: ClassVar[str] = "ssbroyden"

@@ -67,7 +67,8 @@ class Collocation(eqx.Module):
     - `resample_every`: redraw interior points every this many Adam steps (0: never).
     - `adaptive`: a `ResidualAdaptive` rule for redraws (default: plain redraws).
     - `lbfgs_resample_every`: redraw every this many L-BFGS iterations too (0: never); each
-      redraw restarts L-BFGS, whose curvature pairs belong to the old objective.
+      redraw restarts L-BFGS, whose curvature pairs belong to the old objective (a dense
+      quasi-Newton phase with `keep_curvature=True` carries its inverse Hessian over instead).
 
     **Example:**
 

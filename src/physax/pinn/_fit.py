@@ -106,12 +106,13 @@ def make_trainer(
 
 
 def _redraw(trainer: Trainer, state: TrainState) -> TrainState:
-    """New interior points; curvature-based phases restart, their state describes the old objective."""
+    """New interior points; curvature-based phases restart (their state describes the old
+    objective) or, where the phase asks for it, carry their curvature over (`restart`)."""
     batch, key = redraw_interior(trainer, state)
     state = _with(state, batch=batch, key=key)
     if trainer.phases[state.stage].first_order:
         return state
-    return _with(state, opt_state=trainer.phase_init(state, state.stage))
+    return _with(state, opt_state=trainer.phase_restart(state))
 
 
 def _on_mesh(state: TrainState, mesh) -> TrainState:

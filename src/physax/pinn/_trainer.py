@@ -171,6 +171,11 @@ class Trainer(eqx.Module):
     def phase_init(self, state: TrainState, stage: int):
         return _strong(_phase_init(self, stage, state.params, state.batch, state.data, state.balance))
 
+    def phase_restart(self, state: TrainState):
+        """The current phase's state after a redraw of the points (`AbstractOptimiser.restart`)."""
+        args = (state.params, state.opt_state, state.batch, state.data, state.balance)
+        return _strong(_phase_restart(self, state.stage, *args))
+
     def model(self, params) -> Any:
         return eqx.combine(params[0], self.static)
 
@@ -206,6 +211,11 @@ class Trainer(eqx.Module):
 @eqx.filter_jit
 def _phase_init(trainer: Trainer, stage: int, params, batch, data, balance):
     return trainer.phases[stage].init(params, trainer.objective(batch, data, balance))
+
+
+@eqx.filter_jit
+def _phase_restart(trainer: Trainer, stage: int, params, opt_state, batch, data, balance):
+    return trainer.phases[stage].restart(params, opt_state, trainer.objective(batch, data, balance))
 
 
 def phase_chunk(trainer: Trainer, state: TrainState, n: int):
