@@ -104,3 +104,19 @@ def test_nls_pinn_trains_with_two_outputs():
     )
     losses = [r["pde"] for r in res.history]
     assert losses[-1] < losses[0] and np.isfinite(res.history[-1]["rel_l2"])
+
+
+def test_allen_cahn_corner_constraint_removes_the_kink_and_keeps_u0():
+    # the periodic x^2 cos(pi x) has a slope jump of 4 across x = +-1; corner=True rounds it off
+    grad_x = lambda hc, t, x: jax.grad(lambda x: hc(jnp.array([t, x]), 0.0))(x)
+    jump = lambda p, t: float(
+        grad_x(p.hard_constraint(), t, -1 + 1e-9) - grad_x(p.hard_constraint(), t, 1 - 1e-9)
+    )
+    plain, corner = AllenCahn(), AllenCahn(corner=True)
+    assert abs(jump(plain, 0.05) - 4.0) < 1e-6
+    assert abs(jump(corner, 0.05)) < 1e-5 and abs(jump(corner, 0.5)) < 1e-5
+    x = jnp.linspace(-1.0, 1.0, 101)
+    u0 = jax.vmap(lambda x: corner.hard_constraint()(jnp.array([0.0, x]), 0.0))(x)
+    np.testing.assert_allclose(np.asarray(u0), np.asarray(x**2 * jnp.cos(jnp.pi * x)), atol=1e-12)
+    with pytest.raises(TypeError, match="true or false"):
+        AllenCahn(corner="yes")
