@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from physax import fbpinn, nn, problems
-from physax.fbpinn._fit import FBPINNTrainer, _adam_chunk, _gather, stage_data
+from physax.fbpinn._trainer import FBPINNTrainer, _adam_chunk, _gather, stage_data
 from physax.optim import Adam
 
 

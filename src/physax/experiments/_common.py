@@ -1,4 +1,5 @@
-"""Pieces every experiment runner shares: the run header, the device line, the config file."""
+"""Pieces every experiment runner shares: the run header, the device line, the config file,
+the checkpoint and history of a run that resumes, and the metrics of a solution field."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import hashlib
 import os
 import platform
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
 
 import jax
+import numpy as np
 
 from .. import __version__, report
 from .._train import CheckpointError
+from .._train.checkpoint import read_header, save
 from ._config import ConfigError, dumps
 
 CHECKPOINT = Path("checkpoint") / "state.eqx"
@@ -144,3 +147,68 @@ def write_results(out: Path, cfg: dict, metrics: dict, figures) -> dict:
         figures=[Path(f).name for f in figures],
     )
     return metrics
+
+
+def save_checkpoint(out: Path, cfg: dict, state, wall_time: float, **progress) -> None:
+    """Write `state` to the run's checkpoint; its header ties it to `cfg` (`tie`), then holds
+    `progress` (step, phase, ...), the wall time so far and the physax version."""
+    header = {**tie(cfg), **progress, "wall_time_s": wall_time, "physax": __version__}
+    save(out / CHECKPOINT, state, header)
+
+
+def read_tied_header(out: Path, cfg: dict) -> dict:
+    """The header of the run's checkpoint, refused unless `cfg` wrote it (see `check_tie`)."""
+    header = read_header(out / CHECKPOINT, expect=expect(cfg))
+    check_tie(out / CHECKPOINT, header, cfg)
+    return header
+
+
+def start_or_resume(out: Path, cfg: dict, resume: bool, load_state: Callable, fresh: Callable = lambda: None):
+    """`(state, wall-time offset, history writer)` of a run in `out`.
+
+    Resuming, `load_state()` gives `(state, header)` and the history is kept up to the
+    state's step; else the configuration is written, the state is `fresh()` and the
+    history starts empty.
+    """
+    if resume:
+        state, header = load_state()
+        history = report.HistoryWriter.load(out / "history.csv", upto_step=state.step)
+        return state, float(header["wall_time_s"]), history
+    write_config(out, cfg)
+    state = fresh()
+    return state, 0.0, report.HistoryWriter(out / "history.csv")
+
+
+def write_diverged(out: Path, cfg: dict, message: str, step: int) -> None:
+    """The ``metrics.json`` of a run stopped by a non-finite loss at `step`."""
+    metrics = {"experiment": cfg["experiment"], "status": "diverged", "message": message, "steps": step}
+    report.write_json(out / "metrics.json", metrics)
+
+
+def field_errors(pred, values, rel_l2: float, source: str) -> dict:
+    """The error entries of a solution `pred` against the reference `values` (from `source`)."""
+    err = pred - values
+    return {
+        "rel_l2": rel_l2,
+        "max_abs_error": float(np.max(np.abs(err))),
+        "mean_abs_error": float(np.mean(np.abs(err))),
+        "reference": source,
+    }
+
+
+def final_loss(history: list[dict]) -> dict:
+    """The loss terms of the last history row (empty without one)."""
+    last = history[-1] if history else {}
+    return {k: v for k, v in last.items() if k not in ("step", "phase", "wall_time_s")}
+
+
+def add_inverse_metrics(metrics: dict, cfg: dict, true: dict, found: dict, observations) -> None:
+    """Add the identified parameters (`found` against `true`) and the observations used."""
+    if true:
+        metrics["parameters"] = {
+            k: {"estimate": found[k], "true": v, "rel_error": abs(found[k] - v) / abs(v)}
+            for k, v in true.items()
+        }
+    if observations is not None:
+        d = cfg["data"]
+        metrics["observations"] = {"n": len(observations), "noise": d["noise"], "file": d["file"]}

@@ -68,7 +68,12 @@ class FBPINNExperiment:
         kmodel, self.key = jax.random.split(jax.random.key(cfg["seed"]))
         self.model = _lib(lambda: build_fbpinn(cfg, self.problem, self.dec, kmodel))
         t = cfg["train"]
-        self.adam = Adam(t["steps"], t["learning_rate"], t["decay_rate"], t["decay_steps"])
+        self.adam = Adam(
+            steps=t["steps"],
+            learning_rate=t["learning_rate"],
+            decay_rate=t["decay_rate"],
+            decay_steps=t["decay_steps"],
+        )
         self.scheduler = _lib(lambda: build_scheduler(cfg, self.problem))
 
     def template(self, step: int) -> fbpinn.FBPINNState:

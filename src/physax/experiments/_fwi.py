@@ -14,10 +14,18 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .. import __version__, distributed, report
-from .._train.checkpoint import load, read_header, save
+from .. import distributed
+from .._train.checkpoint import load
 from ..report import plot_curve, plot_panels
-from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
+from ._common import (
+    CHECKPOINT,
+    provenance,
+    read_tied_header,
+    save_checkpoint,
+    start_or_resume,
+    write_diverged,
+    write_results,
+)
 from ._config import ConfigError
 
 # one object per setting: the optimizer is a static argument of FWI's compiled step, so equal
@@ -147,20 +155,12 @@ class FWIExperiment:
 
 
 def _save_checkpoint(out: Path, cfg: dict, state, wall_time: float) -> None:
-    header = {
-        **tie(cfg),
-        "step": state.step,
-        "band": state.band,
-        "wall_time_s": wall_time,
-        "physax": __version__,
-    }
-    save(out / CHECKPOINT, state, header)
+    save_checkpoint(out, cfg, state, wall_time, step=state.step, band=state.band)
 
 
 def _load_state(exp: FWIExperiment, out: Path):
     """The checkpointed `FWIState`, refused unless this very configuration wrote it."""
-    header = read_header(out / CHECKPOINT, expect=expect(exp.cfg))
-    check_tie(out / CHECKPOINT, header, exp.cfg)
+    header = read_tied_header(out, exp.cfg)
     band, step = header.get("band"), header.get("step")
     n_bands, total = len(exp.bands), sum(exp.cfg["inversion"]["iterations"])
     if not (isinstance(band, int) and isinstance(step, int) and 0 <= band < n_bands and 0 <= step <= total):
@@ -178,14 +178,7 @@ def run_fwi(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) 
     except ValueError as e:
         raise ConfigError(str(e)) from None
     out.mkdir(parents=True, exist_ok=True)
-    state, offset = None, 0.0
-    if resume:
-        state, header = _load_state(exp, out)
-        offset = float(header["wall_time_s"])
-        history = report.HistoryWriter.load(out / "history.csv", upto_step=state.step)
-    else:
-        write_config(out, cfg)
-        history = report.HistoryWriter(out / "history.csv")
+    state, offset, history = start_or_resume(out, cfg, resume, lambda: _load_state(exp, out))
     every, total = cfg["inversion"]["checkpoint_every"], sum(cfg["inversion"]["iterations"])
 
     def on_iteration(record: dict, s) -> None:
@@ -207,8 +200,7 @@ def run_fwi(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) 
         )
     except FWIDiverged as e:
         _save_checkpoint(out, cfg, e.state, offset + e.record["wall_time_s"])  # the last good state
-        metrics = {"experiment": cfg["experiment"], "status": "diverged", "message": str(e), "steps": e.step}
-        report.write_json(out / "metrics.json", metrics)
+        write_diverged(out, cfg, str(e), e.step)
         raise
     except ValueError as e:
         raise ConfigError(str(e)) from None

@@ -10,11 +10,22 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__, report
-from .._train.checkpoint import load, read_header, save
+from .. import report
+from .._train.checkpoint import load
 from ..odil import Grid, GridSolution, Newton, ODILDiverged, ODILState, solve
 from ..optim import LBFGS, Adam
-from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
+from ._common import (
+    CHECKPOINT,
+    add_inverse_metrics,
+    field_errors,
+    final_loss,
+    provenance,
+    read_tied_header,
+    save_checkpoint,
+    start_or_resume,
+    write_diverged,
+    write_results,
+)
 from ._config import ConfigError
 from ._pinn_build import build_observations, build_problem
 
@@ -36,11 +47,11 @@ class OdilExperiment:
                 raise ConfigError(f"odil.drop_conditions names '{c}'; {self.problem.name} has {names}.")
         self.conditions = tuple(c for c in names if c not in o["drop_conditions"])
         if o["optimizer"] == "newton":
-            self.optimizer = Newton(o["steps"], o["damping"], o["tol"])
+            self.optimizer = Newton(steps=o["steps"], damping=o["damping"], tol=o["tol"])
         elif o["optimizer"] == "adam":
-            self.optimizer = Adam(o["steps"], o["learning_rate"])
+            self.optimizer = Adam(steps=o["steps"], learning_rate=o["learning_rate"])
         elif o["optimizer"] == "lbfgs":
-            self.optimizer = LBFGS(o["steps"])
+            self.optimizer = LBFGS(steps=o["steps"])
         else:
             raise ConfigError(f"odil.optimizer must be 'newton', 'adam' or 'lbfgs', got '{o['optimizer']}'.")
         if o["chunk"] < 1 or o["levels"] < 0:
@@ -74,19 +85,11 @@ class OdilExperiment:
 
 
 def _save(out: Path, cfg: dict, state: ODILState, wall: float) -> None:
-    header = {
-        **tie(cfg),
-        "step": state.step,
-        "phase": state.phase,
-        "wall_time_s": wall,
-        "physax": __version__,
-    }
-    save(out / CHECKPOINT, state, header)
+    save_checkpoint(out, cfg, state, wall, step=state.step, phase=state.phase)
 
 
 def _load_state(exp: OdilExperiment, out: Path) -> tuple[ODILState, dict]:
-    header = read_header(out / CHECKPOINT, expect=expect(exp.cfg))
-    check_tie(out / CHECKPOINT, header, exp.cfg)
+    header = read_tied_header(out, exp.cfg)
     phase, step = header.get("phase"), header.get("step")
     gradient = {"adam": Adam, "lbfgs": LBFGS}.get(phase)
     if not isinstance(step, int) or (phase != "newton" and not isinstance(exp.optimizer, gradient or ())):
@@ -110,14 +113,7 @@ def run_odil(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
     except ValueError as e:
         raise ConfigError(str(e)) from None
     out.mkdir(parents=True, exist_ok=True)
-    state, offset = None, 0.0
-    if resume:
-        state, header = _load_state(exp, out)
-        offset = float(header["wall_time_s"])
-        history = report.HistoryWriter.load(out / "history.csv", upto_step=state.step)
-    else:
-        write_config(out, cfg)
-        history = report.HistoryWriter(out / "history.csv")
+    state, offset, history = start_or_resume(out, cfg, resume, lambda: _load_state(exp, out))
 
     def on_step(record: dict, s: ODILState) -> None:
         history.append(record)
@@ -128,8 +124,7 @@ def run_odil(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
     try:
         result = exp.solve(state=state, callbacks=[on_step], progress=not quiet, offset=offset)
     except ODILDiverged as e:
-        metrics = {"experiment": cfg["experiment"], "status": "diverged", "message": str(e), "steps": e.step}
-        report.write_json(out / "metrics.json", metrics)
+        write_diverged(out, cfg, str(e), e.step)
         raise
     except ValueError as e:
         raise ConfigError(str(e)) from None
@@ -149,7 +144,7 @@ def finish(exp: OdilExperiment, model: GridSolution, stats: dict, out: Path, his
     t0 = time.perf_counter()
     ref = problem.reference()
     pred = np.asarray(model(ref.points)).reshape(ref.values.shape)
-    err = pred - ref.values
+    rel_l2 = float(np.linalg.norm(pred - ref.values) / np.linalg.norm(ref.values))
     metrics = {
         "experiment": cfg["experiment"],
         "status": "finished",
@@ -157,31 +152,17 @@ def finish(exp: OdilExperiment, model: GridSolution, stats: dict, out: Path, his
         "method": "odil",
         "grid": list(exp.grid.shape),
         "accuracy": exp.grid.accuracy,
-        "rel_l2": float(np.linalg.norm(err) / np.linalg.norm(ref.values)),
-        "max_abs_error": float(np.max(np.abs(err))),
-        "mean_abs_error": float(np.mean(np.abs(err))),
-        "reference": ref.source,
+        **field_errors(pred, ref.values, rel_l2, ref.source),
         "wall_time_s": float(history[-1]["wall_time_s"]) if history else 0.0,
         "steps": int(history[-1]["step"]) if history else 0,
         "unknowns": exp.n,
         **{k: stats[k] for k in ("equations", "compile_s", "jacobian_nnz") if k in stats},
         **provenance(cfg),
-        "final_loss": {
-            k: v
-            for k, v in (history[-1] if history else {}).items()
-            if k not in ("step", "phase", "wall_time_s")
-        },
+        "final_loss": final_loss(history),
     }
     true = {k: p.value for k, p in problem.unknowns.items()}
-    if true:
-        found = {k: float(history[-1][k]) for k in true} if history else {}
-        metrics["parameters"] = {
-            k: {"estimate": found[k], "true": v, "rel_error": abs(found[k] - v) / abs(v)}
-            for k, v in true.items()
-        }
-    if exp.observations is not None:
-        d = cfg["data"]
-        metrics["observations"] = {"n": len(exp.observations), "noise": d["noise"], "file": d["file"]}
+    found = {k: float(history[-1][k]) for k in true} if history else {}
+    add_inverse_metrics(metrics, cfg, true, found, exp.observations)
     figures = report.plot_solution(out, ref.axes, ref.values, pred)
     figures += report.plot_history(out, history, true_parameters=true or None)
     metrics["report_time_s"] = time.perf_counter() - t0

@@ -10,8 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__, distributed, metrics as mt, optim, report
-from .._train.checkpoint import load, read_header, save
+from .. import distributed, metrics as mt, optim, report
+from .._train.checkpoint import load
 from ..pinn import (
     GradNormBalancing,
     Trainer,
@@ -25,7 +25,18 @@ from ..pinn import (
     reference_prediction,
     run,
 )
-from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
+from ._common import (
+    CHECKPOINT,
+    add_inverse_metrics,
+    field_errors,
+    final_loss,
+    provenance,
+    read_tied_header,
+    save_checkpoint,
+    start_or_resume,
+    write_diverged,
+    write_results,
+)
 from ._config import ConfigError
 from ._pinn_build import (
     build_causal,
@@ -159,15 +170,8 @@ def _devices(cfg: dict) -> int:
 
 
 def _save_checkpoint(out: Path, cfg: dict, state: TrainState, wall_time: float) -> None:
-    header = {
-        **tie(cfg),
-        "step": state.step,
-        "phase": state.phase,
-        "stage": state.stage,
-        "wall_time_s": wall_time,
-        "physax": __version__,
-    }
-    save(out / CHECKPOINT, distributed.to_host(state), header)  # gathers points split over processes
+    host = distributed.to_host(state)  # gathers points split over processes
+    save_checkpoint(out, cfg, host, wall_time, step=state.step, phase=state.phase, stage=state.stage)
 
 
 def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) -> dict:
@@ -182,26 +186,7 @@ def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
         raise ConfigError(str(e)) from None
     devices = _devices(cfg)
     out.mkdir(parents=True, exist_ok=True)
-    offset = 0.0
-    if resume:
-        state, header = _load_state(exp, out)
-        state = TrainState(
-            state.params,
-            state.opt_state,
-            state.batch,
-            state.data,
-            state.key,
-            header["step"],
-            state.phase,
-            state.stage,
-            state.balance,
-        )
-        offset = float(header["wall_time_s"])
-        history = report.HistoryWriter.load(out / "history.csv", upto_step=state.step)
-    else:
-        write_config(out, cfg)
-        state = exp.initial_state()
-        history = report.HistoryWriter(out / "history.csv")
+    state, offset, history = start_or_resume(out, cfg, resume, lambda: _resumed(exp, out), exp.initial_state)
 
     def on_chunk(record: dict, s: TrainState) -> None:
         history.append(record)
@@ -218,13 +203,7 @@ def run_pinn(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False)
             devices=devices,
         )
     except TrainingDiverged as e:
-        metrics = {
-            "experiment": cfg["experiment"],
-            "status": "diverged",
-            "message": str(e),
-            "steps": e.state.step,
-        }
-        report.write_json(out / "metrics.json", metrics)
+        write_diverged(out, cfg, str(e), e.state.step)
         raise
     return finish(exp, state, out, history.rows)
 
@@ -233,41 +212,19 @@ def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict
     cfg, problem, trainer = exp.cfg, exp.problem, exp.trainer
     t0 = time.perf_counter()
     pred, ref = reference_prediction(trainer, state)
-    err = pred - ref.values
     found = estimates(trainer, state)
     metrics = {
         "experiment": cfg["experiment"],
         "status": "finished",
         "problem": problem.name,
-        "rel_l2": float(mt.rel_l2(pred, ref.values)),
-        "max_abs_error": float(np.max(np.abs(err))),
-        "mean_abs_error": float(np.mean(np.abs(err))),
-        "reference": ref.source,
+        **field_errors(pred, ref.values, float(mt.rel_l2(pred, ref.values)), ref.source),
         "wall_time_s": float(history[-1]["wall_time_s"]) if history else 0.0,
         "steps": state.step,
         **provenance(cfg),
-        "final_loss": {
-            k: v
-            for k, v in (history[-1] if history else {}).items()
-            if k not in ("step", "phase", "wall_time_s")
-        },
+        "final_loss": final_loss(history),
     }
     true = {k: p.value for k, p in problem.unknowns.items()}
-    if true:
-        metrics["parameters"] = {
-            k: {
-                "estimate": found[k],
-                "true": v,
-                "rel_error": abs(found[k] - v) / abs(v),
-            }
-            for k, v in true.items()
-        }
-    if exp.observations is not None:
-        metrics["observations"] = {
-            "n": len(exp.observations),
-            "noise": cfg["data"]["noise"],
-            "file": cfg["data"]["file"],
-        }
+    add_inverse_metrics(metrics, cfg, true, found, exp.observations)
     if ref.values.ndim > len(ref.axes):  # several components (e.g. NLS (u, v)): draw the magnitude
         metrics["plotted"] = "magnitude of the components"
         figures = report.plot_solution(
@@ -282,8 +239,7 @@ def finish(exp: PinnExperiment, state: TrainState, out: Path, history: list[dict
 
 def _load_state(exp: PinnExperiment, out: Path) -> tuple[TrainState, dict]:
     """The checkpointed state, refused unless it was written by this very configuration."""
-    header = read_header(out / CHECKPOINT, expect=expect(exp.cfg))
-    check_tie(out / CHECKPOINT, header, exp.cfg)
+    header = read_tied_header(out, exp.cfg)
     phases = exp.trainer.phases
     step = header.get("step")
     stage = header.get("stage", 1 if header.get("phase") == "lbfgs" and len(phases) > 1 else 0)
@@ -298,6 +254,23 @@ def _load_state(exp: PinnExperiment, out: Path) -> tuple[TrainState, dict]:
             f"checkpoint {out / CHECKPOINT} has an invalid step/phase; delete it to start over."
         )
     state, header = load(out / CHECKPOINT, exp.template(stage))
+    return state, header
+
+
+def _resumed(exp: PinnExperiment, out: Path) -> tuple[TrainState, dict]:
+    """The checkpointed state at the header's step (a plain int), and the header."""
+    state, header = _load_state(exp, out)
+    state = TrainState(
+        state.params,
+        state.opt_state,
+        state.batch,
+        state.data,
+        state.key,
+        header["step"],
+        state.phase,
+        state.stage,
+        state.balance,
+    )
     return state, header
 
 

@@ -203,8 +203,13 @@ def build_causal(cfg: dict) -> CausalWeighting | None:
 
 def build_optimisers(cfg: dict) -> tuple[Adam | None, LBFGS | None]:
     t = cfg["train"]
-    adam = Adam(t["adam_steps"], t["learning_rate"], t["decay_rate"], t["decay_steps"])
-    lbfgs = LBFGS(t["lbfgs_steps"], t["lbfgs_memory"], t["lbfgs_float64"])
+    adam = Adam(
+        steps=t["adam_steps"],
+        learning_rate=t["learning_rate"],
+        decay_rate=t["decay_rate"],
+        decay_steps=t["decay_steps"],
+    )
+    lbfgs = LBFGS(steps=t["lbfgs_steps"], memory=t["lbfgs_memory"], float64=t["lbfgs_float64"])
     if adam.steps + lbfgs.steps == 0:
         raise ConfigError("nothing to train: set train.adam_steps or train.lbfgs_steps > 0.")
     return adam, lbfgs

@@ -17,14 +17,7 @@ from ._decomposition import (
     uniform as uniform,
 )
 from ._elm import ELMFBPINN as ELMFBPINN, RandomFeatures as RandomFeatures, linearise as linearise
-from ._fit import (
-    FBPINNDiverged as FBPINNDiverged,
-    FBPINNState as FBPINNState,
-    FBPINNTrainer as FBPINNTrainer,
-    fit as fit,
-    init_state as init_state,
-    predict as predict,
-)
+from ._fit import fit as fit
 from ._lstsq import elm_solve as elm_solve, solve as solve, system as system
 from ._model import FBPINN as FBPINN
 from ._pairs import Pairs as Pairs, build_pairs as build_pairs, covered_points as covered_points
@@ -35,6 +28,12 @@ from ._scheduler import (
     PointScheduler as PointScheduler,
     Stage as Stage,
 )
+from ._state import (
+    FBPINNDiverged as FBPINNDiverged,
+    FBPINNState as FBPINNState,
+    init_state as init_state,
+)
+from ._trainer import FBPINNTrainer as FBPINNTrainer, predict as predict
 from ._windows import (
     AbstractWindow as AbstractWindow,
     BumpWindow as BumpWindow,

@@ -31,10 +31,10 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import distributed
-from ._fit import FBPINNTrainer
 from ._jetops import affine, product, quotient, reduce_levels, segment_sum, transform
 from ._model import FBPINN, pair_jets, seed_jets
 from ._pairs import Pairs
+from ._trainer import FBPINNTrainer
 
 AXIS = "subdomains"
 

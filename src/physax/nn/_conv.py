@@ -89,12 +89,11 @@ class Conv(eqx.Module):
         if kernel_size < 1 or dilation < 1:
             raise ValueError(f"kernel_size and dilation must be >= 1, got {kernel_size}, {dilation}.")
         self.widths = same_widths(kernel_size, dilation, num_spatial_dims)
-        self.conv = eqx.nn.Conv(
+        self.conv = unpadded_conv(
             num_spatial_dims,
             in_channels,
             out_channels,
             kernel_size,
-            padding=0,
             dilation=dilation,
             use_bias=use_bias,
             dtype=dtype,
@@ -106,9 +105,7 @@ class Conv(eqx.Module):
         return self.conv.in_channels
 
     def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *spatial"]:
-        check_input(x, self.conv.in_channels, self.num_spatial_dims, "Conv")
-        x = x.astype(self.conv.weight.dtype)  # e.g. float64 solver data into a float32 network
-        return self.conv(pad_spatial(x, self.widths, self.boundary))
+        return padded_call(self, x)
 
     def channels_last(self, x: Float[Array, "*spatial c"]) -> Float[Array, "*spatial c_out"]:
         """The same convolution on a channel-*last* sample `(*spatial, C)`.
@@ -117,21 +114,64 @@ class Conv(eqx.Module):
         channel-last avoids a transpose around every layer (about 20 % of a ConvNet training
         step on CPU); `ConvNet` transposes once on the way in and once on the way out.
         """
-        d = self.num_spatial_dims
-        x = x.astype(self.conv.weight.dtype)
-        x = jnp.pad(x, (*self.widths, (0, 0)), mode=PAD_MODES[self.boundary])
-        spatial = "DHW"[3 - d :]
-        y = jax.lax.conv_general_dilated(
-            x[None],
-            self.conv.weight,
-            window_strides=(1,) * d,
-            padding="VALID",
-            rhs_dilation=self.conv.dilation,
-            dimension_numbers=(f"N{spatial}C", f"OI{spatial}", f"N{spatial}C"),
-        )[0]
-        if self.conv.use_bias:
-            y = y + self.conv.bias.reshape(-1)
-        return y
+        return padded_channels_last(self, x)
+
+
+# `Conv` and `StridedConv` (fields `conv`, `num_spatial_dims`, `boundary`, `widths`) pad for the
+# boundary condition, then apply an unpadded `eqx.nn.Conv` (its stride and dilation included).
+
+
+def unpadded_conv(
+    num_spatial_dims: int,
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int,
+    *,
+    stride: int = 1,
+    dilation: int = 1,
+    use_bias: bool,
+    dtype,
+    key: PRNGKeyArray,
+) -> eqx.nn.Conv:
+    """The `eqx.nn.Conv` of a padding convolution (it pads nothing itself)."""
+    return eqx.nn.Conv(
+        num_spatial_dims,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=stride,
+        padding=0,
+        dilation=dilation,
+        use_bias=use_bias,
+        dtype=dtype,
+        key=key,
+    )
+
+
+def padded_call(layer, x: Array) -> Array:
+    """`layer.conv` on one channel-first sample padded for `layer.boundary`, after checking it."""
+    check_input(x, layer.conv.in_channels, layer.num_spatial_dims, type(layer).__name__)
+    x = x.astype(layer.conv.weight.dtype)  # e.g. float64 solver data into a float32 network
+    return layer.conv(pad_spatial(x, layer.widths, layer.boundary))
+
+
+def padded_channels_last(layer, x: Array) -> Array:
+    """`padded_call` on a channel-last sample `(*spatial, C)` (no transposes)."""
+    d = layer.num_spatial_dims
+    x = x.astype(layer.conv.weight.dtype)
+    x = jnp.pad(x, (*layer.widths, (0, 0)), mode=PAD_MODES[layer.boundary])
+    spatial = "DHW"[3 - d :]
+    y = jax.lax.conv_general_dilated(
+        x[None],
+        layer.conv.weight,
+        window_strides=layer.conv.stride,
+        padding="VALID",
+        rhs_dilation=layer.conv.dilation,
+        dimension_numbers=(f"N{spatial}C", f"OI{spatial}", f"N{spatial}C"),
+    )[0]
+    if layer.conv.use_bias:
+        y = y + layer.conv.bias.reshape(-1)
+    return y
 
 
 class LinearConv(eqx.Module):

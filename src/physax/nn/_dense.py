@@ -121,6 +121,29 @@ def _squeeze(jet: Jet) -> Jet:
     return jet.map(jet.v[0], [x[0] for x in jet.d1], [x[0] for x in jet.d2])
 
 
+# The networks built from `Dense` layers run one forward pass for an array (`__call__`) and
+# for a Taylor jet (`taylor`): these steps take either and keep the same arithmetic.
+
+
+def apply(module, h):
+    """`module(h)` for an array `h`, `module.taylor(h)` for a `Jet`."""
+    return module.taylor(h) if isinstance(h, Jet) else module(h)
+
+
+def activate(layer: Dense, h, activation: Callable):
+    """`activation(layer(h))`, for an array or a `Jet`."""
+    y = apply(layer, h)
+    return elementwise(y, activation) if isinstance(y, Jet) else activation(y)
+
+
+def readout(layer: Dense, h, out_size: int | Literal["scalar"]):
+    """The output layer `layer(h)`, its single entry for a `"scalar"` network (array or `Jet`)."""
+    y = apply(layer, h)
+    if out_size != "scalar":
+        return y
+    return _squeeze(y) if isinstance(y, Jet) else y[0]
+
+
 class FactorisedMLP(eqx.Module):
     r"""The `MLP` of `Dense` layers with random weight factorisation.
 
@@ -173,16 +196,15 @@ class FactorisedMLP(eqx.Module):
         self.out_size = out_size
 
     def __call__(self, x: Float[Array, " in"], *, key=None) -> Array:
-        for layer in self.layers[:-1]:
-            x = self.activation(layer(x))
-        y = self.layers[-1](x)
-        return y[0] if self.out_size == "scalar" else y
+        return self._forward(x)
 
     def taylor(self, jet: Jet) -> Jet:
+        return self._forward(jet)
+
+    def _forward(self, x):
         for layer in self.layers[:-1]:
-            jet = elementwise(layer.taylor(jet), self.activation)
-        jet = self.layers[-1].taylor(jet)
-        return _squeeze(jet) if self.out_size == "scalar" else jet
+            x = activate(layer, x, self.activation)
+        return readout(self.layers[-1], x, self.out_size)
 
 
 def check_sizes(name: str, in_size, out_size, width, depth) -> None:

@@ -10,8 +10,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._dense import Dense, RandomWeightFactorisation, _squeeze, check_sizes
-from .jet import Jet, combine, elementwise, multiply
+from ._dense import Dense, RandomWeightFactorisation, activate, check_sizes, readout
+from .jet import Jet, combine, multiply
 
 
 def gate(z, u, v):
@@ -19,6 +19,18 @@ def gate(z, u, v):
     if isinstance(z, Jet):
         return combine(u, multiply(z, combine(v, u, 1.0, -1.0)))
     return u + z * (v - u)
+
+
+def encode(encoder_u: Dense, encoder_v: Dense, x, activation: Callable):
+    """The two gates' encodings `U = activation(encoder_u(x))`, `V = activation(encoder_v(x))`."""
+    return activate(encoder_u, x, activation), activate(encoder_v, x, activation)
+
+
+def gated(layers, h, u, v, activation: Callable):
+    """`h <- gate(activation(layer(h)), u, v)` through `layers` in turn (arrays or jets)."""
+    for layer in layers:
+        h = gate(activate(layer, h, activation), u, v)
+    return h
 
 
 class ModifiedMLP(eqx.Module):
@@ -84,19 +96,11 @@ class ModifiedMLP(eqx.Module):
         self.out_size = out_size
 
     def __call__(self, x: Float[Array, " in"], *, key=None) -> Array:
-        act = self.activation
-        u, v = act(self.encoder_u(x)), act(self.encoder_v(x))
-        h = x
-        for layer in self.hidden:
-            h = gate(act(layer(h)), u, v)
-        y = self.output(h)
-        return y[0] if self.out_size == "scalar" else y
+        return self._forward(x)
 
     def taylor(self, jet: Jet) -> Jet:
-        act = lambda layer, j: elementwise(layer.taylor(j), self.activation)
-        u, v = act(self.encoder_u, jet), act(self.encoder_v, jet)
-        h = jet
-        for layer in self.hidden:
-            h = gate(act(layer, h), u, v)
-        y = self.output.taylor(h)
-        return _squeeze(y) if self.out_size == "scalar" else y
+        return self._forward(jet)
+
+    def _forward(self, x):
+        u, v = encode(self.encoder_u, self.encoder_v, x, self.activation)
+        return readout(self.output, gated(self.hidden, x, u, v, self.activation), self.out_size)

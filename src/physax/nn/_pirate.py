@@ -10,10 +10,10 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._dense import Dense, RandomWeightFactorisation, _squeeze, check_sizes
+from ._dense import Dense, RandomWeightFactorisation, activate, apply, check_sizes, readout
 from ._embeddings import FourierFeatures
-from ._modified_mlp import gate
-from .jet import Jet, combine, elementwise
+from ._modified_mlp import encode, gated
+from .jet import Jet, combine
 
 
 class _Block(eqx.Module):
@@ -23,20 +23,12 @@ class _Block(eqx.Module):
     alpha: Float[Array, ""]
 
     def __call__(self, x, u, v, act):
-        f = act(self.layers[0](x))
-        z1 = gate(f, v, u)  # f * U + (1 - f) * V
-        g = act(self.layers[1](z1))
-        z2 = gate(g, v, u)
-        h = act(self.layers[2](z2))
+        """The block on an array or a `Jet` (`u`, `v` alike)."""
+        z2 = gated(self.layers[:2], x, v, u, act)  # z = f * U + (1 - f) * V, twice
+        h = activate(self.layers[2], z2, act)
+        if isinstance(h, Jet):
+            return combine(h, x, self.alpha, 1 - self.alpha)
         return self.alpha * h + (1 - self.alpha) * x
-
-    def taylor(self, x: Jet, u: Jet, v: Jet, act) -> Jet:
-        f = elementwise(self.layers[0].taylor(x), act)
-        z1 = gate(f, v, u)
-        g = elementwise(self.layers[1].taylor(z1), act)
-        z2 = gate(g, v, u)
-        h = elementwise(self.layers[2].taylor(z2), act)
-        return combine(h, x, self.alpha, 1 - self.alpha)
 
 
 class PirateNet(eqx.Module):
@@ -119,25 +111,17 @@ class PirateNet(eqx.Module):
 
     def features(self, x: Float[Array, " in"]) -> Float[Array, " w"]:
         """The last hidden state `x^(L)` (the embedding itself while every `alpha` is 0)."""
-        phi = self.embedding(x)
-        u, v = self.activation(self.encoder_u(phi)), self.activation(self.encoder_v(phi))
+        phi = apply(self.embedding, x)
+        u, v = encode(self.encoder_u, self.encoder_v, phi, self.activation)
         for block in self.blocks:
             phi = block(phi, u, v, self.activation)
         return phi
 
     def __call__(self, x: Float[Array, " in"], *, key=None) -> Array:
-        y = self.output(self.features(x))
-        return y[0] if self.out_size == "scalar" else y
+        return readout(self.output, self.features(x), self.out_size)
 
     def taylor(self, jet: Jet) -> Jet:
-        act = self.activation
-        phi = self.embedding.taylor(jet)
-        u = elementwise(self.encoder_u.taylor(phi), act)
-        v = elementwise(self.encoder_v.taylor(phi), act)
-        for block in self.blocks:
-            phi = block.taylor(phi, u, v, act)
-        y = self.output.taylor(phi)
-        return _squeeze(y) if self.out_size == "scalar" else y
+        return readout(self.output, self.features(jet), self.out_size)
 
     def fit_output(self, inputs: Array, values: Array) -> PirateNet:
         r"""Physics-informed initialisation: the output layer by least squares to `values`.

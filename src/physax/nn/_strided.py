@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._conv import check_dims, check_input
-from ._padding import PAD_MODES, check_boundary, pad_spatial, same_widths
+from ._conv import check_dims, padded_call, padded_channels_last, unpadded_conv
+from ._padding import check_boundary, same_widths
 
 
 class StridedConv(eqx.Module):
@@ -72,13 +71,12 @@ class StridedConv(eqx.Module):
             raise ValueError(f"kernel_size and stride must be ints >= 1, got {kernel_size}, {stride!r}.")
         self.stride = stride
         self.widths = same_widths(kernel_size, 1, num_spatial_dims)
-        self.conv = eqx.nn.Conv(
+        self.conv = unpadded_conv(
             num_spatial_dims,
             in_channels,
             out_channels,
             kernel_size,
             stride=stride,
-            padding=0,
             use_bias=use_bias,
             dtype=dtype,
             key=key,
@@ -89,23 +87,9 @@ class StridedConv(eqx.Module):
         return self.conv.in_channels
 
     def __call__(self, x: Float[Array, " c *spatial"]) -> Float[Array, " c_out *coarse"]:
-        check_input(x, self.conv.in_channels, self.num_spatial_dims, "StridedConv")
-        x = x.astype(self.conv.weight.dtype)
-        return self.conv(pad_spatial(x, self.widths, self.boundary))
+        return padded_call(self, x)
 
     def channels_last(self, x: Float[Array, "*spatial c"]) -> Float[Array, "*coarse c_out"]:
         """The same strided convolution on a channel-*last* sample `(*spatial, C)` (the layout
         XLA:CPU convolves fastest, see `physax.nn.Conv.channels_last`)."""
-        d = self.num_spatial_dims
-        x = jnp.pad(x.astype(self.conv.weight.dtype), (*self.widths, (0, 0)), mode=PAD_MODES[self.boundary])
-        spatial = "DHW"[3 - d :]
-        y = jax.lax.conv_general_dilated(
-            x[None],
-            self.conv.weight,
-            window_strides=(self.stride,) * d,
-            padding="VALID",
-            dimension_numbers=(f"N{spatial}C", f"OI{spatial}", f"N{spatial}C"),
-        )[0]
-        if self.conv.use_bias:
-            y = y + self.conv.bias.reshape(-1)
-        return y
+        return padded_channels_last(self, x)

@@ -154,6 +154,13 @@ def _restart_scale(needed: Array, fun, x: Array, g: Array) -> Array:
 
 
 class _DenseQuasiNewton(AbstractOptimiser):
+    """The fields and the iteration `BFGS`, `SSBFGS` and `SSBroyden` share; each names its `variant`."""
+
+    steps: int = 1000
+    float64: bool = True
+    max_linesearch_steps: int = 25
+    transform: Callable | None = None
+    keep_curvature: bool = False
     variant: ClassVar[str]
 
     def __check_init__(self):
@@ -239,11 +246,6 @@ class BFGS(_DenseQuasiNewton):
     >>> BFGS(steps=1000)
     """
 
-    steps: int = 1000
-    float64: bool = True
-    max_linesearch_steps: int = 25
-    transform: Callable | None = None
-    keep_curvature: bool = False
     name: ClassVar[str] = "bfgs"
     variant: ClassVar[str] = "bfgs"
 
@@ -260,11 +262,6 @@ class SSBFGS(_DenseQuasiNewton):
     >>> SSBFGS(steps=5000, transform=jnp.sqrt)
     """
 
-    steps: int = 1000
-    float64: bool = True
-    max_linesearch_steps: int = 25
-    transform: Callable | None = None
-    keep_curvature: bool = False
     name: ClassVar[str] = "ssbfgs"
     variant: ClassVar[str] = "ssbfgs"
 
@@ -284,10 +281,5 @@ class SSBroyden(_DenseQuasiNewton):
     >>> SSBroyden(steps=5000)
     """
 
-    steps: int = 1000
-    float64: bool = True
-    max_linesearch_steps: int = 25
-    transform: Callable | None = None
-    keep_curvature: bool = False
     name: ClassVar[str] = "ssbroyden"
     variant: ClassVar[str] = "ssbroyden"

@@ -14,13 +14,12 @@ from ._catalogue_linear import (
     Wave1D as Wave1D,
 )
 from ._catalogue_periodic import (
-    GrayScott as GrayScott,
     KdVSoliton as KdVSoliton,
-    KolmogorovFlow as KolmogorovFlow,
     KuramotoSivashinsky as KuramotoSivashinsky,
     TwoModeAdvection as TwoModeAdvection,
     TwoModeDiffusion as TwoModeDiffusion,
 )
+from ._catalogue_periodic2d import GrayScott as GrayScott, KolmogorovFlow as KolmogorovFlow
 from ._catalogue_spectral import (
     AllenCahn as AllenCahn,
     KdV as KdV,

@@ -13,12 +13,8 @@ from ..geometry import Box, Interval, TimeXSpace
 from ..solvers import spectral as sp
 from ._classical import SpectralProblem, substeps
 from ._condition import Condition, dirichlet, initial
-from ._parameter import Parameter
+from ._parameter import Parameter, as_parameter as _param
 from ._problem import AbstractProblem
-
-
-def _param(p, positive=False) -> Parameter:
-    return p if isinstance(p, Parameter) else Parameter(float(p), positive=positive)
 
 
 class Advection1D(SpectralProblem):

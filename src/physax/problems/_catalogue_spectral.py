@@ -22,12 +22,8 @@ from ..solvers import spectral as sp
 from ._cache import cached_array
 from ._classical import SpectralProblem
 from ._condition import Condition, initial
-from ._parameter import Parameter
+from ._parameter import Parameter, as_parameter as _param
 from ._reference import Reference
-
-
-def _param(p, positive=False) -> Parameter:
-    return p if isinstance(p, Parameter) else Parameter(float(p), positive=positive)
 
 
 class _SpectralReferenceProblem(SpectralProblem):

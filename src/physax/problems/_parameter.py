@@ -57,3 +57,8 @@ class Parameter(eqx.Module):
         import jax.numpy as jnp
 
         return jnp.exp(raw) if self.positive else raw
+
+
+def as_parameter(p, positive: bool = False) -> Parameter:
+    """`p` itself if it is a `Parameter`, else a fixed `Parameter(float(p), positive=positive)`."""
+    return p if isinstance(p, Parameter) else Parameter(float(p), positive=positive)

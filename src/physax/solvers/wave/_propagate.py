@@ -42,6 +42,63 @@ def checkpoint_segment(n_steps: int, checkpoint: bool, segment_length: int | Non
     return max(1, math.isqrt(n_steps - 1) + 1) if checkpoint else n_steps
 
 
+def cpml_operator(p, memories, profiles, buoyancy, dx: float, derivative):
+    """The kappa-free spatial operator with CPML corrections on the full grid: `(L p, new memories)`.
+
+    `L p = sum over axes of d/dx_a (b d p/dx_a)` (`b` the half-cell buoyancy, or
+    `d^2 p/dx_a^2` at constant density), each axis term corrected by its CPML memory
+    variables `(psi, zeta)` where `profiles[axis]` is not None. `derivative(op, x, axis, odd)`
+    applies the stencil `op` (`forward_derivative`, `backward_derivative` or
+    `second_derivative`) along `axis`; `odd` says whether a mirror at a free surface flips
+    the sign (the pressure and its forward difference). The single-device loop applies the
+    stencils directly, the sharded loop after a halo exchange.
+    """
+    variable = buoyancy is not None
+    total = jnp.zeros_like(p)
+    new_memories = []
+    for axis in (0, 1):
+        prof, mem = profiles[axis], memories[axis]
+        if variable or prof is not None:
+            grad = derivative(forward_derivative, p, axis, True) / dx
+        if variable:
+            if prof is not None:
+                psi = prof[3] * mem[0] + prof[2] * grad
+                grad = grad + psi
+            term = derivative(backward_derivative, grad * buoyancy[axis], axis, False) / dx
+        else:
+            term = derivative(second_derivative, p, axis, True) / (dx * dx)
+            if prof is not None:
+                psi = prof[3] * mem[0] + prof[2] * grad
+                term = term + derivative(backward_derivative, psi, axis, False) / dx
+        if prof is not None:
+            zeta = prof[1] * mem[1] + prof[0] * term
+            term = term + zeta
+            new_memories.append((psi, zeta))
+        else:
+            new_memories.append(None)
+        total = total + term
+    return total, new_memories
+
+
+def segmented(
+    forcing: Float[Array, "t s"], snapshot_every: int | None, checkpoint: bool, segment_length: int | None
+) -> tuple[Float[Array, "n_seg seg s"], int, int]:
+    """The per-step forcing cut into segments of the outer scan: `(segments, seg, n_seg)`.
+
+    A segment is `snapshot_every` steps (one snapshot each), else `checkpoint_segment`'s
+    length; the last one is padded with zero forcing.
+    """
+    n_steps = forcing.shape[0]
+    seg = (
+        snapshot_every
+        if snapshot_every is not None
+        else checkpoint_segment(n_steps, checkpoint, segment_length)
+    )
+    n_seg = -(-n_steps // seg)
+    forcing = jnp.pad(forcing, ((0, n_seg * seg - n_steps), (0, 0)))
+    return forcing.reshape(n_seg, seg, forcing.shape[-1]), seg, n_seg
+
+
 class _Setup(NamedTuple):
     """Everything the time loops need, derived once from the model, shot and boundary."""
 
@@ -119,7 +176,6 @@ def _xla_propagate(
     vel, dt2_kappa, buoyancy, profiles = setup.vel, setup.dt2_kappa, setup.buoyancy, setup.profiles
     slab_ranges, use_slabs, src_scale = setup.slab_ranges, setup.use_slabs, setup.src_scale
     (sz, sx), (rz, rx) = setup.src, setup.rec
-    variable = buoyancy is not None
     n_steps = shot.wavelets.shape[-1]
     n_src = shot.sources.shape[0]
     # Few sources: inject through dense one-hot fields so the update stays one fused
@@ -136,35 +192,14 @@ def _xla_propagate(
     if free:
         keep_rows = (jnp.arange(vel.shape[0]) > 0).astype(dtype)[:, None]
 
+    def derivative(op, x, axis, odd):
+        return op(x, order, axis, free and axis == 0)
+
     def operator(p, memories):
         """kappa-free spatial operator with CPML corrections; returns (L p, new memories)."""
         if use_slabs:
             return slab_operator(p, memories, profiles, slab_ranges, order, dx, free)
-        total = jnp.zeros_like(p)
-        new_memories = []
-        for axis in (0, 1):
-            prof, mem = profiles[axis], memories[axis]
-            fs = free and axis == 0
-            if variable or prof is not None:
-                grad = forward_derivative(p, order, axis, fs) / dx
-            if variable:
-                if prof is not None:
-                    psi = prof[3] * mem[0] + prof[2] * grad
-                    grad = grad + psi
-                term = backward_derivative(grad * buoyancy[axis], order, axis, fs) / dx
-            else:
-                term = second_derivative(p, order, axis, fs) / (dx * dx)
-                if prof is not None:
-                    psi = prof[3] * mem[0] + prof[2] * grad
-                    term = term + backward_derivative(psi, order, axis, fs) / dx
-            if prof is not None:
-                zeta = prof[1] * mem[1] + prof[0] * term
-                term = term + zeta
-                new_memories.append((psi, zeta))
-            else:
-                new_memories.append(None)
-            total = total + term
-        return total, new_memories
+        return cpml_operator(p, memories, profiles, buoyancy, dx, derivative)
 
     def step(state, f):
         p_prev, p, memories = state
@@ -180,13 +215,7 @@ def _xla_propagate(
             p_next = p_next * keep_rows
         return (p, p_next, memories), record
 
-    if snapshot_every is not None:
-        seg = snapshot_every
-    else:
-        seg = checkpoint_segment(n_steps, checkpoint, segment_length)
-    n_seg = -(-n_steps // seg)
-    forcing = jnp.pad(forcing, ((0, n_seg * seg - n_steps), (0, 0)))
-    forcing = forcing.reshape(n_seg, seg, forcing.shape[-1])
+    forcing, seg, n_seg = segmented(forcing, snapshot_every, checkpoint, segment_length)
     nz, nx = model.shape
 
     def segment(state, f_seg):

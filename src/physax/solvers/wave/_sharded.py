@@ -15,8 +15,7 @@ from ...distributed import device_mesh
 from ._cpml import CPML
 from ._loops import XLALoop
 from ._model import AcousticModel, Shot, WaveSolution
-from ._propagate import _prepare, checkpoint_segment
-from ._stencils import backward_derivative, forward_derivative, second_derivative
+from ._propagate import _prepare, cpml_operator, segmented
 
 _AXES = ("z", "x")
 
@@ -135,15 +134,7 @@ def sharded_propagate(
     n_src, n_steps = shot.sources.shape[0], shot.wavelets.shape[-1]
     onehots = jnp.zeros((n_src, *shape), dtype).at[jnp.arange(n_src), sz, sx].add(setup.src_scale)
     keep = grid((jnp.arange(shape[0]) > 0).astype(dtype)[:, None]) if free else None
-    seg = (
-        snapshot_every
-        if snapshot_every is not None
-        else checkpoint_segment(n_steps, checkpoint, segment_length)
-    )
-    n_seg = -(-n_steps // seg)
-    forcing = jnp.pad(shot.wavelets.astype(dtype).T, ((0, n_seg * seg - n_steps), (0, 0)))
-    forcing = forcing.reshape(n_seg, seg, n_src)
-    variable = setup.buoyancy is not None
+    forcing, seg, n_seg = segmented(shot.wavelets.astype(dtype).T, snapshot_every, checkpoint, segment_length)
 
     def local(dt2_kappa, buoyancy, profiles, onehots, keep, forcing, rz, rx):
         index = [lax.axis_index(a) for a in _AXES]
@@ -167,31 +158,6 @@ def sharded_propagate(
             out = op(jnp.concatenate([low, x, high], axis), order, axis, False)
             return lax.slice_in_dim(out, m, m + n, axis=axis)
 
-        def operator(p, memories):
-            total, new = jnp.zeros_like(p), []
-            for axis in (0, 1):
-                prof, mem = profiles[axis], memories[axis]
-                if variable or prof is not None:
-                    grad = derivative(forward_derivative, p, axis, True) / dx
-                if variable:
-                    if prof is not None:
-                        psi = prof[3] * mem[0] + prof[2] * grad
-                        grad = grad + psi
-                    term = derivative(backward_derivative, grad * buoyancy[axis], axis, False) / dx
-                else:
-                    term = derivative(second_derivative, p, axis, True) / (dx * dx)
-                    if prof is not None:
-                        psi = prof[3] * mem[0] + prof[2] * grad
-                        term = term + derivative(backward_derivative, psi, axis, False) / dx
-                if prof is not None:
-                    zeta = prof[1] * mem[1] + prof[0] * term
-                    term = term + zeta
-                    new.append((psi, zeta))
-                else:
-                    new.append(None)
-                total = total + term
-            return total, new
-
         lz, lx = rz - index[0] * blocks[0], rx - index[1] * blocks[1]
         here = (lz >= 0) & (lz < blocks[0]) & (lx >= 0) & (lx < blocks[1])
         lz, lx = jnp.clip(lz, 0, blocks[0] - 1), jnp.clip(lx, 0, blocks[1] - 1)
@@ -199,7 +165,7 @@ def sharded_propagate(
         def step(state, f):
             p_prev, p, memories = state
             record = jnp.where(here, p[lz, lx], 0.0)
-            lap, memories = operator(p, memories)
+            lap, memories = cpml_operator(p, memories, profiles, buoyancy, dx, derivative)
             p_next = 2.0 * p - p_prev + dt2_kappa * lap
             for k in range(n_src):
                 p_next = p_next + f[k] * onehots[k]
