@@ -105,6 +105,7 @@ def test_cli_predict_and_show(tmp_path, capsys):
     assert text.startswith('experiment = "burgers-inverse"') and "[train]" in text
 
 
+@pytest.mark.slow  # moved out of the fast tier (its 8-minute budget); runs in .ci/run
 def test_divergence_exits_1_naming_the_true_checkpoint(tmp_path, capsys):
     out = tmp_path / "div"
     # phases = []: the float32 Adam of the two-phase shorthand (a float64 Adam phase with a huge

@@ -47,6 +47,7 @@ def test_hard_constraint_satisfies_conditions_exactly():
     np.testing.assert_allclose(ub, 0.0, atol=1e-6)
 
 
+@pytest.mark.slow  # moved out of the fast tier (its 8-minute budget); runs in .ci/run
 def test_second_chunk_does_not_recompile():
     problem = Heat1D()
     net = _net(problem)

@@ -125,6 +125,7 @@ def test_fit_returns_the_shared_result():
     assert out.model is out.state.model
 
 
+@pytest.mark.slow  # moved out of the fast tier (its 8-minute budget); runs in .ci/run
 def test_observations_identify_the_damping_of_an_oscillator():
     truth = problems.DampedOscillator(d=1.5, omega0=6.0)
     observations = truth.observations(60, key=jax.random.key(2))

@@ -140,6 +140,7 @@ def test_point_scheduler_starts_at_the_point_and_grows():
     assert fbpinn.AllActive().stages(dec, 10)[0].active.all()
 
 
+@pytest.mark.slow  # moved out of the fast tier (its 8-minute budget); runs in .ci/run
 def test_no_recompilation_with_a_fixed_active_set():
     problem = problems.CosineODE(omega=2.0)
     dec = fbpinn.uniform(problem.domain, 4)
