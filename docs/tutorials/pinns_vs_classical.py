@@ -68,10 +68,10 @@ except NameError:  # run as a plain script
 #
 # | problem | PINN rel. L2 | PINN time | best published PINN | classical rel. L2 | classical time | classical method |
 # |---|---:|---:|---:|---:|---:|---|
-# | Allen–Cahn | 4.2e-4 | 622 s | 5.4e-5 (jaxpi) | 1.5e-5 | 16 ms | ETDRK4, N = 512 |
+# | Allen–Cahn | 6.0e-5 | 431 s | 5.4e-5 (jaxpi) | 1.5e-5 | 16 ms | ETDRK4, N = 512 |
 # | nonlinear Schrödinger | 7.2e-4 | 687 s | 2.0e-3 (Raissi et al.) | 2.9e-5 | 14 ms | ETDRK4, N = 256 |
 # | KdV (inverse, λ1 and λ2) | 6.0e-4 | 858 s | 4.3e-4 (PirateNet, forward) | 1.3e-5 | 7 ms | ETDRK4, N = 128 |
-# | advection | 1.1e-2 | 353 s | 6.9e-4 (jaxpi) | 3.5e-15 | 0.6 ms | ETDRK4, N = 32 |
+# | advection | 2.5e-4 | 875 s | 6.9e-4 (jaxpi) | 3.5e-15 | 0.6 ms | ETDRK4, N = 32 |
 # | 1-d wave | 6.6e-8 | 523 s | – | 4.2e-5 | 0.8 ms | leapfrog FD, 400 intervals |
 # | Poisson 2-d | 1.6e-8 | 843 s | – | 7.0e-5 | 15 ms | 5-point FD, 400 x 400 |
 # | Helmholtz 2-d | 1.0e-6 | 413 s | – | 3.1e-4 | 14 ms | 5-point FD, 400 x 400 |
