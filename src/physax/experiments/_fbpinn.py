@@ -8,10 +8,17 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from .. import __version__, distributed, fbpinn, metrics as mt, report
-from .._train.checkpoint import load, read_header, save
+from .. import distributed, fbpinn, metrics as mt, report
+from .._train.checkpoint import load
 from ..optim import Adam
-from ._common import CHECKPOINT, check_tie, expect, provenance, tie, write_config, write_results
+from ._common import (
+    CHECKPOINT,
+    provenance,
+    read_tied_header,
+    save_checkpoint,
+    write_config,
+    write_results,
+)
 from ._config import ConfigError
 from ._fbpinn_build import (
     _pinn_collocation,
@@ -93,20 +100,14 @@ def _devices(cfg: dict):
 
 
 def _save_checkpoint(out: Path, cfg: dict, state, record: dict) -> None:
-    header = {
-        **tie(cfg),
-        "step": int(state.step),
-        "phase": record.get("phase", "adam"),
-        "wall_time_s": float(record.get("wall_time_s", 0.0)),
-        "physax": __version__,
-    }
-    save(out / CHECKPOINT, distributed.to_host(state), header)  # no-op unless split over processes
+    host = distributed.to_host(state)  # no-op unless split over processes
+    wall = float(record.get("wall_time_s", 0.0))
+    save_checkpoint(out, cfg, host, wall, step=int(state.step), phase=record.get("phase", "adam"))
 
 
 def _read_header(out: Path, cfg: dict) -> dict:
     """The checkpoint's header, refused unless this very configuration wrote it."""
-    header = read_header(out / CHECKPOINT, expect=expect(cfg))
-    check_tie(out / CHECKPOINT, header, cfg)
+    header = read_tied_header(out, cfg)
     step = header.get("step")
     if not isinstance(step, int) or step < 0:
         raise ConfigError(f"checkpoint {out / CHECKPOINT} has an invalid step; delete it to start over.")
@@ -298,8 +299,9 @@ def run_elm(cfg: dict, out: Path, *, resume: bool = False, quiet: bool = False) 
         )
     )
     info = result.stats
-    header = {**tie(cfg), "step": info["gauss_newton_iterations"], "phase": "lstsq", "physax": __version__}
-    save(out / CHECKPOINT, result.model, {**header, "wall_time_s": info["wall_time_s"]})
+    save_checkpoint(
+        out, cfg, result.model, info["wall_time_s"], step=info["gauss_newton_iterations"], phase="lstsq"
+    )
     ref = problem.reference()
     pred, errs = _errors(result.model, ref)
     metrics = _common(cfg, problem)
