@@ -55,3 +55,36 @@ def test_causal_training_runs_and_reduces_the_loss():
         progress=False,
     )
     assert res.history[-1]["pde"] + res.history[-1]["ic"] < res.history[0]["pde"] + res.history[0]["ic"]
+
+
+@pytest.mark.slow
+def test_quasi_newton_phase_sees_a_loss_consistent_with_its_gradient():
+    # Weights that follow the parameters but carry no gradient make value and gradient
+    # disagree; SSBroyden's line search then fails at once (here: slope +0.07 measured
+    # along a direction with g.d = -0.23) and the phase stalls at its first step. The
+    # phase fixes the weights at its start, so the two agree and it descends.
+    import equinox as eqx
+    from jax.flatten_util import ravel_pytree
+
+    from physax.nn import Normalize
+    from physax.optim import SSBroyden
+    from physax.pinn import run
+    from physax.problems import Heat1D
+
+    problem = Heat1D()
+    dom = problem.domain
+    net = eqx.nn.Sequential([Normalize(dom.lo, dom.hi), MLP(2, "scalar", 8, 2, key=jax.random.key(0))])
+    phases = [Adam(5, 1e-2, float64=True), SSBroyden(10)]
+    col = Collocation(n_interior=200, n_boundary=32, n_initial=32)
+    trainer = make_trainer(problem, net, collocation=col, phases=phases, causal=CausalWeighting(5.0, 8))
+    state = trainer.init(net, key=jax.random.key(1), observations=None)
+    state, history = run(trainer, state, chunk=5, progress=False, track_error=False)
+    assert state.causal_weights.shape == (8,) and not bool(state.opt_state.stalled)
+    assert history[-1]["loss"] < 0.7 * history[0]["loss"]
+    objective = trainer.objective(state.batch, state.data, None, state.causal_weights)
+    x, unravel = ravel_pytree(state.params)
+    f = lambda z: objective.value(unravel(z))
+    g = jax.grad(f)(x)
+    d = -g / jnp.linalg.norm(g)
+    slope = (f(x + 1e-6 * d) - f(x - 1e-6 * d)) / 2e-6
+    np.testing.assert_allclose(slope, g @ d, rtol=1e-6)

@@ -270,6 +270,7 @@ def _resumed(exp: PinnExperiment, out: Path) -> tuple[TrainState, dict]:
         state.phase,
         state.stage,
         state.balance,
+        state.causal_weights,
     )
     return state, header
 

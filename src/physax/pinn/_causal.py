@@ -23,6 +23,12 @@ class CausalWeighting(eqx.Module):
     and fast advection). Works on randomly sampled points: each point is assigned to the
     slab its $t$ falls in.
 
+    Held out of the gradient, weights that follow the parameters make the loss a function
+    whose gradient is not the one returned: harmless for Adam, fatal for a line search. The
+    quasi-Newton and Newton phases of `fit` therefore take the weights once, at the start
+    of the phase and after each redraw of the points, and keep them fixed in between
+    (`TrainState.causal_weights`).
+
     **Arguments:**
 
     - `epsilon`: causality strength $\varepsilon$ (Wang et al. use 1 to 100; larger is stricter).
@@ -61,7 +67,11 @@ class CausalWeighting(eqx.Module):
         before = jnp.cumsum(slab_losses) - slab_losses
         return jax.lax.stop_gradient(jnp.exp(-self.epsilon * before))
 
-    def __call__(self, r2: Float[Array, " n"], t: Float[Array, " n"], t0: float, t1: float) -> Array:
-        """The causally weighted PDE loss from per-point squared residuals `r2` at times `t`."""
+    def __call__(
+        self, r2: Float[Array, " n"], t: Float[Array, " n"], t0: float, t1: float, frozen: Array | None = None
+    ) -> Array:
+        """The causally weighted PDE loss from per-point squared residuals `r2` at times `t`;
+        with `frozen` (weights from `weights`, taken at other parameters) those weights."""
         losses = self.slab_losses(r2, t, t0, t1)
-        return jnp.mean(self.weights(losses) * losses)
+        w = self.weights(losses) if frozen is None else jax.lax.stop_gradient(frozen)
+        return jnp.mean(w * losses)

@@ -112,6 +112,7 @@ def _redraw(trainer: Trainer, state: TrainState) -> TrainState:
     state = _with(state, batch=batch, key=key)
     if trainer.phases[state.stage].first_order:
         return state
+    state = _with(state, causal_weights=trainer.frozen_causal_weights(state))
     return _with(state, opt_state=trainer.phase_restart(state))
 
 
@@ -127,6 +128,7 @@ def _on_mesh(state: TrainState, mesh) -> TrainState:
         data=place(state.data, mesh),
         key=place(state.key, mesh, shard=False),
         balance=place(state.balance, mesh, shard=False),
+        causal_weights=place(state.causal_weights, mesh, shard=False),
     )
 
 

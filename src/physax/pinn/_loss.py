@@ -50,6 +50,7 @@ def loss_terms(
     data: tuple[Array, Array] | None = None,
     skip: frozenset[str] = frozenset(),
     causal: CausalWeighting | None = None,
+    causal_weights: Array | None = None,
 ) -> dict[str, Array]:
     r"""Named loss terms: `"pde"`, one per condition (unless in `skip`) and `"data"`.
 
@@ -65,6 +66,7 @@ def loss_terms(
     - `data`: `(points, values)` observations, if any.
     - `skip`: condition names satisfied exactly (hard constraints) and left out.
     - `causal`: weight the PDE residual causally in time (`CausalWeighting`).
+    - `causal_weights`: fixed slab weights for `causal` (`None`: from the residuals themselves).
 
     **Returns:** `{term: scalar}`.
 
@@ -88,7 +90,7 @@ def loss_terms(
             raise ValueError(f"causal training needs a time coordinate 't'; {problem.name} has none.")
         a = problem.domain.coords.index("t")
         r2 = jnp.mean(jnp.abs(res.reshape(len(pts), -1)) ** 2, axis=1)
-        terms = {"pde": causal(r2, pts[:, a], problem.domain.lo[a], problem.domain.hi[a])}
+        terms = {"pde": causal(r2, pts[:, a], problem.domain.lo[a], problem.domain.hi[a], causal_weights)}
     for name, cond in problem.conditions().items():
         if name not in skip:
             terms[name] = sq(pointwise_residual(problem, model, cond.residual, batch[cond.region], params))

@@ -23,7 +23,9 @@ class TrainState(eqx.Module):
 
     `params = (model arrays, theta)`; `step` counts iterations of all phases together;
     `stage` is the index of the current phase and `phase` its name; `balance` holds
-    the adaptive loss weights of `GradNormBalancing` (`None` without it). Save it with
+    the adaptive loss weights of `GradNormBalancing` (`None` without it), and
+    `causal_weights` the causal slab weights held fixed through a quasi-Newton or Newton
+    phase (`None` in first-order phases and without `CausalWeighting`). Save it with
     `physax._train.checkpoint.save` and continue with `run`.
 
     **Example:**
@@ -47,6 +49,7 @@ class TrainState(eqx.Module):
     phase: str = eqx.field(static=True)
     stage: int = eqx.field(static=True, default=0)
     balance: dict[str, Array] | None = None
+    causal_weights: Array | None = None
 
 
 def _strong(tree):
@@ -69,6 +72,7 @@ def _with(state: TrainState, **changes) -> TrainState:
         phase=state.phase,
         stage=state.stage,
         balance=state.balance,
+        causal_weights=state.causal_weights,
     )
     return TrainState(**{**fields, **changes})
 
@@ -154,7 +158,8 @@ class Trainer(eqx.Module):
         return self.enter(state, 0)
 
     def enter(self, state: TrainState, stage: int) -> TrainState:
-        """Start phase `stage`: cast to float64 if it asks, and initialise its optimiser."""
+        """Start phase `stage`: cast to float64 if it asks, fix the causal weights if the
+        phase has a line search, and initialise its optimiser."""
         phase = self.phases[stage]
         if phase.float64:
             with jax.enable_x64(True):  # scoped: the caller's global setting is left alone
@@ -165,22 +170,36 @@ class Trainer(eqx.Module):
                     data=_cast(state.data, jnp.float64),
                     balance=_cast(state.balance, jnp.float64),
                 )
-                return _with(state, opt_state=self.phase_init(state, stage), stage=stage, phase=phase.name)
-        return _with(state, opt_state=self.phase_init(state, stage), stage=stage, phase=phase.name)
+                return self._entered(state, stage)
+        return self._entered(state, stage)
+
+    def _entered(self, state: TrainState, stage: int) -> TrainState:
+        state = _with(state, stage=stage, phase=self.phases[stage].name)
+        state = _with(state, causal_weights=self.frozen_causal_weights(state))
+        return _with(state, opt_state=self.phase_init(state, stage))
+
+    def frozen_causal_weights(self, state: TrainState) -> Array | None:
+        """The causal slab weights at `state.params` for a phase that is not first-order
+        (its line search needs a loss consistent with its gradient), else `None`."""
+        if self.causal is None or self.phases[state.stage].first_order:
+            return None
+        return _strong(_causal_weights(self, state.params, state.batch))
 
     def phase_init(self, state: TrainState, stage: int):
-        return _strong(_phase_init(self, stage, state.params, state.batch, state.data, state.balance))
+        args = (state.params, state.batch, state.data, state.balance, state.causal_weights)
+        return _strong(_phase_init(self, stage, *args))
 
     def phase_restart(self, state: TrainState):
         """The current phase's state after a redraw of the points (`AbstractOptimiser.restart`)."""
-        args = (state.params, state.opt_state, state.batch, state.data, state.balance)
+        args = (state.params, state.opt_state, state.batch, state.data, state.balance, state.causal_weights)
         return _strong(_phase_restart(self, state.stage, *args))
 
     def model(self, params) -> Any:
         return eqx.combine(params[0], self.static)
 
-    def terms(self, params, batch, data) -> dict[str, Array]:
-        return loss_terms(self.problem, self.model(params), params[1], batch, data, self.skip, self.causal)
+    def terms(self, params, batch, data, causal_weights=None) -> dict[str, Array]:
+        model, theta = self.model(params), params[1]
+        return loss_terms(self.problem, model, theta, batch, data, self.skip, self.causal, causal_weights)
 
     def loss(self, params, batch, data, balance=None) -> Array:
         return weighted_total(self.terms(params, batch, data), self.effective_weights(balance))
@@ -190,10 +209,10 @@ class Trainer(eqx.Module):
             return self.weights
         return {k: self.weights.get(k, 1.0) * v for k, v in balance.items()}
 
-    def objective(self, batch, data, balance=None) -> Objective:
+    def objective(self, batch, data, balance=None, causal_weights=None) -> Objective:
         """The loss (and its least-squares form) on fixed points, as optimisers see it."""
         weights = self.effective_weights(balance)
-        value = lambda p: weighted_total(self.terms(p, batch, data), weights)
+        value = lambda p: weighted_total(self.terms(p, batch, data, causal_weights), weights)
         if self.causal is not None:
             return Objective(value)
         residuals = lambda p: residual_vector(
@@ -209,22 +228,34 @@ class Trainer(eqx.Module):
 
 
 @eqx.filter_jit
-def _phase_init(trainer: Trainer, stage: int, params, batch, data, balance):
-    return trainer.phases[stage].init(params, trainer.objective(batch, data, balance))
+def _phase_init(trainer: Trainer, stage: int, params, batch, data, balance, causal_weights):
+    return trainer.phases[stage].init(params, trainer.objective(batch, data, balance, causal_weights))
 
 
 @eqx.filter_jit
-def _phase_restart(trainer: Trainer, stage: int, params, opt_state, batch, data, balance):
-    return trainer.phases[stage].restart(params, opt_state, trainer.objective(batch, data, balance))
+def _phase_restart(trainer: Trainer, stage: int, params, opt_state, batch, data, balance, causal_weights):
+    objective = trainer.objective(batch, data, balance, causal_weights)
+    return trainer.phases[stage].restart(params, opt_state, objective)
+
+
+@eqx.filter_jit
+def _causal_weights(trainer: Trainer, params, batch):
+    problem, causal = trainer.problem, trainer.causal
+    a = problem.domain.coords.index("t")
+    pts = batch["interior"]
+    res = pointwise_residual(
+        problem, trainer.model(params), problem.residual, pts, problem.resolve(params[1])
+    )
+    r2 = jnp.mean(jnp.abs(res.reshape(len(pts), -1)) ** 2, axis=1)
+    return causal.weights(causal.slab_losses(r2, pts[:, a], problem.domain.lo[a], problem.domain.hi[a]))
 
 
 def phase_chunk(trainer: Trainer, state: TrainState, n: int):
     """`n` iterations of the current phase in one compiled loop; returns the new params,
     optimiser state and the loss terms at the end."""
     phase = trainer.phases[state.stage]
-    return _chunk(
-        trainer, phase, state.params, state.opt_state, state.batch, state.data, state.balance, jnp.asarray(n)
-    )
+    args = (state.params, state.opt_state, state.batch, state.data, state.balance, state.causal_weights)
+    return _chunk(trainer, phase, *args, jnp.asarray(n))
 
 
 # the two-phase names of earlier versions
@@ -234,8 +265,10 @@ adam_chunk = lbfgs_chunk = phase_chunk
 # The compiled function takes only arrays besides the trainer and the phase, and the chunk
 # length is a traced integer: each phase compiles once, whatever the step counter or chunk length.
 @eqx.filter_jit
-def _chunk(trainer: Trainer, phase: AbstractOptimiser, params, opt_state, batch, data, balance, n):
-    objective = trainer.objective(batch, data, balance)
+def _chunk(
+    trainer: Trainer, phase: AbstractOptimiser, params, opt_state, batch, data, balance, causal_weights, n
+):
+    objective = trainer.objective(batch, data, balance, causal_weights)
 
     def step(_, carry):
         return phase.step(*carry, objective)
