@@ -60,15 +60,15 @@ def test_tiny_heat_pinn_reaches_1e_5_with_levenberg_marquardt():
     col = Collocation(n_interior=1000, n_boundary=100, n_initial=100)
     result = fit(problem, _net(problem), key=jax.random.key(1), collocation=col,
                  phases=[LevenbergMarquardt(LM_STEPS)], chunk=100, progress=False)  # fmt: skip
-    # LM alone, from the random initialisation: 1.0e-4 after 100 steps, 2.0e-5 after 400
-    # (1.6e-5 after 500); Gauss-Newton converges only linearly here (more residuals than
-    # parameters, nonzero residual at the minimum), so 1e-5 needs ~750 steps, past the budget.
-    assert result.history[-1]["rel_l2"] <= 2.5e-5
+    # LM alone, from the random initialisation: 1.0e-4 after 100 steps, 2.0e-5 after 400,
+    # 1.0e-5 after 700, 8.3e-6 after 800 (about 20 s). Gauss-Newton converges only linearly
+    # here (more residuals than parameters, nonzero residual at the minimum).
+    assert result.history[-1]["rel_l2"] <= 1e-5
     assert result.history[0]["rel_l2"] > 5e-5
     assert all(x.dtype == jnp.float64 for x in jax.tree.leaves(result.state.params))
 
 
-LM_STEPS = 400
+LM_STEPS = 800
 
 
 def test_phase_arguments_are_checked():
