@@ -83,7 +83,9 @@ except NameError:  # run as a plain script
 # 1-d wave, Poisson and Helmholtz rows below the second-order stencils on a 400 x 400 grid
 # (by 300-4300x in error), though at 10^4-10^6 times their cost. On the periodic
 # time-dependent problems the spectral solver stays 25-50x more accurate than physax's
-# PINN, in about 10^-4 of the time, and advection remains a PINN failure mode.
+# PINN, in about 10^-4 of the time, with one exception: on Allen-Cahn the PINN (8000
+# adaptive points, 9000 steps) is 2x below the N = 512 spectral solve of the table, whose
+# error is spatial; 768 points (4.7e-6 in 20 ms) put the spectral solver ahead again.
 #
 # ## 2. Side by side, live
 #
