@@ -1,6 +1,7 @@
 """PINN optimisers side by side (issue 17): the same network trained by Adam, Adam -> L-BFGS,
 Adam -> SSBroyden and Adam -> Levenberg-Marquardt on Burgers (forward), Poisson 2-D and
-Allen-Cahn, in one run.
+Allen-Cahn, in one run; optionally Adam -> L-BFGS -> Newton-CG, plain or Nyström-preconditioned
+(NNCG, Rathore et al. 2024).
 
 Each (problem, method) pair is one ``physax.experiments`` run of the catalogue experiment with
 the same network, points and seed; only ``train.phases`` differs. Every phase runs in float64.
@@ -10,6 +11,7 @@ against wall time (``benchmarks/results/pinn_optimisers.png``), writes the figur
 
     python benchmarks/pinn_optimisers.py            # full: ~30 min on a quiet 2-core CPU
     python benchmarks/pinn_optimisers.py --quick    # a few minutes: small nets, few steps
+    python benchmarks/pinn_optimisers.py --problems poisson2d --methods newton-cg nncg
 
 Wall times include compilation (one per phase); they are for comparing methods on the same
 machine in the same run, not absolute figures.
@@ -28,19 +30,33 @@ import physax.experiments as ex
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PROBLEMS = {"burgers": "burgers-forward", "poisson2d": "poisson2d", "allen-cahn": "allen-cahn"}
-SETTINGS = {  # steps of the warm-up, of the quasi-Newton phases and of LM; network; points
-    "full": dict(adam=2000, qn=3000, lm=300, width=20, depth=3, n_interior=2000, chunk=250),
-    "quick": dict(adam=200, qn=200, lm=20, width=12, depth=2, n_interior=300, chunk=50),
+SETTINGS = {  # steps of the warm-up, of the quasi-Newton phases, of LM and of Newton-CG; network; points
+    "full": dict(adam=2000, qn=3000, lm=300, ncg=300, width=20, depth=3, n_interior=2000, chunk=250),
+    "quick": dict(adam=200, qn=200, lm=20, ncg=20, width=12, depth=2, n_interior=300, chunk=50),
 }
+DEFAULT_METHODS = ("adam", "lbfgs", "ssbroyden", "lm")
 
 
-def methods(s: dict) -> dict[str, list[dict]]:
+def methods(s: dict) -> dict[str, tuple[str, list[dict]]]:
+    """Every method by key: (label, phases). The Newton-CG pair follows Rathore et al. (ICML
+    2024): Adam, then L-BFGS for half the quasi-Newton budget, then Newton-CG, plain or
+    Nyström-preconditioned (NNCG, rank 60, rebuilt every 20 steps)."""
     adam = {"kind": "adam", "steps": s["adam"], "float64": True}
+    half_lbfgs = {"kind": "lbfgs", "steps": s["qn"] // 2}
+    newton = {"kind": "newton-cg", "steps": s["ncg"], "cg_steps": 50, "damping": 1e-6}
     return {
-        "Adam": [{**adam, "steps": s["adam"] + s["qn"]}],
-        "Adam -> L-BFGS": [adam, {"kind": "lbfgs", "steps": s["qn"]}],
-        "Adam -> SSBroyden": [adam, {"kind": "ssbroyden", "steps": s["qn"], "transform": "sqrt"}],
-        "Adam -> LM": [adam, {"kind": "lm", "steps": s["lm"]}],
+        "adam": ("Adam", [{**adam, "steps": s["adam"] + s["qn"]}]),
+        "lbfgs": ("Adam -> L-BFGS", [adam, {"kind": "lbfgs", "steps": s["qn"]}]),
+        "ssbroyden": (
+            "Adam -> SSBroyden",
+            [adam, {"kind": "ssbroyden", "steps": s["qn"], "transform": "sqrt"}],
+        ),
+        "lm": ("Adam -> LM", [adam, {"kind": "lm", "steps": s["lm"]}]),
+        "newton-cg": ("Adam -> L-BFGS -> Newton-CG", [adam, half_lbfgs, newton]),
+        "nncg": (
+            "Adam -> L-BFGS -> NNCG",
+            [adam, half_lbfgs, {**newton, "rank": 60, "precondition_every": 20}],
+        ),
     }
 
 
@@ -107,6 +123,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small networks and few steps (minutes)")
     ap.add_argument("--problems", nargs="*", default=list(PROBLEMS), choices=list(PROBLEMS))
+    ap.add_argument(
+        "--methods", nargs="*", default=list(DEFAULT_METHODS), choices=list(methods(SETTINGS["full"]))
+    )
     args = ap.parse_args(argv)
     mode = "quick" if args.quick else "full"
     s = SETTINGS[mode]
@@ -115,18 +134,20 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for problem in args.problems:
             results[problem] = {}
-            for i, (method, phases) in enumerate(methods(s).items()):
+            for i, key in enumerate(args.methods):
+                method, phases = methods(s)[key]
                 rows = run_one(PROBLEMS[problem], phases, s, Path(tmp) / f"{problem}-{i}")
                 results[problem][method] = rows
                 print(
-                    f"{problem:10s} {method:18s} rel_l2 {rows[-1]['rel_l2']:.2e}  {rows[-1]['wall_time_s']:.0f} s",
+                    f"{problem:10s} {method:28s} rel_l2 {rows[-1]['rel_l2']:.2e}  {rows[-1]['wall_time_s']:.0f} s",
                     flush=True,
                 )
     RESULTS.mkdir(exist_ok=True)
     suffix = "" if mode == "full" else "_quick"
     saved = RESULTS / f"pinn_optimisers{suffix}.json"
-    if saved.is_file() and set(args.problems) != set(PROBLEMS):  # a subset: keep the others' curves
-        results = {**json.loads(saved.read_text())["results"], **results}
+    if saved.is_file():  # keep the curves of the problems and methods not re-run
+        old = json.loads(saved.read_text())["results"]
+        results = {p: {**old.get(p, {}), **results.get(p, {})} for p in {**old, **results}}
     plot(results, RESULTS / f"pinn_optimisers{suffix}.png")
     (RESULTS / f"pinn_optimisers{suffix}.json").write_text(
         json.dumps(

@@ -10,7 +10,7 @@ import pytest
 
 from physax._train.checkpoint import load, save
 from physax.nn import MLP, Normalize
-from physax.optim import Adam, LevenbergMarquardt, SSBroyden
+from physax.optim import Adam, LevenbergMarquardt, NewtonCG, SSBroyden
 from physax.pinn import Collocation, GradNormBalancing, fit, make_trainer, run
 from physax.problems import Heat1D
 
@@ -29,14 +29,21 @@ class _Stop(Exception):
 
 
 @pytest.mark.slow
-def test_phased_run_resumed_from_a_checkpoint_ends_equal_to_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize(
+    "second",
+    # NNCG rebuilds its preconditioner every 7 steps: the checkpoint at phase step 10 must
+    # carry the one built at step 7 for the resumed run to match
+    [SSBroyden(20), NewtonCG(20, cg_steps=10, rank=8, precondition_every=7)],
+    ids=["ssbroyden", "nncg"],
+)
+def test_phased_run_resumed_from_a_checkpoint_ends_equal_to_an_uninterrupted_one(tmp_path, second):
     problem = Heat1D()
     net = _net(problem, 8, 2)
-    phases = [Adam(20, 1e-2, float64=True), SSBroyden(20)]
+    phases = [Adam(20, 1e-2, float64=True), second]
     trainer = make_trainer(problem, net, collocation=TINY, phases=phases, balancing=GradNormBalancing(10))
     start = trainer.init(net, key=jax.random.key(1), observations=None)
     full, history = run(trainer, start, chunk=10, progress=False, track_error=False)
-    assert [r["phase"] for r in history] == ["adam"] * 2 + ["ssbroyden"] * 2 and full.stage == 1
+    assert [r["phase"] for r in history] == ["adam"] * 2 + [second.name] * 2 and full.stage == 1
     assert "lambda_pde" in history[0]
 
     def stop(record, state):
@@ -91,6 +98,10 @@ def test_toml_phases_map_to_optimisers_and_bad_entries_give_one_line_errors():
     )
     adam, lm = build_phases(spec.config)
     assert isinstance(adam, Adam) and adam.steps == 5 and isinstance(lm, LevenbergMarquardt) and lm.steps == 3
+    (nncg,) = build_phases(
+        ex.load("heat-forward", {"train.phases": [{"kind": "newton-cg", "rank": 8, "precondition_every": 5}]}).config
+    )
+    assert isinstance(nncg, NewtonCG) and (nncg.rank, nncg.precondition_every) == (8, 5)
     legacy = build_phases(ex.load("heat-forward", {"train.phases": [], "train.lbfgs_steps": 7}).config)
     assert isinstance(legacy[1], LBFGS) and legacy[1].steps == 7
     for phases, message in [
@@ -99,6 +110,7 @@ def test_toml_phases_map_to_optimisers_and_bad_entries_give_one_line_errors():
         ([{"kind": "ssbroyden", "steps": 2.5}], "must be an integer"),
         ([{"kind": "adam", "transform": "cube"}], "transform must be one of"),
         ([{"kind": "adam", "steps": 0}], "nothing to train"),
+        ([{"kind": "newton-cg", "rank": -1}], "rank >= 0"),
     ]:
         with pytest.raises(ex.ConfigError, match=message):
             build_phases(ex.load("heat-forward", {"train.phases": phases, "train.adam_steps": 0}).config)
