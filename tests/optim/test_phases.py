@@ -99,7 +99,9 @@ def test_toml_phases_map_to_optimisers_and_bad_entries_give_one_line_errors():
     adam, lm = build_phases(spec.config)
     assert isinstance(adam, Adam) and adam.steps == 5 and isinstance(lm, LevenbergMarquardt) and lm.steps == 3
     (nncg,) = build_phases(
-        ex.load("heat-forward", {"train.phases": [{"kind": "newton-cg", "rank": 8, "precondition_every": 5}]}).config
+        ex.load(
+            "heat-forward", {"train.phases": [{"kind": "newton-cg", "rank": 8, "precondition_every": 5}]}
+        ).config
     )
     assert isinstance(nncg, NewtonCG) and (nncg.rank, nncg.precondition_every) == (8, 5)
     legacy = build_phases(ex.load("heat-forward", {"train.phases": [], "train.lbfgs_steps": 7}).config)
