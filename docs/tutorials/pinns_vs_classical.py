@@ -61,28 +61,28 @@ except NameError:  # run as a plain script
 # ## 1. The catalogue table
 #
 # `benchmarks/pinn_catalogue.py` runs, for every PINN problem of the catalogue, the
-# default `physax run NAME` experiment (the PINN, Adam then L-BFGS, tuned with the
-# published recipes) and the problem's classical solver, scores both against the same
+# default `physax run NAME` experiment (the PINN, float64 Adam then SSBroyden, tuned with
+# the published recipes) and the problem's classical solver, scores both against the same
 # reference on the same grid, and times them (the classical solve as the median of five
 # calls after compilation, float64):
 #
 # | problem | PINN rel. L2 | PINN time | best published PINN | classical rel. L2 | classical time | classical method |
 # |---|---:|---:|---:|---:|---:|---|
 # | Allen–Cahn | 6.9e-6 | 543 s | 2.2e-5 (PirateNets) | 1.5e-5 | 16 ms | ETDRK4, N = 512 |
-# | nonlinear Schrödinger | 7.2e-4 | 687 s | 2.0e-3 (Raissi et al.) | 2.9e-5 | 14 ms | ETDRK4, N = 256 |
-# | KdV (inverse, λ1 and λ2) | 6.0e-4 | 858 s | 4.3e-4 (PirateNet, forward) | 1.3e-5 | 7 ms | ETDRK4, N = 128 |
-# | advection | 2.5e-4 | 875 s | 6.9e-4 (jaxpi) | 3.5e-15 | 0.6 ms | ETDRK4, N = 32 |
-# | 1-d wave | 6.6e-8 | 523 s | – | 4.2e-5 | 0.8 ms | leapfrog FD, 400 intervals |
-# | Poisson 2-d | 1.6e-8 | 843 s | – | 7.0e-5 | 15 ms | 5-point FD, 400 x 400 |
-# | Helmholtz 2-d | 1.0e-6 | 413 s | – | 3.1e-4 | 14 ms | 5-point FD, 400 x 400 |
+# | nonlinear Schrödinger | 7.3e-4 | 104 s | 2.0e-3 (Raissi et al.) | 2.9e-5 | 14 ms | ETDRK4, N = 256 |
+# | KdV (inverse, λ1 and λ2) | 5.2e-4 | 98 s | 4.3e-4 (PirateNet, forward) | 1.3e-5 | 7 ms | ETDRK4, N = 128 |
+# | advection | 2.5e-4 | 162 s | 6.9e-4 (jaxpi) | 3.5e-15 | 0.6 ms | ETDRK4, N = 32 |
+# | 1-d wave | 6.3e-8 | 68 s | – | 4.2e-5 | 0.8 ms | leapfrog FD, 400 intervals |
+# | Poisson 2-d | 2.4e-8 | 58 s | – | 7.0e-5 | 15 ms | 5-point FD, 400 x 400 |
+# | Helmholtz 2-d | 3.9e-6 | 60 s | – | 3.1e-4 | 14 ms | 5-point FD, 400 x 400 |
 #
-# (2-core CPU, PINN times under load, most of them on one core; see `benchmarks/README.md`
-# for the conditions of every row.) Most PINN rows train a small tanh network in float64:
+# (2-core CPU, PINN times on the quiet machine, both cores, 2026-12-04; see
+# `benchmarks/README.md` for the conditions of every row.) Most PINN rows train a small tanh network in float64:
 # Adam, then the self-scaled Broyden quasi-Newton method on the square root of the loss
 # (Urbán, Stefanou & Pons 2025). That optimiser, not a new architecture, is what moved the
 # 1-d wave, Poisson and Helmholtz rows below the second-order stencils on a 400 x 400 grid
-# (by 300-4300x in error), though at 10^4-10^6 times their cost. On the periodic
-# time-dependent problems the spectral solver stays 25-50x more accurate than physax's
+# (by 80-2900x in error), though at 10^3-10^5 times their cost. On the periodic
+# time-dependent problems the spectral solver stays 25-40x more accurate than physax's
 # PINN, in about 10^-4 of the time, with one exception: on Allen-Cahn the PINN (8000
 # adaptive points, 9000 steps) is 2x below the N = 512 spectral solve of the table, whose
 # error is spatial; 768 points (4.7e-6 in 20 ms) put the spectral solver ahead again.
