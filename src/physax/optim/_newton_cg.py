@@ -66,8 +66,8 @@ class NewtonCGState(eqx.Module):
 
 class NewtonCG(AbstractOptimiser):
     r"""Newton-CG: the Newton step ``(H + mu I) p = -g`` solved inexactly by conjugate
-    gradients on exact Hessian-vector products (``jax.jvp`` of ``jax.grad``, no Hessian is
-    formed), then a strong-Wolfe zoom line search along ``p``.
+    gradients on exact Hessian-vector products (``jax.linearize`` of ``jax.grad``, no Hessian
+    is formed), then a strong-Wolfe zoom line search along ``p``.
 
     For when L-BFGS stalls: Rathore, Lei, Frangella, Lu & Udell (ICML 2024) finish
     Adam -> L-BFGS with Nyström-preconditioned Newton-CG (NNCG). With ``rank > 0`` CG is
@@ -122,8 +122,10 @@ class NewtonCG(AbstractOptimiser):
     def step(self, params, state: NewtonCGState, objective: Objective):
         x, unravel = ravel_pytree(params)
         fun = lambda z: self._value(objective)(unravel(z))
-        f, g = jax.value_and_grad(fun)(x)
-        curvature = lambda v: jax.jvp(jax.grad(fun), (x,), (v,))[1]
+        # linearise the gradient once: every Hessian-vector product (CG, Nyström sketch) then
+        # reuses this step's forward and backward pass instead of recomputing it
+        (f, g), tangent = jax.linearize(jax.value_and_grad(fun), x)
+        curvature = lambda v: tangent(v)[1]
         hvp = lambda v: curvature(v) + self.damping * v
         rtol = jnp.minimum(0.5, jnp.sqrt(jnp.linalg.norm(g)))
         U, eig, precond = state.U, state.eig, None
